@@ -1,0 +1,80 @@
+# Course layout: data_root/{train/, valid/, test/, train.json, valid.json};
+# test/ has no json and is read by DigitImageFolderDataset.
+_base_ = 'mmdet::_base_/datasets/coco_detection.py'
+
+custom_imports = dict(imports=['mmdigit'], allow_failed_imports=False)
+
+dataset_type = 'DigitCocoDataset'
+data_root = 'data/svhn/'
+backend_args = None
+# Course images are small (median 104x47 px, 5-95% widths 48-300; digit boxes
+# ~14x29 px). keep_ratio Resize to fit 512x256 brings the long side of nearly
+# every image to 512 px (digits ~70-140 px tall, matching the 32-128 px
+# anchors of P2-P4) at ~1/7 of the pixels of mmdet's 1333x800, which would
+# blow a 104x47 crop up to 1333x603.
+img_scale = (512, 256)
+
+# No RandomFlip: a mirrored digit is a different or an invalid digit.
+train_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='Resize', scale=img_scale, keep_ratio=True),
+    dict(type='PackDetInputs')
+]
+# Annotations load after Resize so GT stays in original pixels for metrics.
+val_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='Resize', scale=img_scale, keep_ratio=True),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(
+        type='PackDetInputs',
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                   'scale_factor'))
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='Resize', scale=img_scale, keep_ratio=True),
+    dict(
+        type='PackDetInputs',
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                   'scale_factor'))
+]
+
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='train.json',
+        data_prefix=dict(img='train/'),
+        # mmdet's min_size=32 would drop every image under 32 px (many
+        # SVHN crops are ~21-30 px tall).
+        filter_cfg=dict(filter_empty_gt=True, min_size=1),
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=8,
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='valid.json',
+        data_prefix=dict(img='valid/'),
+        pipeline=val_pipeline))
+# The unlabelled test/ folder, written as a submission by tools/test.py --out.
+test_dataloader = dict(
+    batch_size=8,
+    dataset=dict(
+        _delete_=True,
+        type='DigitImageFolderDataset',
+        data_root=data_root,
+        data_prefix=dict(img='test/'),
+        pipeline=test_pipeline))
+
+val_evaluator = [
+    dict(type='CocoMetric', ann_file=data_root + 'valid.json', metric='bbox'),
+    dict(type='DigitStringMetric')
+]
+# Writes pred.json, pred.csv and submission.zip; tools/test.py points out_dir
+# at --out (default <work_dir>/submission) and sets the pred.csv threshold.
+test_evaluator = dict(
+    _delete_=True, type='DigitSubmissionDumper', out_dir='work_dirs/submission')

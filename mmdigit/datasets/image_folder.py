@@ -1,0 +1,118 @@
+import copy
+import logging
+import os
+import os.path as osp
+from typing import Any, List, Sequence
+
+import numpy as np
+from mmcv.transforms import LoadImageFromFile
+from mmengine.logging import print_log
+
+from mmdet.datasets import BaseDetDataset
+from mmdet.registry import DATASETS
+from .digit_coco import DIGIT_METAINFO
+
+#: Size of the black stand-in image used for a file that cannot be read.
+PLACEHOLDER_SIZE = 32
+
+
+@DATASETS.register_module()
+class DigitImageFolderDataset(BaseDetDataset):
+    """Unlabelled images of a folder, e.g. the course's ``test/``.
+
+    Every ``<id>.<ext>`` file of ``data_prefix['img']`` becomes one sample
+    with ``img_id = int(<id>)``, sorted by id. There is no annotation file.
+
+    A file that cannot be decoded (truncated, zero bytes, not an image) does
+    not stop inference: a warning names it, a black
+    ``PLACEHOLDER_SIZE`` x ``PLACEHOLDER_SIZE`` image goes through the rest
+    of the pipeline and the sample's metainfo carries ``unreadable=True``, so
+    the submission dumper writes ``-1`` for it and no boxes.
+
+    Args:
+        img_suffixes (Sequence[str]): File extensions to list, lower case.
+            Defaults to ``('.png', '.jpg', '.jpeg')``.
+        **kwargs: Passed to :class:`mmdet.datasets.BaseDetDataset`;
+            ``test_mode`` defaults to True.
+    """
+
+    METAINFO = DIGIT_METAINFO
+
+    def __init__(self,
+                 *args,
+                 img_suffixes: Sequence[str] = ('.png', '.jpg', '.jpeg'),
+                 test_mode: bool = True,
+                 **kwargs) -> None:
+        self.img_suffixes = tuple(s.lower() for s in img_suffixes)
+        super().__init__(*args, test_mode=test_mode, **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        """List the image folder.
+
+        Returns:
+            list[dict]: One ``data_info`` per image, sorted by ``img_id``.
+        """
+        folder = self.data_prefix.get('img', '')
+        if not osp.isdir(folder):
+            raise FileNotFoundError(f'image folder not found: {folder}')
+        data_list = []
+        for name in os.listdir(folder):
+            stem, ext = osp.splitext(name)
+            if ext.lower() not in self.img_suffixes:
+                continue
+            if not stem.isdigit():
+                raise ValueError(
+                    f'{osp.join(folder, name)}: test images must be named '
+                    '<id>.png with an integer id (the image_id of pred.csv)')
+            data_list.append(
+                dict(
+                    img_path=osp.join(folder, name),
+                    img_id=int(stem),
+                    seg_map_path=None,
+                    instances=[]))
+        if not data_list:
+            raise FileNotFoundError(
+                f'no {"/".join(self.img_suffixes)} images in {folder}')
+        data_list.sort(key=lambda info: info['img_id'])
+        return data_list
+
+    def prepare_data(self, idx: int) -> Any:
+        """Load and transform one image, substituting unreadable files.
+
+        Args:
+            idx (int): Index of the sample.
+
+        Returns:
+            Any: The pipeline's output for the sample.
+        """
+        transforms = self.pipeline.transforms
+        if not transforms or not isinstance(transforms[0], LoadImageFromFile):
+            return super().prepare_data(idx)
+        data_info = self.get_data_info(idx)
+        try:
+            results = transforms[0](copy.deepcopy(data_info))
+        except Exception as e:  # cv2/PIL raise many types for bad files
+            results, error = None, e
+        else:
+            error = 'could not be decoded'
+        unreadable = results is None
+        if unreadable:
+            print_log(
+                f'unreadable image {data_info["img_path"]} ({error}); '
+                'it is written as -1 with no boxes',
+                logger='current',
+                level=logging.WARNING)
+            img = np.zeros((PLACEHOLDER_SIZE, PLACEHOLDER_SIZE, 3), np.uint8)
+            results = dict(
+                data_info,
+                img=img,
+                img_shape=img.shape[:2],
+                ori_shape=img.shape[:2])
+        for transform in transforms[1:]:
+            results = transform(results)
+            if results is None:
+                return None
+        samples = results['data_samples']
+        for sample in samples if isinstance(samples, list) else [samples]:
+            sample.set_metainfo(dict(unreadable=unreadable))
+        return results

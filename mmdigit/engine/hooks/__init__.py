@@ -1,0 +1,3 @@
+from .digit_threshold_hook import DigitThresholdHook
+
+__all__ = ['DigitThresholdHook']

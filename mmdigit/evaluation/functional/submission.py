@@ -1,0 +1,119 @@
+"""Scoring a written submission the way the course grader does."""
+import contextlib
+import csv
+import io
+import json
+import os.path as osp
+import zipfile
+from collections import OrderedDict
+from typing import Dict, List, Tuple
+
+import numpy as np
+
+from .digit_string import NO_NUMBER, gt_to_number, number_metrics
+
+#: COCOeval.stats indices reported, with CocoMetric's names.
+COCO_STATS = ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75', 'bbox_mAP_s',
+              'bbox_mAP_m', 'bbox_mAP_l')
+
+
+def load_submission(path: str) -> Tuple[List[dict], Dict[int, str]]:
+    """Read ``pred.json`` and ``pred.csv`` from a folder or a zip.
+
+    Args:
+        path (str): Folder holding both files, or ``submission.zip``.
+
+    Returns:
+        tuple[list[dict], dict[int, str]]: The detections and
+        ``{image_id: pred_label}``.
+    """
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as zf:
+            det_text = zf.read('pred.json').decode()
+            csv_text = zf.read('pred.csv').decode()
+    else:
+        with open(osp.join(path, 'pred.json')) as f:
+            det_text = f.read()
+        with open(osp.join(path, 'pred.csv')) as f:
+            csv_text = f.read()
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    if rows and set(rows[0]) != {'image_id', 'pred_label'}:
+        raise ValueError(f'{path}: pred.csv header must be '
+                         f'image_id,pred_label, got {",".join(rows[0])}')
+    labels = {int(r['image_id']): r['pred_label'].strip() for r in rows}
+    return json.loads(det_text), labels
+
+
+def load_gt_numbers(coco) -> Dict[int, str]:
+    """Ground-truth numbers of a labelled COCO json.
+
+    Args:
+        coco (str | pycocotools.coco.COCO): Json path or loaded COCO api.
+
+    Returns:
+        dict[int, str]: ``{image_id: number}``, digits sorted by left edge,
+        crowd boxes ignored.
+    """
+    if isinstance(coco, str):
+        from pycocotools.coco import COCO
+        with contextlib.redirect_stdout(io.StringIO()):
+            coco = COCO(coco)
+    numbers = {}
+    for img_id in sorted(coco.getImgIds()):
+        anns = [a for a in coco.imgToAnns[img_id] if not a.get('iscrowd', 0)]
+        # only x_min matters for the order
+        boxes = np.array([[a['bbox'][0], 0, 0, 0] for a in anns]).reshape(
+            -1, 4)
+        numbers[img_id] = gt_to_number(boxes,
+                                       [a['category_id'] - 1 for a in anns])
+    return numbers
+
+
+def evaluate_submission(path: str, ann_file: str) -> Dict[str, float]:
+    """Score a submission against a labelled COCO json.
+
+    Task 1 is pycocotools' COCOeval on ``pred.json`` (what the course
+    grader runs); Task 2 compares ``pred.csv`` with the GT numbers (labels
+    sorted by left edge). Every image of ``ann_file`` must have a row.
+
+    Args:
+        path (str): Submission folder or zip.
+        ann_file (str): Labelled json in the course layout.
+
+    Returns:
+        dict[str, float]: ``coco/bbox_mAP...`` and ``digit/...`` keys, as in
+        the validation log.
+    """
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    detections, labels = load_submission(path)
+    with contextlib.redirect_stdout(io.StringIO()):
+        coco_gt = COCO(ann_file)
+    img_ids = sorted(coco_gt.getImgIds())
+    missing = [i for i in img_ids if i not in labels]
+    if missing:
+        raise ValueError(f'{path}: pred.csv has no row for {len(missing)} '
+                         f'image(s) of {ann_file}, e.g. {missing[:5]}')
+
+    metrics = OrderedDict()
+    if detections:
+        with contextlib.redirect_stdout(io.StringIO()):
+            coco_dt = coco_gt.loadRes(detections)
+            coco_eval = COCOeval(coco_gt, coco_dt, 'bbox')
+            coco_eval.evaluate()
+            coco_eval.accumulate()
+            coco_eval.summarize()
+        stats = coco_eval.stats
+    else:
+        stats = np.zeros(len(COCO_STATS))
+    for i, name in enumerate(COCO_STATS):
+        metrics[f'coco/{name}'] = float(stats[i])
+
+    gt_numbers = load_gt_numbers(coco_gt)
+    gts = [gt_numbers[i] for i in img_ids]
+    preds = [labels[i] for i in img_ids]
+    for key, value in number_metrics(preds, gts).items():
+        metrics[f'digit/{key}'] = value
+    metrics['digit/num_read'] = float(sum(p != NO_NUMBER for p in preds))
+    return metrics

@@ -1,0 +1,8 @@
+from .digit_string_metric import DigitStringMetric
+from .submission_dumper import (DEFAULT_CSV_SCORE_THR, DigitSubmissionDumper,
+                                atomic_write_bytes)
+
+__all__ = [
+    'DigitStringMetric', 'DigitSubmissionDumper', 'DEFAULT_CSV_SCORE_THR',
+    'atomic_write_bytes'
+]

@@ -1,0 +1,130 @@
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import MMLogger
+from terminaltables import AsciiTable
+
+from mmdet.registry import METRICS
+from mmdet.structures.bbox import get_box_tensor
+from ..functional import boxes_to_number, gt_to_number, number_metrics
+
+
+@METRICS.register_module()
+class DigitStringMetric(BaseMetric):
+    """Whole-number accuracy of digit detections (the course's Task 2).
+
+    Each image's number is read from its predicted boxes with
+    :func:`boxes_to_number` (score threshold, class-agnostic suppression,
+    left-to-right order) and compared with the ground-truth number (GT
+    labels sorted by left edge).
+
+    Reported keys (with the ``digit/`` prefix):
+
+    - ``accuracy``: exact whole-number match at ``score_thr``;
+    - ``count_accuracy``: right number of digits at ``score_thr``;
+    - ``char_error_rate``: total edit distance / total GT digits;
+    - ``acc_len{n}``: accuracy on images whose number has ``n`` digits;
+    - ``best_thr`` / ``best_accuracy``: the threshold of ``sweep_thrs`` with
+      the highest accuracy (the lowest on ties) and that accuracy. A training
+      run records ``best_thr`` (see ``DigitThresholdHook``) and
+      ``tools/test.py`` uses it for ``pred.csv``.
+
+    Args:
+        score_thr (float): Score threshold for the headline numbers.
+            Defaults to 0.5.
+        nms_iou_thr (float): IoU above which a box overlapping a
+            higher-scored box is dropped, whatever the classes; ``1``
+            disables it. Defaults to 0.5.
+        sweep_thrs (Sequence[float], optional): Thresholds of the sweep.
+            Defaults to 0.05, 0.10, ..., 0.95.
+        collect_device (str): Device for collecting results across ranks,
+            ``'cpu'`` or ``'gpu'``. Defaults to ``'cpu'``.
+        prefix (str, optional): Metric-name prefix. Defaults to ``'digit'``.
+    """
+
+    default_prefix: Optional[str] = 'digit'
+
+    def __init__(self,
+                 score_thr: float = 0.5,
+                 nms_iou_thr: float = 0.5,
+                 sweep_thrs: Optional[Sequence[float]] = None,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.score_thr = score_thr
+        self.nms_iou_thr = nms_iou_thr
+        if sweep_thrs is None:
+            sweep_thrs = np.round(np.arange(0.05, 1.0, 0.05), 2)
+        self.sweep_thrs = [float(t) for t in sweep_thrs]
+
+    def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
+        """Keep each image's predictions (CPU numpy) and GT number.
+
+        Args:
+            data_batch (dict): A batch from the dataloader (unused).
+            data_samples (Sequence[dict]): Samples with ``pred_instances``
+                and ``gt_instances``.
+        """
+        for sample in data_samples:
+            pred = sample['pred_instances']
+            gt = sample['gt_instances']
+            gt_boxes = get_box_tensor(gt['bboxes']).cpu().numpy()
+            gt_labels = gt['labels'].cpu().numpy()
+            self.results.append(
+                dict(
+                    img_id=sample['img_id'],
+                    gt=gt_to_number(gt_boxes, gt_labels),
+                    bboxes=pred['bboxes'].cpu().numpy(),
+                    scores=pred['scores'].cpu().numpy(),
+                    labels=pred['labels'].cpu().numpy()))
+
+    def read(self, results: List[dict], score_thr: float) -> List[str]:
+        """Read every image's number at one threshold.
+
+        Args:
+            results (list[dict]): Items stored by :meth:`process`.
+            score_thr (float): Score threshold.
+
+        Returns:
+            list[str]: One number per item, ``''`` when none is read.
+        """
+        return [
+            boxes_to_number(r['bboxes'], r['scores'], r['labels'], score_thr,
+                            self.nms_iou_thr) for r in results
+        ]
+
+    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        """Compute the digit-string metrics.
+
+        Args:
+            results (list[dict]): Items stored by :meth:`process`, from all
+                ranks.
+
+        Returns:
+            dict[str, float]: Metrics rounded to 4 decimals.
+        """
+        logger: MMLogger = MMLogger.get_current_instance()
+        gts = [r['gt'] for r in results]
+        metrics = number_metrics(self.read(results, self.score_thr), gts)
+        sweep = [
+            number_metrics(self.read(results, thr), gts)['accuracy']
+            for thr in self.sweep_thrs
+        ]
+        best = int(np.argmax(sweep))  # first maximum: the lowest threshold
+        metrics['best_thr'] = self.sweep_thrs[best]
+        metrics['best_accuracy'] = sweep[best]
+
+        table = [['score_thr', 'accuracy']] + [
+            [f'{t:.2f}', f'{a:.4f}'] for t, a in zip(self.sweep_thrs, sweep)
+        ]
+        logger.info('digit-string accuracy by score threshold:\n' +
+                    AsciiTable(table).table)
+        logger.info(
+            f'digit-string at score_thr={self.score_thr}: ' + ', '.join(
+                f'{k}={v:.4f}' for k, v in metrics.items()
+                if k not in ('best_thr', 'best_accuracy')) +
+            f'; best_thr={metrics["best_thr"]:.2f} '
+            f'(accuracy {metrics["best_accuracy"]:.4f}) over '
+            f'{len(results)} images')
+        return {k: round(float(v), 4) for k, v in metrics.items()}

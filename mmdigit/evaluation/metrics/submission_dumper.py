@@ -1,0 +1,180 @@
+import csv
+import io
+import json
+import os
+import os.path as osp
+import tempfile
+import zipfile
+from typing import Dict, List, Optional, Sequence
+
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import MMLogger
+
+from mmdet.registry import METRICS
+from ..functional import NO_NUMBER, boxes_to_number
+
+#: Score threshold for ``pred.csv`` when the checkpoint recorded no
+#: validation-best threshold.
+DEFAULT_CSV_SCORE_THR = 0.5
+
+
+def atomic_write_bytes(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` so readers never see a partial file.
+
+    The bytes go to a temporary file in the same folder, which then replaces
+    ``path`` in one ``os.replace``; a crash leaves the old file (or none).
+
+    Args:
+        path (str): Destination file.
+        data (bytes): Content.
+    """
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        dir=folder, prefix=f'.{osp.basename(path)}.', suffix='.tmp')
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+@METRICS.register_module()
+class DigitSubmissionDumper(BaseMetric):
+    """Write the course submission: ``pred.json``, ``pred.csv`` and a zip.
+
+    - ``pred.json`` (Task 1): COCO detections ``{image_id, bbox: [x, y, w,
+      h], score, category_id}`` in original-image pixels with
+      ``category_id = label + 1``, every box scoring ``>= json_score_thr``
+      (low-score boxes raise mAP, so the default keeps them all).
+    - ``pred.csv`` (Task 2): header ``image_id,pred_label`` and one row per
+      image in ``image_id`` order; the number is read with
+      :func:`boxes_to_number` at ``csv_score_thr``, ``-1`` when no digit is
+      kept or the image could not be read.
+    - ``zip_name``: a zip holding exactly ``pred.json`` and ``pred.csv``.
+
+    Every file is written atomically. Only the main process writes, once,
+    after results are collected from all ranks.
+
+    Args:
+        out_dir (str): Folder for the three files.
+        zip_name (str): File name of the zip. Defaults to
+            ``'submission.zip'``.
+        json_score_thr (float): Minimum score of a box in ``pred.json``.
+            Defaults to 0.
+        csv_score_thr (float): Score threshold for reading numbers.
+            Defaults to ``DEFAULT_CSV_SCORE_THR`` (0.5); ``tools/test.py``
+            passes the checkpoint's validation-best threshold when it has one.
+        nms_iou_thr (float): Class-agnostic suppression IoU for reading
+            numbers, as in ``DigitStringMetric``. Defaults to 0.5.
+        collect_device (str): ``'cpu'`` or ``'gpu'``. Defaults to ``'cpu'``.
+        prefix (str, optional): Defaults to ``'submission'``.
+    """
+
+    default_prefix: Optional[str] = 'submission'
+
+    def __init__(self,
+                 out_dir: str,
+                 zip_name: str = 'submission.zip',
+                 json_score_thr: float = 0.0,
+                 csv_score_thr: float = DEFAULT_CSV_SCORE_THR,
+                 nms_iou_thr: float = 0.5,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.out_dir = out_dir
+        self.zip_name = zip_name
+        self.json_score_thr = json_score_thr
+        self.csv_score_thr = csv_score_thr
+        self.nms_iou_thr = nms_iou_thr
+
+    def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
+        """Keep each image's predictions as CPU numpy.
+
+        Args:
+            data_batch (dict): A batch from the dataloader (unused).
+            data_samples (Sequence[dict]): Samples with ``pred_instances``
+                (boxes in original-image pixels).
+        """
+        for sample in data_samples:
+            pred = sample['pred_instances']
+            self.results.append(
+                dict(
+                    img_id=int(sample['img_id']),
+                    unreadable=bool(sample.get('unreadable', False)),
+                    bboxes=pred['bboxes'].cpu().numpy(),
+                    scores=pred['scores'].cpu().numpy(),
+                    labels=pred['labels'].cpu().numpy()))
+
+    def format_results(self, results: List[dict]):
+        """Build the ``pred.json`` entries and ``pred.csv`` rows.
+
+        Args:
+            results (list[dict]): Items stored by :meth:`process`.
+
+        Returns:
+            tuple[list[dict], list[tuple[int, str]]]: Detections and
+            ``(image_id, pred_label)`` rows, both in ``image_id`` order.
+        """
+        detections, rows = [], []
+        for r in sorted(results, key=lambda r: r['img_id']):
+            if r['unreadable']:
+                rows.append((r['img_id'], NO_NUMBER))
+                continue
+            keep = r['scores'] >= self.json_score_thr
+            for box, score, label in zip(r['bboxes'][keep], r['scores'][keep],
+                                         r['labels'][keep]):
+                x1, y1, x2, y2 = (float(v) for v in box)
+                detections.append(
+                    dict(
+                        image_id=r['img_id'],
+                        bbox=[x1, y1, x2 - x1, y2 - y1],
+                        score=float(score),
+                        category_id=int(label) + 1))
+            number = boxes_to_number(r['bboxes'], r['scores'], r['labels'],
+                                     self.csv_score_thr, self.nms_iou_thr)
+            rows.append((r['img_id'], number or NO_NUMBER))
+        return detections, rows
+
+    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        """Write the submission files.
+
+        Args:
+            results (list[dict]): Items stored by :meth:`process`, from all
+                ranks.
+
+        Returns:
+            dict[str, float]: ``num_images``, ``num_read`` (rows other than
+            ``-1``), ``num_boxes`` (entries of ``pred.json``).
+        """
+        detections, rows = self.format_results(results)
+        json_bytes = json.dumps(detections).encode()
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator='\n')
+        writer.writerow(['image_id', 'pred_label'])
+        writer.writerows(rows)
+        csv_bytes = buf.getvalue().encode()
+
+        zip_buf = io.BytesIO()
+        with zipfile.ZipFile(zip_buf, 'w', zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr('pred.json', json_bytes)
+            zf.writestr('pred.csv', csv_bytes)
+        atomic_write_bytes(osp.join(self.out_dir, 'pred.json'), json_bytes)
+        atomic_write_bytes(osp.join(self.out_dir, 'pred.csv'), csv_bytes)
+        zip_path = osp.join(self.out_dir, self.zip_name)
+        atomic_write_bytes(zip_path, zip_buf.getvalue())
+
+        num_read = sum(number != NO_NUMBER for _, number in rows)
+        MMLogger.get_current_instance().info(
+            f'wrote {zip_path} (pred.json: {len(detections)} boxes with '
+            f'score >= {self.json_score_thr}; pred.csv: {len(rows)} rows, '
+            f'{num_read} numbers read at score >= {self.csv_score_thr})')
+        return dict(
+            num_images=float(len(rows)),
+            num_read=float(num_read),
+            num_boxes=float(len(detections)))

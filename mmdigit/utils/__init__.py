@@ -1,0 +1,8 @@
+from .checkpoint import (mmengine_checkpoint_globals,
+                         register_checkpoint_safe_globals)
+from .config import cfg_set_data_root, read_best_thr
+
+__all__ = [
+    'mmengine_checkpoint_globals', 'register_checkpoint_safe_globals',
+    'cfg_set_data_root', 'read_best_thr'
+]

@@ -1,0 +1,73 @@
+"""Small helpers the tools share: pointing a config at a dataset and reading
+what a training run recorded in its checkpoint."""
+import os.path as osp
+from typing import Optional
+
+from mmengine.config import Config
+
+#: ``MessageHub`` runtime-info key under which :class:`DigitThresholdHook`
+#: stores the validation-best score threshold for reading numbers.
+BEST_THR_KEY = 'digit_best_thr'
+
+
+def _iter_datasets(dataset_cfg):
+    """Yield a dataset config and every dataset it wraps."""
+    if not isinstance(dataset_cfg, dict):
+        return
+    yield dataset_cfg
+    yield from _iter_datasets(dataset_cfg.get('dataset'))
+    for sub in dataset_cfg.get('datasets', []) or []:
+        yield from _iter_datasets(sub)
+
+
+def cfg_set_data_root(cfg: Config, data_root: str) -> Config:
+    """Point every dataloader and evaluator of ``cfg`` at ``data_root``.
+
+    Datasets get the new ``data_root`` (their ``ann_file`` and
+    ``data_prefix`` stay relative to it, as in the course layout); evaluator
+    ``ann_file`` paths keep their file name (``valid.json``) under the new
+    root.
+
+    Args:
+        cfg (Config): Config to modify in place.
+        data_root (str): Folder with ``train/``, ``valid/``, ``test/``,
+            ``train.json`` and ``valid.json``.
+
+    Returns:
+        Config: ``cfg`` itself.
+    """
+    data_root = osp.join(data_root, '')  # trailing slash, as mmdet writes it
+    cfg.data_root = data_root
+    for split in ('train', 'val', 'test'):
+        loader = cfg.get(f'{split}_dataloader')
+        if loader is not None:
+            for dataset in _iter_datasets(loader.get('dataset')):
+                if 'data_root' in dataset:
+                    dataset.data_root = data_root
+        evaluators = cfg.get(f'{split}_evaluator')
+        if evaluators is None:
+            continue
+        if isinstance(evaluators, dict):
+            evaluators = evaluators.get('metrics', [evaluators])
+        for metric in evaluators:
+            if metric.get('ann_file'):
+                metric.ann_file = osp.join(data_root,
+                                           osp.basename(metric.ann_file))
+    return cfg
+
+
+def read_best_thr(checkpoint: str) -> Optional[float]:
+    """Read the score threshold a training run found best on validation.
+
+    Args:
+        checkpoint (str): Path or URL of an MMEngine checkpoint.
+
+    Returns:
+        float, optional: The threshold recorded by ``DigitThresholdHook``,
+        or None when the run did not record one.
+    """
+    from mmengine.runner import CheckpointLoader
+    ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
+    info = ckpt.get('message_hub', {}).get('runtime_info', {})
+    value = info.get(BEST_THR_KEY)
+    return None if value is None else float(value)

@@ -1,0 +1,85 @@
+"""Pictures of a submission: images with their boxes and read numbers."""
+import os
+import os.path as osp
+from collections import defaultdict
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+from ..datasets.digit_coco import DIGIT_METAINFO
+
+
+def plot_predictions(img_dir: str,
+                     detections: Sequence[dict],
+                     numbers: Dict[int, str],
+                     out_file: str,
+                     img_ids: Optional[Sequence[int]] = None,
+                     gt_numbers: Optional[Dict[int, str]] = None,
+                     score_thr: float = 0.5,
+                     num: int = 16,
+                     cols: int = 4) -> str:
+    """Draw images with their digit boxes, scores and read numbers to a PNG.
+
+    Args:
+        img_dir (str): Folder of ``<image_id>.png`` files.
+        detections (Sequence[dict]): ``pred.json`` entries.
+        numbers (dict[int, str]): ``pred.csv`` as ``{image_id: number}``.
+        out_file (str): PNG path.
+        img_ids (Sequence[int], optional): Images to draw, in order;
+            defaults to the first ``num`` ids of ``numbers``.
+        gt_numbers (dict[int, str], optional): Ground-truth numbers; a wrong
+            read is titled in red.
+        score_thr (float): Boxes under this score are not drawn.
+            Defaults to 0.5.
+        num (int): Number of images. Defaults to 16.
+        cols (int): Grid columns. Defaults to 4.
+
+    Returns:
+        str: ``out_file``.
+    """
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+    from PIL import Image
+
+    by_image: Dict[int, List[dict]] = defaultdict(list)
+    for det in detections:
+        if det['score'] >= score_thr:
+            by_image[int(det['image_id'])].append(det)
+    if img_ids is None:
+        img_ids = sorted(numbers)
+    img_ids = list(img_ids)[:num]
+    rows = max(1, int(np.ceil(len(img_ids) / cols)))
+    fig, axes = plt.subplots(rows, cols, figsize=(3 * cols, 2.2 * rows),
+                             squeeze=False)
+    palette = np.array(DIGIT_METAINFO['palette']) / 255
+    for ax in axes.flat:
+        ax.axis('off')
+    for ax, img_id in zip(axes.flat, img_ids):
+        path = osp.join(img_dir, f'{img_id}.png')
+        try:
+            ax.imshow(Image.open(path).convert('RGB'))
+        except OSError:
+            ax.text(0.5, 0.5, 'unreadable', ha='center', transform=ax.transAxes)
+        for det in by_image.get(img_id, []):
+            x, y, w, h = det['bbox']
+            label = det['category_id'] - 1
+            color = palette[label % len(palette)]
+            ax.add_patch(Rectangle((x, y), w, h, fill=False, lw=1.5,
+                                   edgecolor=color))
+            ax.text(x, y, f'{label} {det["score"]:.2f}', fontsize=6,
+                    color='white', va='bottom',
+                    bbox=dict(facecolor=color, pad=0.5, lw=0))
+        title = f'id {img_id}: {numbers.get(img_id, "?")}'
+        wrong = False
+        if gt_numbers is not None:
+            gt = gt_numbers.get(img_id, '')
+            title += f' (gt {gt})'
+            wrong = numbers.get(img_id) != gt
+        ax.set_title(title, fontsize=9, color='red' if wrong else 'black')
+    fig.tight_layout()
+    os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
+    fig.savefig(out_file, dpi=100)
+    plt.close(fig)
+    return out_file

@@ -1,0 +1,67 @@
+import os.path as osp
+
+import pytest
+
+from mmdigit.datasets import make_synthetic_dataset
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+@pytest.fixture(scope='session')
+def tiny_data(tmp_path_factory):
+    """A tiny synthetic dataset in the course layout (shared, read-only)."""
+    root = str(tmp_path_factory.mktemp('tiny_data'))
+    make_synthetic_dataset(root, num_train=24, num_valid=8, num_test=6,
+                           seed=3, progress=False)
+    return root
+
+
+@pytest.fixture(scope='session')
+def tiny_config(tmp_path_factory):
+    """The demo config shrunk to seconds: 64 px inputs, 4 iterations."""
+    path = tmp_path_factory.mktemp('cfg') / 'tiny_digits.py'
+    base = osp.join(REPO, 'configs', 'faster_rcnn_r18_fpn_demo_digits.py')
+    path.write_text(f"""
+_base_ = {base!r}
+img_scale = (128, 64)
+max_iters = 4
+model = dict(
+    backbone=dict(depth=18, base_channels=16),
+    neck=dict(in_channels=[16, 32, 64, 128], out_channels=16),
+    rpn_head=dict(in_channels=16, feat_channels=16),
+    roi_head=dict(
+        bbox_roi_extractor=dict(out_channels=16),
+        bbox_head=dict(in_channels=16, fc_out_channels=32)))
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='Resize', scale=img_scale, keep_ratio=True),
+    dict(type='PackDetInputs')
+]
+val_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=img_scale, keep_ratio=True),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape',
+                                          'img_shape', 'scale_factor'))
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=img_scale, keep_ratio=True),
+    dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape',
+                                          'img_shape', 'scale_factor'))
+]
+loader = dict(batch_size=2, num_workers=0, persistent_workers=False)
+train_dataloader = dict(
+    **loader, dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(**loader, dataset=dict(pipeline=val_pipeline))
+test_dataloader = dict(**loader, dataset=dict(pipeline=test_pipeline))
+train_cfg = dict(max_iters=max_iters, val_interval=2)
+param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=False)]
+default_hooks = dict(
+    logger=dict(interval=1),
+    checkpoint=dict(interval=2, max_keep_ckpts=-1))
+randomness = dict(seed=0, deterministic=True)
+env_cfg = dict(mp_cfg=dict(opencv_num_threads=1))
+""")
+    return str(path)

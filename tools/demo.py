@@ -1,0 +1,101 @@
+"""The `make demo` job: synthetic data -> train -> submission -> pictures.
+
+1. Render the synthetic dataset if ``--data-root`` has none.
+2. Train ``--config`` from scratch (``tools/train.py``).
+3. Write the submission for ``test/`` (``tools/test.py --out``) and score
+   the same checkpoint on ``valid/`` (``tools/test.py --split valid`` +
+   ``tools/eval_submission.py``'s scoring).
+4. Draw test and validation predictions to PNGs and print the metrics.
+
+Each step runs the user-facing tool in a subprocess and prints its command,
+so the demo is also a walk-through.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+
+from mmdigit.datasets import make_synthetic_dataset
+from mmdigit.evaluation import (evaluate_submission, load_gt_numbers,
+                                load_submission)
+from mmdigit.visualization import plot_predictions
+
+TOOLS = osp.dirname(osp.abspath(__file__))
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Run the mmdigit demo')
+    parser.add_argument(
+        '--config', default='configs/faster_rcnn_r18_fpn_demo_digits.py')
+    parser.add_argument('--data-root', default='data/synthetic')
+    parser.add_argument('--work-dir', default='work_dirs/demo')
+    parser.add_argument('--num-train', type=int, default=3000)
+    parser.add_argument('--num-valid', type=int, default=300)
+    parser.add_argument('--num-test', type=int, default=300)
+    parser.add_argument(
+        '--cfg-options', nargs='+', default=[],
+        help='passed to tools/train.py')
+    return parser.parse_args()
+
+
+def run(cmd):
+    """Run a tool, echoing its command line; stop the demo if it fails."""
+    print('\n$ ' + ' '.join(cmd), flush=True)
+    subprocess.run([sys.executable] + cmd, check=True)
+
+
+def main():
+    args = parse_args()
+    start = time.time()
+    if not osp.exists(osp.join(args.data_root, 'valid.json')):
+        print(f'rendering the synthetic dataset into {args.data_root}')
+        make_synthetic_dataset(args.data_root, args.num_train,
+                               args.num_valid, args.num_test)
+    common = ['--data-root', args.data_root, '--work-dir', args.work_dir]
+    train = [osp.join(TOOLS, 'train.py'), args.config] + common
+    if args.cfg_options:
+        train += ['--cfg-options'] + args.cfg_options
+    run(train)
+    with open(osp.join(args.work_dir, 'last_checkpoint')) as f:
+        ckpt = f.read().strip()
+
+    test_dir = osp.join(args.work_dir, 'submission')
+    valid_dir = osp.join(args.work_dir, 'submission_valid')
+    run([osp.join(TOOLS, 'test.py'), args.config, ckpt, '--out', test_dir] +
+        common)
+    run([
+        osp.join(TOOLS, 'test.py'), args.config, ckpt, '--split', 'valid',
+        '--out', valid_dir
+    ] + common)
+
+    ann_file = osp.join(args.data_root, 'valid.json')
+    metrics = evaluate_submission(valid_dir, ann_file)
+    with open(osp.join(args.work_dir, 'valid_metrics.json'), 'w') as f:
+        json.dump(metrics, f, indent=1)
+
+    detections, numbers = load_submission(test_dir)
+    test_png = plot_predictions(
+        osp.join(args.data_root, 'test'), detections, numbers,
+        osp.join(args.work_dir, 'test_predictions.png'))
+    gt_numbers = load_gt_numbers(ann_file)
+    detections, numbers = load_submission(valid_dir)
+    # mistakes first: what a user wants to look at
+    ids = sorted(numbers, key=lambda i: (numbers[i] == gt_numbers[i], i))
+    valid_png = plot_predictions(
+        osp.join(args.data_root, 'valid'), detections, numbers,
+        osp.join(args.work_dir, 'valid_predictions.png'), img_ids=ids,
+        gt_numbers=gt_numbers)
+
+    print(f'\nmmdigit demo finished in {(time.time() - start) / 60:.1f} min')
+    print(f'  submission: {test_dir}/pred.json, pred.csv, submission.zip')
+    print(f'  pictures:   {test_png}, {valid_png}')
+    print(f'  valid metrics ({ann_file}):')
+    for key, value in metrics.items():
+        print(f'    {key:<24} {value:.4f}')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,105 @@
+"""Test a checkpoint and write the course submission.
+
+By default the configured test set (the unlabelled ``test/`` folder) is run
+and ``pred.json``, ``pred.csv`` and ``submission.zip`` are written to
+``--out`` (a folder or a ``.zip`` path; ``<work_dir>/submission`` without
+it). ``--out x.pkl`` keeps mmdet's raw-pickle behaviour. ``--split valid``
+runs the labelled validation set instead and prints its metrics too.
+
+Example:
+    python tools/test.py configs/faster_rcnn_r50_fpn_digits.py \
+        work_dirs/faster_rcnn_r50_fpn_digits/epoch_12.pth --out submission/
+"""
+import argparse
+import os
+
+from mmengine.config import DictAction
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+from mmdet.engine.hooks.utils import trigger_visualization_hook
+from mmdet.evaluation import DumpDetResults
+from mmdet.utils import setup_cache_size_limit_of_dynamo
+from mmdigit.apis import load_cfg, prepare_test_cfg
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(
+        description='Test a detector and write pred.json / pred.csv / '
+        'submission.zip')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--work-dir',
+        help='the directory to save the file containing evaluation metrics')
+    parser.add_argument(
+        '--out',
+        help='submission folder or .zip path (pred.json, pred.csv, zip); '
+        'a .pkl path dumps raw predictions as mmdet does')
+    parser.add_argument(
+        '--data-root', help='dataset folder in the course layout')
+    parser.add_argument(
+        '--split',
+        choices=['test', 'valid'],
+        default='test',
+        help='test: the configured test set (unlabelled test/ folder); '
+        'valid: the labelled validation set, with its metrics')
+    parser.add_argument(
+        '--json-thr',
+        type=float,
+        help='minimum score of a pred.json box (default 0: keep all, which '
+        'maximises mAP)')
+    parser.add_argument(
+        '--csv-thr',
+        type=float,
+        help='score threshold for reading numbers into pred.csv (default: '
+        'the validation-best threshold recorded in the checkpoint, else 0.5)')
+    parser.add_argument(
+        '--show', action='store_true', help='show prediction results')
+    parser.add_argument(
+        '--show-dir',
+        help='directory where painted images will be saved (under the '
+        'work_dir/timestamp folder)')
+    parser.add_argument(
+        '--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override some settings in the used config, the key-value pair '
+        'in xxx=yyy format will be merged into config file.')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument(
+        '--tta',
+        action='store_true',
+        help='scale-only test-time augmentation (never flips)')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def main():
+    args = parse_args()
+    setup_cache_size_limit_of_dynamo()
+    cfg = load_cfg(args.config, args.work_dir, args.cfg_options,
+                   args.launcher, args.data_root)
+    prepare_test_cfg(cfg, args.checkpoint, args.out, args.split, args.tta,
+                     args.json_thr, args.csv_thr)
+    if args.show or args.show_dir:
+        cfg = trigger_visualization_hook(cfg, args)
+    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \
+        else RUNNERS.build(cfg)
+    if args.out is not None and args.out.endswith(('.pkl', '.pickle')):
+        runner.test_evaluator.metrics.append(
+            DumpDetResults(out_file_path=args.out))
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()
