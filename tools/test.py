@@ -11,16 +11,12 @@ Example:
         work_dirs/faster_rcnn_r50_fpn_digits/epoch_12.pth --out submission/
 """
 import argparse
-import os
-
-from mmengine.config import DictAction
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
 
 from mmdet.engine.hooks.utils import trigger_visualization_hook
 from mmdet.evaluation import DumpDetResults
 from mmdet.utils import setup_cache_size_limit_of_dynamo
-from mmdigit.apis import load_cfg, prepare_test_cfg
+from mmdigit.apis import (add_common_args, build_runner, load_cfg,
+                          parse_common_args, prepare_test_cfg)
 
 
 def parse_args():
@@ -30,14 +26,9 @@ def parse_args():
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(
-        '--work-dir',
-        help='the directory to save the file containing evaluation metrics')
-    parser.add_argument(
         '--out',
         help='submission folder or .zip path (pred.json, pred.csv, zip); '
         'a .pkl path dumps raw predictions as mmdet does')
-    parser.add_argument(
-        '--data-root', help='dataset folder in the course layout')
     parser.add_argument(
         '--split',
         choices=['test', 'valid'],
@@ -63,25 +54,11 @@ def parse_args():
     parser.add_argument(
         '--wait-time', type=float, default=2, help='the interval of show (s)')
     parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override some settings in the used config, the key-value pair '
-        'in xxx=yyy format will be merged into config file.')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument(
         '--tta',
         action='store_true',
         help='scale-only test-time augmentation (never flips)')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_common_args(parser)
+    return parse_common_args(parser)
 
 
 def main():
@@ -93,8 +70,7 @@ def main():
                      args.json_thr, args.csv_thr)
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \
-        else RUNNERS.build(cfg)
+    runner = build_runner(cfg)
     if args.out is not None and args.out.endswith(('.pkl', '.pickle')):
         runner.test_evaluator.metrics.append(
             DumpDetResults(out_file_path=args.out))

@@ -5,10 +5,10 @@ here so tests and other tools (demo, ablation) share it.
 """
 import copy
 import os.path as osp
-import warnings
 from typing import Optional, Sequence
 
 from mmengine.config import Config, ConfigDict
+from mmengine.logging import print_log
 
 from ..evaluation.metrics.submission_dumper import DEFAULT_CSV_SCORE_THR
 from ..utils.config import cfg_set_data_root, read_best_thr
@@ -222,7 +222,8 @@ def prepare_test_cfg(cfg: Config,
                 source = 'default; the checkpoint recorded no digit/best_thr'
         else:
             source = 'given'
-        warnings.warn(f'pred.csv score threshold {csv_score_thr} ({source})')
+        print_log(f'pred.csv score threshold: {csv_score_thr} ({source})',
+                  logger='current')
         for dumper in dumpers:
             dumper.out_dir = out_dir
             dumper.csv_score_thr = csv_score_thr

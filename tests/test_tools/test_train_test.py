@@ -130,3 +130,37 @@ def test_amp_without_cuda_is_one_clear_line(tiny_data, tiny_config,
     assert 'Traceback' not in proc.stderr
     errors = [l for l in proc.stderr.splitlines() if l.startswith('error:')]
     assert len(errors) == 1 and 'CUDA' in errors[0]
+
+
+def test_boxes_are_mapped_back_to_original_pixels(trained, tiny_data,
+                                                  tiny_config, tmp_path):
+    from mmengine.dataset import pseudo_collate
+
+    from mmdet.apis import init_detector
+    from mmdet.registry import DATASETS
+    from mmdigit.apis import load_cfg
+    from mmdigit.evaluation import DigitSubmissionDumper
+
+    cfg = load_cfg(tiny_config, data_root=tiny_data)
+    model = init_detector(cfg, osp.join(trained, 'iter_4.pth'), device='cpu')
+    dataset = DATASETS.build(cfg.test_dataloader.dataset)
+    data = model.data_preprocessor(pseudo_collate([dataset[0]]), False)
+    sample = data['data_samples'][0]
+    sx, sy = sample.scale_factor
+    assert sx > 1 and sy > 1  # the input was upscaled
+    with torch.no_grad():
+        scaled = model.predict(data['inputs'], [sample.clone()],
+                               rescale=True)[0]
+        raw = model.predict(data['inputs'], [sample.clone()],
+                            rescale=False)[0]
+    boxes = scaled.pred_instances.bboxes
+    assert len(boxes) > 0
+    torch.testing.assert_close(
+        boxes, raw.pred_instances.bboxes / boxes.new_tensor([sx, sy, sx, sy]))
+    dumper = DigitSubmissionDumper(out_dir=str(tmp_path))
+    dumper.process({}, [scaled.to_dict()])
+    dumper.evaluate(1)
+    dets = json.loads((tmp_path / 'pred.json').read_text())
+    x1, y1, x2, y2 = boxes[0].tolist()
+    assert dets[0]['bbox'] == pytest.approx([x1, y1, x2 - x1, y2 - y1])
+    assert dets[0]['category_id'] == int(scaled.pred_instances.labels[0]) + 1
