@@ -28,9 +28,18 @@ default_hooks = dict(
         interval=1,
         max_keep_ckpts=3,
         save_best=['coco/bbox_mAP', 'digit/accuracy'],
-        rule='greater'))
-# Records digit/best_thr in checkpoints for pred.csv (tools/test.py).
-custom_hooks = [dict(type='DigitThresholdHook')]
+        rule='greater',
+        # temp file + rename: a job killed mid-save never leaves a
+        # truncated checkpoint (mmdigit.utils.AtomicLocalBackend)
+        backend_args=dict(backend='atomic_local')))
+custom_hooks = [
+    # records digit/best_thr in checkpoints for pred.csv (tools/test.py)
+    dict(type='DigitThresholdHook'),
+    # stops at the first NaN/Inf loss term, before it is checkpointed
+    dict(type='NonFiniteLossHook'),
+    # random state in checkpoints: --resume continues exactly
+    dict(type='RNGStateHook'),
+]
 
 # tools/test.py --tta: scale-only TTA (0.875x, 1x, 1.25x of the test scale,
 # built from test_pipeline; flips would mirror the digits). Set tta_pipeline

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Multi-GPU test with PyTorch DDP through MMEngine's launcher:
 #   bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [tools/test.py options]
-# On CPU-only machines torchrun still works with the gloo backend
-# (--cfg-options env_cfg.dist_cfg.backend=gloo).
+# Without CUDA the tools switch NCCL to gloo, so this runs on CPUs too.
 CONFIG=$1
 CHECKPOINT=$2
 GPUS=$3

@@ -15,8 +15,8 @@ import argparse
 from mmdet.engine.hooks.utils import trigger_visualization_hook
 from mmdet.evaluation import DumpDetResults
 from mmdet.utils import setup_cache_size_limit_of_dynamo
-from mmdigit.apis import (add_common_args, build_runner, load_cfg,
-                          parse_common_args, prepare_test_cfg)
+from mmdigit.apis import (add_common_args, build_runner, exit_on_user_error,
+                          load_cfg, parse_common_args, prepare_test_cfg)
 
 
 def parse_args():
@@ -70,11 +70,13 @@ def main():
                      args.json_thr, args.csv_thr)
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
-    runner = build_runner(cfg)
+    with exit_on_user_error('config: ', extra=(TypeError, KeyError)):
+        runner = build_runner(cfg)
     if args.out is not None and args.out.endswith(('.pkl', '.pickle')):
         runner.test_evaluator.metrics.append(
             DumpDetResults(out_file_path=args.out))
-    runner.test()
+    with exit_on_user_error():
+        runner.test()
 
 
 if __name__ == '__main__':

@@ -6,10 +6,9 @@ Example:
         --data-root ../shared/data/svhn-mini
 """
 import argparse
-import sys
 
 from mmdet.utils import setup_cache_size_limit_of_dynamo
-from mmdigit.apis import (AmpUnavailableError, add_common_args, build_runner,
+from mmdigit.apis import (add_common_args, build_runner, exit_on_user_error,
                           load_cfg, parse_common_args, prepare_train_cfg)
 
 
@@ -42,12 +41,13 @@ def main():
     setup_cache_size_limit_of_dynamo()
     cfg = load_cfg(args.config, args.work_dir, args.cfg_options,
                    args.launcher, args.data_root)
-    try:
+    with exit_on_user_error():
         prepare_train_cfg(cfg, args.amp, args.auto_scale_lr, args.resume)
-    except AmpUnavailableError as e:
-        print(f'error: {e}', file=sys.stderr)
-        sys.exit(1)
-    build_runner(cfg).train()
+    # building fails on a misspelt config key (unexpected keyword argument)
+    with exit_on_user_error('config: ', extra=(TypeError, KeyError)):
+        runner = build_runner(cfg)
+    with exit_on_user_error():
+        runner.train()
 
 
 if __name__ == '__main__':

@@ -1,6 +1,9 @@
 """Argument handling shared by ``tools/train.py`` and ``tools/test.py``."""
 import argparse
 import os
+import sys
+from contextlib import contextmanager
+from typing import Tuple
 
 from mmengine.config import Config, DictAction
 
@@ -47,6 +50,22 @@ def parse_common_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
     return args
 
 
+def _init_cpu_process_group(cfg: Config) -> None:
+    """Join torchrun's process group on machines without CUDA.
+
+    MMEngine's ``pytorch`` launcher calls ``torch.cuda.set_device``, which
+    fails on a CPU-only build; the runner skips its own initialisation when
+    a group exists, so we create it (gloo, torchrun's env:// rendezvous).
+    """
+    import torch
+    import torch.distributed as torch_dist
+    if cfg.get('launcher', 'none') != 'pytorch' or torch.cuda.is_available() \
+            or torch_dist.is_initialized():
+        return
+    backend = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('backend', 'gloo')
+    torch_dist.init_process_group(backend=backend)
+
+
 def build_runner(cfg: Config):
     """Build the runner a config asks for (``runner_type`` or the default).
 
@@ -58,6 +77,29 @@ def build_runner(cfg: Config):
     """
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
+    _init_cpu_process_group(cfg)
     if 'runner_type' not in cfg:
         return Runner.from_cfg(cfg)
     return RUNNERS.build(cfg)
+
+
+@contextmanager
+def exit_on_user_error(prefix: str = '', extra: Tuple[type, ...] = ()):
+    """Turn a user's mistake into one ``error:`` line and exit code 1.
+
+    Bad datasets (:class:`DatasetError`), non-finite losses
+    (``FloatingPointError`` from ``NonFiniteLossHook``) and AMP without
+    CUDA are reported without a traceback; anything else still raises.
+
+    Args:
+        prefix (str): Put before the message, e.g. ``'config: '``.
+        extra (tuple[type]): More exception types to report this way.
+    """
+    from ..datasets import DatasetError
+    from .runner_cfg import AmpUnavailableError
+    try:
+        yield
+    except (DatasetError, FloatingPointError, AmpUnavailableError) + extra \
+            as e:
+        print(f'error: {prefix}{e}', file=sys.stderr)
+        sys.exit(1)

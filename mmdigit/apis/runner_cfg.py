@@ -46,6 +46,7 @@ def load_cfg(config: str,
     """
     cfg = Config.fromfile(config)
     cfg.launcher = launcher
+    _cpu_dist_backend(cfg)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     if data_root:
@@ -55,6 +56,29 @@ def load_cfg(config: str,
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = _default_work_dir(config)
     return cfg
+
+
+def _cpu_dist_backend(cfg: Config) -> None:
+    """Let ``tools/dist_*.sh`` run on machines without CUDA.
+
+    NCCL needs GPUs, so the backend becomes gloo; MMEngine gives DDP
+    ``device_ids=[LOCAL_RANK]``, which a CPU module rejects, so the wrapper
+    gets ``device_ids=None`` (the process group itself is created by
+    ``mmdigit.apis.build_runner``).
+    """
+    import torch
+    if cfg.launcher == 'none' or torch.cuda.is_available():
+        return
+    env_cfg = cfg.setdefault('env_cfg', ConfigDict())
+    dist_cfg = env_cfg.setdefault('dist_cfg', ConfigDict())
+    if dist_cfg.get('backend', 'nccl') == 'nccl':
+        dist_cfg['backend'] = 'gloo'
+    wrapper = cfg.get('model_wrapper_cfg') or ConfigDict(
+        type='MMDistributedDataParallel',
+        broadcast_buffers=False,
+        find_unused_parameters=cfg.get('find_unused_parameters', False))
+    wrapper.setdefault('device_ids', None)
+    cfg.model_wrapper_cfg = wrapper
 
 
 def check_amp(cfg: Config) -> None:

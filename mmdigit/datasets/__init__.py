@@ -1,9 +1,14 @@
+from .checks import (DatasetError, DatasetProblem, check_coco_split,
+                     check_dataset, check_image_folder)
 from .digit_coco import DIGIT_METAINFO, DigitCocoDataset
 from .image_folder import DigitImageFolderDataset
 from .synthetic import (HouseNumberRenderer, find_fonts,
                         make_synthetic_dataset)
+from .transforms import ColorJitter, GaussianBlur
 
 __all__ = [
     'DIGIT_METAINFO', 'DigitCocoDataset', 'DigitImageFolderDataset',
-    'HouseNumberRenderer', 'find_fonts', 'make_synthetic_dataset'
+    'HouseNumberRenderer', 'find_fonts', 'make_synthetic_dataset',
+    'ColorJitter', 'GaussianBlur', 'DatasetError', 'DatasetProblem',
+    'check_coco_split', 'check_dataset', 'check_image_folder'
 ]

@@ -1,5 +1,11 @@
+import logging
+from typing import List
+
+from mmengine.logging import print_log
+
 from mmdet.datasets import CocoDataset
 from mmdet.registry import DATASETS
+from .checks import ERROR, DatasetError, check_coco_split
 
 #: Classes and palette shared by every digit dataset. Label ``i`` is digit
 #: ``i``; the course's ``category_id`` is ``label + 1``.
@@ -18,6 +24,44 @@ class DigitCocoDataset(CocoDataset):
     ``train.json`` / ``valid.json`` with categories ``{id: 1, name: "0"} ...
     {id: 10, name: "9"}``; images under ``train/`` and ``valid/``. Classes are
     matched by name, so ``category_id = digit + 1`` maps to label ``digit``.
+
+    Before loading, the split is validated (:func:`check_coco_split`):
+    errors (malformed json, missing keys, unknown ids, degenerate or
+    outside boxes, missing, unreadable or mis-sized images) raise a
+    :class:`DatasetError` naming the first one, instead of a traceback
+    mid-epoch or boxes mmdet would silently drop; warnings (non-RGB images,
+    boxes sticking out, images without boxes) are logged with how they are
+    handled.
+
+    Args:
+        check_images (bool): Also open and decode every image file (about
+            0.5 ms per small PNG). Defaults to True.
+        **kwargs: Passed to :class:`mmdet.datasets.CocoDataset`.
     """
 
     METAINFO = DIGIT_METAINFO
+
+    def __init__(self, *args, check_images: bool = True, **kwargs) -> None:
+        self.check_images = check_images
+        super().__init__(*args, **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        """Validate the split, then load it as ``CocoDataset`` does.
+
+        Returns:
+            list[dict]: Annotations of every image.
+        """
+        problems = check_coco_split(
+            self.ann_file,
+            self.data_prefix.get('img', ''),
+            decode=self.check_images,
+            check_files=self.check_images)
+        if any(p.level == ERROR for p in problems):
+            raise DatasetError(problems, self.ann_file)
+        if problems:
+            print_log(
+                f'{self.ann_file}: {len(problems)} warning(s), e.g. '
+                f'{problems[0]}; tools/check_dataset.py lists them all',
+                logger='current',
+                level=logging.WARNING)
+        return super().load_data_list()

@@ -10,6 +10,7 @@ from mmengine.logging import print_log
 
 from mmdet.datasets import BaseDetDataset
 from mmdet.registry import DATASETS
+from .checks import ERROR, DatasetError, check_image_folder
 from .digit_coco import DIGIT_METAINFO
 
 #: Size of the black stand-in image used for a file that cannot be read.
@@ -53,26 +54,23 @@ class DigitImageFolderDataset(BaseDetDataset):
             list[dict]: One ``data_info`` per image, sorted by ``img_id``.
         """
         folder = self.data_prefix.get('img', '')
-        if not osp.isdir(folder):
-            raise FileNotFoundError(f'image folder not found: {folder}')
+        problems = [
+            p for p in check_image_folder(folder, self.img_suffixes, False)
+            if p.level == ERROR
+        ]
+        if problems:  # no folder, no images, or a name that is no id
+            raise DatasetError(problems, folder)
         data_list = []
         for name in os.listdir(folder):
             stem, ext = osp.splitext(name)
             if ext.lower() not in self.img_suffixes:
                 continue
-            if not stem.isdigit():
-                raise ValueError(
-                    f'{osp.join(folder, name)}: test images must be named '
-                    '<id>.png with an integer id (the image_id of pred.csv)')
             data_list.append(
                 dict(
                     img_path=osp.join(folder, name),
                     img_id=int(stem),
                     seg_map_path=None,
                     instances=[]))
-        if not data_list:
-            raise FileNotFoundError(
-                f'no {"/".join(self.img_suffixes)} images in {folder}')
         data_list.sort(key=lambda info: info['img_id'])
         return data_list
 

@@ -1,8 +1,10 @@
 from .checkpoint import (mmengine_checkpoint_globals,
                          register_checkpoint_safe_globals)
 from .config import cfg_set_data_root, read_best_thr
+from .fileio import ATOMIC_BACKEND, AtomicLocalBackend, atomic_write_bytes
 
 __all__ = [
     'mmengine_checkpoint_globals', 'register_checkpoint_safe_globals',
-    'cfg_set_data_root', 'read_best_thr'
+    'cfg_set_data_root', 'read_best_thr', 'ATOMIC_BACKEND',
+    'AtomicLocalBackend', 'atomic_write_bytes'
 ]

@@ -6,6 +6,7 @@ import pytest
 from mmengine.registry import init_default_scope
 
 from mmdet.registry import DATASETS
+from mmdigit.datasets import DatasetError
 
 PIPELINE = [
     dict(type='LoadImageFromFile'),
@@ -61,10 +62,10 @@ def test_unreadable_file_gives_placeholder(tiny_data, tmp_path, content,
 
 def test_bad_names_and_empty_folder(tmp_path):
     (tmp_path / 'test').mkdir()
-    with pytest.raises(FileNotFoundError, match='no .* images'):
+    with pytest.raises(DatasetError, match='no .* images'):
         build(tmp_path)
     (tmp_path / 'test' / 'a.png').write_bytes(b'x')
-    with pytest.raises(ValueError, match='integer id'):
+    with pytest.raises(DatasetError, match='integer id'):
         build(tmp_path)
 
 

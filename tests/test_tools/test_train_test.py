@@ -18,6 +18,8 @@ from mmdigit.evaluation import evaluate_submission
 from mmdigit.utils import read_best_thr
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+AMP_CONFIG = osp.join(REPO, 'configs', 'ablations',
+                      'faster_rcnn_r50_fpn_amp_1x_digits.py')
 pytestmark = pytest.mark.slow
 
 
@@ -31,11 +33,25 @@ def tool(*args, check=True):
     return proc
 
 
-def scalars(work_dir):
-    """The json-lines scalar log of a run."""
-    (path, ) = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
-    with open(path) as f:
-        return [json.loads(line) for line in f]
+def scalars(work_dir, runs=slice(None)):
+    """The json-lines scalar logs of the runs in a work dir, oldest first."""
+    paths = sorted(
+        glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
+    records = []
+    for path in paths[runs]:
+        with open(path) as f:
+            records += [json.loads(line) for line in f]
+    return records
+
+
+def losses(work_dir, runs=slice(None)):
+    return [(r['iter'], r['loss']) for r in scalars(work_dir, runs)
+            if 'loss' in r]
+
+
+def val_metrics(work_dir):
+    return [{k: v for k, v in r.items() if '/' in k}
+            for r in scalars(work_dir) if 'coco/bbox_mAP' in r]
 
 
 @pytest.fixture(scope='module')
@@ -65,6 +81,10 @@ def test_resume_continues_from_checkpoint(trained, tiny_data, tiny_config,
          '--work-dir', resumed, '--resume', osp.join(trained, 'iter_2.pth'))
     iters = [r['iter'] for r in scalars(resumed) if 'loss' in r]
     assert iters == [3, 4]
+    # RNGStateHook + MMEngine's dataloader replay: the resumed iterations
+    # are the uninterrupted run's, exactly (CPU, deterministic)
+    assert losses(resumed) == losses(trained)[2:]
+    assert val_metrics(resumed)[-1] == val_metrics(trained)[-1]
     ckpt = torch.load(osp.join(resumed, 'iter_4.pth'), weights_only=True)
     assert ckpt['meta']['iter'] == 4
     assert ckpt['optimizer']['state']  # AdamW moments came along
@@ -122,10 +142,16 @@ def test_test_out_zip_pkl_valid_split_and_tta(trained, tiny_data,
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only behaviour')
+@pytest.mark.parametrize('amp_config', [False, True],
+                         ids=['--amp', 'amp config'])
 def test_amp_without_cuda_is_one_clear_line(tiny_data, tiny_config,
-                                            tmp_path):
-    proc = tool('tools/train.py', tiny_config, '--data-root', tiny_data,
-                '--work-dir', str(tmp_path), '--amp', check=False)
+                                            tmp_path, amp_config):
+    if amp_config:
+        args = [AMP_CONFIG]
+    else:
+        args = [tiny_config, '--amp']
+    proc = tool('tools/train.py', *args, '--data-root', tiny_data,
+                '--work-dir', str(tmp_path), check=False)
     assert proc.returncode == 1
     assert 'Traceback' not in proc.stderr
     errors = [l for l in proc.stderr.splitlines() if l.startswith('error:')]
@@ -164,3 +190,94 @@ def test_boxes_are_mapped_back_to_original_pixels(trained, tiny_data,
     x1, y1, x2, y2 = boxes[0].tolist()
     assert dets[0]['bbox'] == pytest.approx([x1, y1, x2 - x1, y2 - y1])
     assert dets[0]['category_id'] == int(scaled.pred_instances.labels[0]) + 1
+
+
+def test_same_seed_gives_identical_losses(trained, tiny_data, tiny_config,
+                                          tmp_path):
+    again = str(tmp_path / 'again')
+    tool('tools/train.py', tiny_config, '--data-root', tiny_data,
+         '--work-dir', again)
+    assert len(losses(trained)) == 4
+    assert losses(again) == losses(trained)
+
+
+def test_nan_loss_stops_with_iteration_and_term(tiny_data, tiny_config,
+                                                tmp_path):
+    # An absurd learning rate makes the weights, then the loss, explode.
+    proc = tool('tools/train.py', tiny_config, '--data-root', tiny_data,
+                '--work-dir', str(tmp_path), '--cfg-options',
+                'optim_wrapper.optimizer.lr=1e30',
+                'optim_wrapper.clip_grad=None', check=False)
+    assert proc.returncode == 1
+    errors = [l for l in proc.stderr.splitlines() if l.startswith('error:')]
+    assert len(errors) == 1, proc.stderr[-2000:]
+    match = re.search(r'non-finite loss at iteration (\d+): (\w+)=', errors[0])
+    assert match and match.group(2).startswith('loss')
+    stopped_at = int(match.group(1))
+    assert 'Traceback' not in proc.stderr
+    # nothing from the bad iteration onwards was checkpointed
+    saved = [int(re.search(r'iter_(\d+)', p).group(1))
+             for p in glob.glob(osp.join(str(tmp_path), 'iter_*.pth'))]
+    assert all(i < stopped_at for i in saved)
+
+
+def test_bad_dataset_and_misspelt_config_key_are_one_line(
+        tiny_data, tiny_config, tmp_path):
+    import shutil
+    data = tmp_path / 'data'
+    shutil.copytree(tiny_data, data)
+    broken = data / 'train' / '1.png'
+    broken.write_bytes(broken.read_bytes()[:100])  # truncated
+    proc = tool('tools/train.py', tiny_config, '--data-root', str(data),
+                '--work-dir', str(tmp_path / 'wd'), check=False)
+    assert proc.returncode == 1
+    assert 'Traceback' not in proc.stderr
+    errors = [l for l in proc.stderr.splitlines() if l.startswith('error:')]
+    assert len(errors) == 1 and str(broken) in errors[0]
+    assert 'cannot be decoded' in errors[0]
+
+    proc = tool('tools/train.py', tiny_config, '--data-root', tiny_data,
+                '--work-dir', str(tmp_path / 'wd2'), '--cfg-options',
+                'model.backbone.dpeth=18', check=False)
+    assert proc.returncode == 1
+    assert 'Traceback' not in proc.stderr
+    errors = [l for l in proc.stderr.splitlines() if l.startswith('error:')]
+    assert len(errors) == 1 and errors[0].startswith('error: config:')
+    assert "'dpeth'" in errors[0]
+
+
+def test_killed_run_resumes_to_the_same_result(trained, tiny_data,
+                                               tiny_config, tmp_path):
+    import signal
+    import time
+    work_dir = tmp_path / 'killed'
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+    cmd = [sys.executable, 'tools/train.py', tiny_config, '--data-root',
+           tiny_data, '--work-dir', str(work_dir)]
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env,
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    # kill as soon as a checkpoint is complete and recorded
+    while not (work_dir / 'last_checkpoint').exists():
+        assert proc.poll() is None and time.time() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not glob.glob(str(work_dir / '*.tmp'))  # no half-written files
+    last = (work_dir / 'last_checkpoint').read_text().strip()
+    killed_at = torch.load(last, weights_only=True)['meta']['iter']
+    assert killed_at >= 2
+    tool(*cmd[1:], '--resume')
+    if killed_at < 4:  # the resumed run starts right after the checkpoint
+        assert losses(str(work_dir), slice(-1, None))[0][0] == killed_at + 1
+    # whatever was logged before the kill, the result is the uninterrupted
+    # run's
+    final = {it: loss for it, loss in losses(str(work_dir))}
+    assert [(it, final[it]) for it in (3, 4)] == losses(trained)[2:]
+    assert val_metrics(str(work_dir))[-1] == val_metrics(trained)[-1]
+    ckpt = torch.load(str(work_dir / 'iter_4.pth'), weights_only=True)
+    ref = torch.load(osp.join(trained, 'iter_4.pth'), weights_only=True)
+    assert ckpt['param_schedulers'] == ref['param_schedulers']
+    for k, v in ref['state_dict'].items():
+        assert torch.equal(ckpt['state_dict'][k], v), k

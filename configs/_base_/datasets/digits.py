@@ -9,9 +9,10 @@ data_root = 'data/svhn/'
 backend_args = None
 # Course images are small (median 104x47 px, 5-95% widths 48-300; digit boxes
 # ~14x29 px). keep_ratio Resize to fit 512x256 brings the long side of nearly
-# every image to 512 px (digits ~70-140 px tall, matching the 32-128 px
-# anchors of P2-P4) at ~1/7 of the pixels of mmdet's 1333x800, which would
-# blow a 104x47 crop up to 1333x603.
+# every image to 512 px (digits 69-198 px tall, median 144, on svhn-mini:
+# the 64-128 px anchors of P3-P4; tools/analysis_tools/anchor_stats.py) at
+# ~1/7 of the pixels of mmdet's 1333x800, which would blow a 104x47 crop up
+# to 1333x603.
 img_scale = (512, 256)
 
 # No RandomFlip: a mirrored digit is a different or an invalid digit.

@@ -1,8 +1,6 @@
 from .digit_string_metric import DigitStringMetric
-from .submission_dumper import (DEFAULT_CSV_SCORE_THR, DigitSubmissionDumper,
-                                atomic_write_bytes)
+from .submission_dumper import DEFAULT_CSV_SCORE_THR, DigitSubmissionDumper
 
 __all__ = [
-    'DigitStringMetric', 'DigitSubmissionDumper', 'DEFAULT_CSV_SCORE_THR',
-    'atomic_write_bytes'
+    'DigitStringMetric', 'DigitSubmissionDumper', 'DEFAULT_CSV_SCORE_THR'
 ]

@@ -1,9 +1,7 @@
 import csv
 import io
 import json
-import os
 import os.path as osp
-import tempfile
 import zipfile
 from typing import Dict, List, Optional, Sequence
 
@@ -11,37 +9,12 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
 from mmdet.registry import METRICS
+from ...utils.fileio import atomic_write_bytes
 from ..functional import NO_NUMBER, boxes_to_number
 
 #: Score threshold for ``pred.csv`` when the checkpoint recorded no
 #: validation-best threshold.
 DEFAULT_CSV_SCORE_THR = 0.5
-
-
-def atomic_write_bytes(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` so readers never see a partial file.
-
-    The bytes go to a temporary file in the same folder, which then replaces
-    ``path`` in one ``os.replace``; a crash leaves the old file (or none).
-
-    Args:
-        path (str): Destination file.
-        data (bytes): Content.
-    """
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        dir=folder, prefix=f'.{osp.basename(path)}.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 @METRICS.register_module()

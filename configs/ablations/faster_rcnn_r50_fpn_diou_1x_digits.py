@@ -1,0 +1,4 @@
+# DIoU loss for the box head: the GIoU variant with the loss swapped.
+_base_ = './faster_rcnn_r50_fpn_giou_1x_digits.py'
+
+model = dict(roi_head=dict(bbox_head=dict(loss_bbox=dict(type='DIoULoss'))))

@@ -1,0 +1,3 @@
+from .photometric import ColorJitter, GaussianBlur
+
+__all__ = ['ColorJitter', 'GaussianBlur']

@@ -1,0 +1,206 @@
+"""Photometric augmentations with torchvision's parameter meaning.
+
+MMDetection 3.3 has neither ``ColorJitter`` nor ``GaussianBlur``; the course
+reports used torchvision's, so these keep its ranges (a factor ``x`` means a
+multiplier drawn from ``[max(0, 1 - x), 1 + x]``) and only touch ``img``.
+"""
+from typing import Optional, Sequence, Tuple, Union
+
+import cv2
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmcv.transforms.utils import cache_randomness
+
+from mmdet.registry import TRANSFORMS
+
+# ITU-R 601-2 luma weights in BGR order (mmcv loads images as BGR), the same
+# weights torchvision's rgb_to_grayscale uses.
+_LUMA_BGR = np.array([0.114, 0.587, 0.299], dtype=np.float32)
+
+
+def _factor_range(value: float, name: str) -> Optional[Tuple[float, float]]:
+    if value < 0:
+        raise ValueError(f'{name} must be non-negative, got {value}')
+    if value == 0:
+        return None
+    return max(0.0, 1.0 - value), 1.0 + value
+
+
+def _grayscale(img: np.ndarray) -> np.ndarray:
+    return img @ _LUMA_BGR
+
+
+@TRANSFORMS.register_module()
+class ColorJitter(BaseTransform):
+    """Randomly change brightness, contrast, saturation and hue.
+
+    Follows ``torchvision.transforms.ColorJitter``: each enabled change is
+    applied once, in a random order, with factors drawn uniformly from
+    ``[max(0, 1 - x), 1 + x]`` (hue shift from ``[-hue, hue]`` of a full
+    turn). Contrast blends with the mean grey level, saturation with the
+    per-pixel grey image. Single-channel images skip saturation and hue.
+
+    Required Keys:
+
+    - img
+
+    Modified Keys:
+
+    - img (values change; dtype and shape are kept)
+
+    Args:
+        brightness (float): Brightness jitter ``x``. Defaults to 0.
+        contrast (float): Contrast jitter ``x``. Defaults to 0.
+        saturation (float): Saturation jitter ``x``. Defaults to 0.
+        hue (float): Hue shift bound in turns, in ``[0, 0.5]``.
+            Defaults to 0.
+        prob (float): Probability of jittering an image at all.
+            Defaults to 1.0.
+    """
+
+    def __init__(self,
+                 brightness: float = 0.,
+                 contrast: float = 0.,
+                 saturation: float = 0.,
+                 hue: float = 0.,
+                 prob: float = 1.0) -> None:
+        if not 0 <= hue <= 0.5:
+            raise ValueError(f'hue must be in [0, 0.5], got {hue}')
+        if not 0 <= prob <= 1:
+            raise ValueError(f'prob must be in [0, 1], got {prob}')
+        self.brightness = _factor_range(brightness, 'brightness')
+        self.contrast = _factor_range(contrast, 'contrast')
+        self.saturation = _factor_range(saturation, 'saturation')
+        self.hue = (-hue, hue) if hue > 0 else None
+        self.prob = prob
+
+    @cache_randomness
+    def _sample(self) -> Optional[list]:
+        """Draw the ops (in random order) and their factors, or None."""
+        if np.random.rand() >= self.prob:
+            return None
+        ops = []
+        for idx in np.random.permutation(4):
+            bounds = (self.brightness, self.contrast, self.saturation,
+                      self.hue)[idx]
+            if bounds is not None:
+                ops.append((int(idx), float(np.random.uniform(*bounds))))
+        return ops
+
+    def transform(self, results: dict) -> dict:
+        """Jitter ``results['img']``.
+
+        Args:
+            results (dict): Result dict with ``img``.
+
+        Returns:
+            dict: The result dict with the jittered image.
+        """
+        ops = self._sample()
+        if not ops:
+            return results
+        img = results['img']
+        dtype = img.dtype
+        max_value = 255.0 if dtype == np.uint8 else (
+            float(np.iinfo(dtype).max) if np.issubdtype(dtype, np.integer)
+            else 1.0)
+        out = img.astype(np.float32)
+        color = out.ndim == 3 and out.shape[2] == 3
+        for idx, factor in ops:
+            if idx == 0:  # brightness: blend with black
+                out = out * factor
+            elif idx == 1:  # contrast: blend with the mean grey level
+                grey = _grayscale(out) if color else out
+                out = (out - grey.mean()) * factor + grey.mean()
+            elif idx == 2 and color:  # saturation: blend with grey image
+                grey = _grayscale(out)[..., None]
+                out = (out - grey) * factor + grey
+            elif idx == 3 and color:  # hue: rotate the HSV hue channel
+                hsv = cv2.cvtColor(
+                    np.clip(out / max_value, 0, 1), cv2.COLOR_BGR2HSV)
+                hsv[..., 0] = (hsv[..., 0] + factor * 360.0) % 360.0
+                out = cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR) * max_value
+            out = np.clip(out, 0, max_value)
+        if np.issubdtype(dtype, np.integer):
+            out = np.round(out)
+        results['img'] = out.astype(dtype)
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(brightness={self.brightness}, '
+                f'contrast={self.contrast}, saturation={self.saturation}, '
+                f'hue={self.hue}, prob={self.prob})')
+
+
+@TRANSFORMS.register_module()
+class GaussianBlur(BaseTransform):
+    """Blur the image with a Gaussian kernel of random sigma.
+
+    Follows ``torchvision.transforms.GaussianBlur``: a fixed odd kernel
+    size, sigma drawn uniformly from ``sigma``, reflect padding at borders.
+
+    Required Keys:
+
+    - img
+
+    Modified Keys:
+
+    - img (values change; dtype and shape are kept)
+
+    Args:
+        kernel_size (int | Sequence[int]): Odd kernel size, or
+            ``(width, height)``. Defaults to 3.
+        sigma (float | Sequence[float]): Sigma, or its ``(min, max)`` range.
+            Defaults to ``(0.1, 2.0)``.
+        prob (float): Probability of blurring an image. Defaults to 1.0.
+    """
+
+    def __init__(self,
+                 kernel_size: Union[int, Sequence[int]] = 3,
+                 sigma: Union[float, Sequence[float]] = (0.1, 2.0),
+                 prob: float = 1.0) -> None:
+        ksize = (kernel_size, kernel_size) if isinstance(kernel_size,
+                                                         int) else tuple(
+                                                             kernel_size)
+        if len(ksize) != 2 or any(k <= 0 or k % 2 == 0 for k in ksize):
+            raise ValueError(
+                f'kernel_size must be positive and odd, got {kernel_size}')
+        sigma = (sigma, sigma) if isinstance(sigma,
+                                             (int, float)) else tuple(sigma)
+        if len(sigma) != 2 or not 0 < sigma[0] <= sigma[1]:
+            raise ValueError(f'sigma must be > 0 and min <= max, got {sigma}')
+        if not 0 <= prob <= 1:
+            raise ValueError(f'prob must be in [0, 1], got {prob}')
+        self.kernel_size = ksize
+        self.sigma = sigma
+        self.prob = prob
+
+    @cache_randomness
+    def _sample(self) -> Optional[float]:
+        if np.random.rand() >= self.prob:
+            return None
+        return float(np.random.uniform(*self.sigma))
+
+    def transform(self, results: dict) -> dict:
+        """Blur ``results['img']``.
+
+        Args:
+            results (dict): Result dict with ``img``.
+
+        Returns:
+            dict: The result dict with the blurred image.
+        """
+        sigma = self._sample()
+        if sigma is None:
+            return results
+        img = results['img']
+        blurred = cv2.GaussianBlur(
+            img, self.kernel_size, sigmaX=sigma, sigmaY=sigma,
+            borderType=cv2.BORDER_REFLECT_101)
+        # cv2 drops a trailing singleton channel axis.
+        results['img'] = blurred.reshape(img.shape).astype(img.dtype)
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(kernel_size={self.kernel_size}, '
+                f'sigma={self.sigma}, prob={self.prob})')

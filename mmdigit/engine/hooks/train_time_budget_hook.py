@@ -1,0 +1,44 @@
+import time
+from typing import Optional, Sequence
+
+from mmengine.hooks import Hook
+from mmengine.logging import print_log
+
+from mmdet.registry import HOOKS
+
+
+@HOOKS.register_module()
+class TrainTimeBudgetHook(Hook):
+    """Stop training once a wall-clock budget is spent.
+
+    Used by ``tools/ablate.py --budget Nm`` to give every config the same
+    training time. Stops through the train loop's ``stop_training`` flag
+    (as mmengine's ``EarlyStoppingHook`` does), after the iteration that
+    crosses the budget.
+
+    Args:
+        minutes (float): Training time budget in minutes.
+    """
+
+    def __init__(self, minutes: float) -> None:
+        if minutes <= 0:
+            raise ValueError(f'minutes must be positive, got {minutes}')
+        self.budget_s = minutes * 60
+        self._start: Optional[float] = None
+
+    def before_train(self, runner) -> None:
+        """Start the clock."""
+        self._start = time.perf_counter()
+
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch: Optional[Sequence[dict]] = None,
+                         outputs: Optional[dict] = None) -> None:
+        """Stop the loop when the budget is spent."""
+        if time.perf_counter() - self._start >= self.budget_s:
+            runner.train_loop.stop_training = True
+            print_log(
+                f'time budget of {self.budget_s / 60:g} min spent after '
+                f'{runner.iter + 1} iterations; stopping',
+                logger='current')

@@ -1,0 +1,148 @@
+import numpy as np
+import pytest
+
+from mmdigit.datasets.transforms import ColorJitter, GaussianBlur
+
+
+def _results(img):
+    boxes = np.array([[1., 2., 5., 9.]], dtype=np.float32)
+    return dict(img=img, gt_bboxes=boxes.copy(), img_shape=img.shape[:2])
+
+
+def _draw(transform, img, n=400, seed=0):
+    np.random.seed(seed)
+    return [transform(_results(img.copy()))['img'] for _ in range(n)]
+
+
+def test_brightness_factor_range():
+    img = np.full((4, 6, 3), 100, np.uint8)
+    outs = _draw(ColorJitter(brightness=0.2), img)
+    values = np.array([o[0, 0, 0] for o in outs], dtype=float)
+    # factor in [0.8, 1.2] -> 100 px become 80..120, spread over the range
+    assert values.min() >= 80 and values.max() <= 120
+    assert values.min() <= 82 and values.max() >= 118
+    assert abs(values.mean() - 100) < 2
+    assert all(np.all(o == o[0, 0, 0]) for o in outs)
+
+
+def test_brightness_above_one_floors_at_zero():
+    img = np.full((2, 2, 3), 100, np.uint8)
+    values = [o[0, 0, 0] for o in _draw(ColorJitter(brightness=1.5), img)]
+    assert min(values) < 10  # factor range [0, 2.5]
+    assert max(values) <= 250
+
+
+def test_contrast_keeps_mean_grey_and_scales_spread():
+    img = np.zeros((2, 2, 3), np.uint8)
+    img[0] = 80
+    img[1] = 120  # grey mean 100, deviation 20
+    for out in _draw(ColorJitter(contrast=0.5), img, n=100):
+        dev = out[1, 0, 0].astype(int) - 100
+        assert 10 - 1 <= dev <= 30 + 1  # factor in [0.5, 1.5]
+        assert abs(out[0, 0, 0] + out[1, 0, 0] - 200) <= 1
+
+
+def test_saturation_and_hue_leave_grey_images_grey():
+    img = np.random.RandomState(1).randint(0, 255, (5, 5, 1), np.uint8)
+    img = np.repeat(img, 3, axis=2)
+    for out in _draw(ColorJitter(saturation=0.9, hue=0.5), img, n=20):
+        np.testing.assert_allclose(out, img, atol=1)
+
+
+def test_saturation_zero_factor_gives_grey():
+    img = np.zeros((1, 1, 3), np.uint8)
+    img[..., 2] = 200  # pure red in BGR
+    jitter = ColorJitter(saturation=1.0)
+    outs = _draw(jitter, img, n=300)
+    spreads = [int(o.max()) - int(o.min()) for o in outs]
+    # factor 0 -> grey (spread 0), factor 2 -> clipped red (spread 255)
+    assert min(spreads) < 20 and max(spreads) == 255
+
+
+def test_hue_shift_rotates_colour():
+    img = np.zeros((1, 1, 3), np.uint8)
+    img[..., 2] = 255  # red
+    outs = _draw(ColorJitter(hue=0.5), img, n=200)
+    assert any(o[0, 0, 1] > 200 for o in outs)  # towards green
+    assert any(o[0, 0, 0] > 200 for o in outs)  # towards blue
+
+
+def test_prob_zero_is_identity_and_keys_untouched():
+    img = np.random.RandomState(0).randint(0, 255, (7, 9, 3), np.uint8)
+    for t in (ColorJitter(0.5, 0.5, 0.5, 0.2, prob=0.),
+              GaussianBlur(3, (0.3, 0.8), prob=0.)):
+        out = t(_results(img.copy()))
+        np.testing.assert_array_equal(out['img'], img)
+
+
+@pytest.mark.parametrize('transform', [
+    ColorJitter(0.2, 0.2, 0.2, 0.1, prob=1.0),
+    GaussianBlur(3, (0.3, 0.8), prob=1.0)
+])
+@pytest.mark.parametrize('dtype', [np.uint8, np.float32])
+def test_boxes_dtype_and_shape_kept(transform, dtype):
+    rng = np.random.RandomState(0)
+    img = rng.randint(0, 255, (7, 9, 3)).astype(dtype)
+    res = _results(img.copy())
+    out = transform(res)
+    assert out['img'].dtype == dtype and out['img'].shape == img.shape
+    np.testing.assert_array_equal(out['gt_bboxes'], [[1., 2., 5., 9.]])
+
+
+def test_color_jitter_prob_rate():
+    img = np.full((2, 2, 3), 100, np.uint8)
+    outs = _draw(ColorJitter(brightness=0.5, prob=0.3), img, n=1000)
+    changed = np.mean([o[0, 0, 0] != 100 for o in outs])
+    assert 0.25 < changed < 0.35
+
+
+def _center_weight(sigma):
+    side = np.exp(-1 / (2 * sigma**2))
+    return (1 / (1 + 2 * side))**2
+
+
+def test_gaussian_blur_sigma_range_and_mass():
+    img = np.zeros((5, 5), np.float32)
+    img[2, 2] = 1.0
+    blur = GaussianBlur(kernel_size=3, sigma=(0.3, 0.8))
+    outs = _draw(blur, img, n=200)
+    centers = np.array([o[2, 2] for o in outs])
+    assert centers.min() >= _center_weight(0.8) - 1e-6
+    assert centers.max() <= _center_weight(0.3) + 1e-6
+    assert centers.max() - centers.min() > 0.5 * (
+        _center_weight(0.3) - _center_weight(0.8))
+    for o in outs:
+        assert o.sum() == pytest.approx(1.0, abs=1e-5)
+        assert o[0].sum() == 0  # a 3x3 kernel reaches one pixel only
+
+
+def test_gaussian_blur_constant_image_and_single_channel():
+    img = np.full((6, 4, 1), 77, np.uint8)
+    out = GaussianBlur(3, 0.8)(_results(img.copy()))['img']
+    assert out.shape == (6, 4, 1)
+    np.testing.assert_array_equal(out, img)
+
+
+@pytest.mark.parametrize('kwargs', [
+    dict(kernel_size=4), dict(kernel_size=0), dict(sigma=(0.8, 0.3)),
+    dict(sigma=0), dict(prob=1.5)
+])
+def test_gaussian_blur_rejects_bad_args(kwargs):
+    with pytest.raises(ValueError):
+        GaussianBlur(**kwargs)
+
+
+@pytest.mark.parametrize('kwargs', [
+    dict(brightness=-0.1), dict(hue=0.6), dict(prob=-1)
+])
+def test_color_jitter_rejects_bad_args(kwargs):
+    with pytest.raises(ValueError):
+        ColorJitter(**kwargs)
+
+
+def test_registered_in_mmdet():
+    from mmdet.registry import TRANSFORMS
+    t = TRANSFORMS.build(dict(type='GaussianBlur', kernel_size=3))
+    assert isinstance(t, GaussianBlur)
+    t = TRANSFORMS.build(dict(type='ColorJitter', brightness=0.2))
+    assert isinstance(t, ColorJitter)

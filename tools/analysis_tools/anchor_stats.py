@@ -1,0 +1,158 @@
+"""Box statistics at a config's training scale and tuned RPN anchors.
+
+Prints width/height/aspect statistics of the boxes as the network sees them
+(after the config's training Resize), which FPN level their best anchor and
+their RoI pooling fall on, k-means (1 - IoU) box shapes, and proposed
+``anchor_generator`` scales/ratios with how well they fit compared with the
+config's own; writes a histogram PNG.
+
+Example:
+    python tools/analysis_tools/anchor_stats.py \
+        ../shared/data/svhn-mini/train.json \
+        --config configs/faster_rcnn_r50_fpn_digits.py
+"""
+import argparse
+import os
+import os.path as osp
+
+import numpy as np
+from mmengine.config import Config
+
+from mmdigit.analysis import (DEFAULT_ANCHORS, anchor_fit, anchor_shapes,
+                              config_anchors, kmeans_iou, load_box_sizes,
+                              propose_anchors, roi_levels, scale_to_input,
+                              train_resize)
+
+DEFAULT_CONFIG = 'configs/faster_rcnn_r50_fpn_digits.py'
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('ann_file', help='COCO json (e.g. train.json)')
+    parser.add_argument(
+        '--config',
+        default=DEFAULT_CONFIG,
+        help='config whose training Resize and anchors are used')
+    parser.add_argument(
+        '--num-scales', type=int, default=1, help='anchor scales per level')
+    parser.add_argument(
+        '--num-ratios', type=int, default=3, help='anchor ratios')
+    parser.add_argument(
+        '--clusters', type=int, default=9, help='k-means box shapes to print')
+    parser.add_argument(
+        '--out', default='work_dirs/anchor_stats.png', help='histogram PNG')
+    return parser.parse_args()
+
+
+def describe(name, values):
+    q = np.percentile(values, [5, 25, 50, 75, 95])
+    return (f'{name:<14}' + ''.join(f'{v:9.1f}' for v in q) +
+            f'{values.mean():9.1f}')
+
+
+def level_table(levels, num_levels):
+    counts = np.bincount(levels, minlength=num_levels)
+    return '  '.join(f'P{i + 2}: {c} ({c / len(levels):.0%})'
+                     for i, c in enumerate(counts))
+
+
+def fit_line(name, fit):
+    return (f'{name:<10} mean IoU {fit["mean_iou"]:.3f}  '
+            f'recall@0.5 {fit["recall@0.5"]:.3f}  '
+            f'recall@0.7 {fit["recall@0.7"]:.3f}')
+
+
+def plot(path, wh, current, proposal):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    size = np.sqrt(wh[:, 0] * wh[:, 1])
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+    axes[0].hist(wh[:, 0], bins=50, alpha=0.6, label='width')
+    axes[0].hist(wh[:, 1], bins=50, alpha=0.6, label='height')
+    axes[0].set_xlabel('box side at training scale (px)')
+    axes[0].legend()
+    axes[1].hist(wh[:, 1] / wh[:, 0], bins=50, color='tab:green')
+    for r in proposal['ratios']:
+        axes[1].axvline(r, color='k', ls='--')
+    axes[1].set_xlabel('aspect h / w (dashed: proposed ratios)')
+    axes[2].hist(size, bins=np.geomspace(size.min(), size.max(), 50),
+                 color='tab:purple')
+    axes[2].set_xscale('log')
+    for anchors, style, label in ((current, ':', 'config'),
+                                  (proposal['anchors'], '--', 'proposed')):
+        sizes = np.unique(np.round(np.sqrt(anchors[..., 0] *
+                                           anchors[..., 1]), 1))
+        for i, s in enumerate(sizes):
+            axes[2].axvline(s, color='k', ls=style,
+                            label=label if i == 0 else None)
+    axes[2].set_xlabel('sqrt(w*h) at training scale (px)')
+    axes[2].legend()
+    fig.tight_layout()
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def main():
+    args = parse_args()
+    cfg = Config.fromfile(args.config)
+    scale, keep_ratio = train_resize(cfg)
+    box_wh, img_wh = load_box_sizes(args.ann_file)
+    valid = (box_wh > 0).all(axis=1)
+    if not valid.all():
+        print(f'skipping {int((~valid).sum())} boxes with w or h <= 0')
+    box_wh, img_wh = box_wh[valid], img_wh[valid]
+    wh = scale_to_input(box_wh, img_wh, scale, keep_ratio)
+    anchors = config_anchors(cfg) or DEFAULT_ANCHORS
+    current = anchor_shapes(**anchors)
+
+    print(f'{len(wh)} boxes from {args.ann_file}; training Resize '
+          f'scale={scale} keep_ratio={keep_ratio}')
+    print(f'{"":<14}' + ''.join(f'{h:>9}' for h in
+                                ('p5', 'p25', 'p50', 'p75', 'p95', 'mean')))
+    print(describe('orig w', box_wh[:, 0]))
+    print(describe('orig h', box_wh[:, 1]))
+    print(describe('input w', wh[:, 0]))
+    print(describe('input h', wh[:, 1]))
+    print(describe('input sqrt(wh)', np.sqrt(wh[:, 0] * wh[:, 1])))
+    print(describe('aspect h/w', wh[:, 1] / wh[:, 0]))
+
+    num_levels = len(anchors['strides'])
+    fit_now = anchor_fit(wh, current)
+    print('\nbest-anchor level (config anchors): ' +
+          level_table(fit_now['level'], num_levels))
+    print('RoI pooling level (finest_scale 56): ' +
+          level_table(roi_levels(wh), 4))
+
+    print(f'\nk-means (1 - IoU) box shapes, k={args.clusters} (w x h):')
+    print('  ' + ', '.join(f'{w:.0f}x{h:.0f}'
+                           for w, h in kmeans_iou(wh, args.clusters)))
+
+    proposal = propose_anchors(wh, anchors['strides'], args.num_scales,
+                               args.num_ratios)
+    proposal['anchors'] = anchor_shapes(anchors['strides'],
+                                        proposal['scales'],
+                                        proposal['ratios'])
+    print('\nanchor fit (centred IoU of each box with its best anchor):')
+    print(fit_line('config', fit_now) + f'   scales={anchors["scales"]} '
+          f'ratios={anchors["ratios"]}')
+    print(fit_line('proposed', proposal['fit']) +
+          f'   scales={proposal["scales"]} ratios={proposal["ratios"]}')
+    print('best-anchor level (proposed): ' +
+          level_table(proposal['fit']['level'], num_levels))
+    sizes = sorted({round(float(np.sqrt(w * h)), 1)
+                    for w, h in proposal['anchors'].reshape(-1, 2)})
+    print(f'proposed anchor sizes sqrt(wh): {sizes}')
+
+    print('\n# config delta:')
+    print('model = dict(\n    rpn_head=dict(\n        anchor_generator=dict('
+          f'\n            scales={proposal["scales"]},'
+          f'\n            ratios={proposal["ratios"]})))')
+    plot(args.out, wh, current, proposal)
+    print(f'\nhistograms: {args.out}')
+
+
+if __name__ == '__main__':
+    main()
