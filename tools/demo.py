@@ -21,7 +21,7 @@ import time
 from mmdigit.datasets import make_synthetic_dataset
 from mmdigit.evaluation import (evaluate_submission, load_gt_numbers,
                                 load_submission)
-from mmdigit.visualization import plot_predictions
+from mmdigit.visualization import mistakes_first, plot_predictions
 
 TOOLS = osp.dirname(osp.abspath(__file__))
 
@@ -83,11 +83,10 @@ def main():
     gt_numbers = load_gt_numbers(ann_file)
     detections, numbers = load_submission(valid_dir)
     # mistakes first: what a user wants to look at
-    ids = sorted(numbers, key=lambda i: (numbers[i] == gt_numbers[i], i))
     valid_png = plot_predictions(
         osp.join(args.data_root, 'valid'), detections, numbers,
-        osp.join(args.work_dir, 'valid_predictions.png'), img_ids=ids,
-        gt_numbers=gt_numbers)
+        osp.join(args.work_dir, 'valid_predictions.png'),
+        img_ids=mistakes_first(numbers, gt_numbers), gt_numbers=gt_numbers)
 
     print(f'\nmmdigit demo finished in {(time.time() - start) / 60:.1f} min')
     print(f'  submission: {test_dir}/pred.json, pred.csv, submission.zip')

@@ -1,3 +1,4 @@
-from .submission_plot import plot_predictions
+from .submission_plot import (mistakes_first, plot_confusion_matrix,
+                              plot_predictions)
 
-__all__ = ['plot_predictions']
+__all__ = ['mistakes_first', 'plot_confusion_matrix', 'plot_predictions']

@@ -83,3 +83,56 @@ def plot_predictions(img_dir: str,
     fig.savefig(out_file, dpi=100)
     plt.close(fig)
     return out_file
+
+
+def mistakes_first(numbers: Dict[int, str],
+                   gt_numbers: Dict[int, str]) -> List[int]:
+    """Image ids with wrongly read numbers first, then by id.
+
+    Args:
+        numbers (dict[int, str]): ``pred.csv`` as ``{image_id: number}``.
+        gt_numbers (dict[int, str]): Ground-truth numbers.
+
+    Returns:
+        list[int]: The ids of ``numbers`` in that order.
+    """
+    return sorted(numbers, key=lambda i: (numbers[i] == gt_numbers.get(i), i))
+
+
+def plot_confusion_matrix(matrix: np.ndarray, out_file: str) -> str:
+    """Draw an 11x11 digit confusion matrix (with counts) to a PNG.
+
+    Args:
+        matrix (np.ndarray): From
+            :func:`mmdigit.evaluation.digit_confusion_matrix`.
+        out_file (str): PNG path.
+
+    Returns:
+        str: ``out_file``.
+    """
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    labels = [str(d) for d in range(10)] + ['none']
+    # colour by share of each GT row, so rare digits are as readable
+    rows = matrix.sum(axis=1, keepdims=True)
+    share = matrix / np.maximum(rows, 1)
+    fig, ax = plt.subplots(figsize=(7, 6))
+    im = ax.imshow(share, cmap='Blues', vmin=0, vmax=1)
+    for (i, j), count in np.ndenumerate(matrix):
+        if count:
+            ax.text(j, i, str(count), ha='center', va='center', fontsize=7,
+                    color='white' if share[i, j] > 0.5 else 'black')
+    ax.set_xticks(range(11))
+    ax.set_xticklabels(labels)
+    ax.set_yticks(range(11))
+    ax.set_yticklabels(labels)
+    ax.set_xlabel('predicted digit (none: digit missed)')
+    ax.set_ylabel('ground-truth digit (none: box on no digit)')
+    fig.colorbar(im, ax=ax, label='share of the GT row')
+    fig.tight_layout()
+    os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
+    fig.savefig(out_file, dpi=100)
+    plt.close(fig)
+    return out_file

@@ -1,0 +1,70 @@
+"""Digit confusion matrix of a submission against labelled boxes."""
+import json
+from collections import defaultdict
+from typing import Dict, List, Sequence, Union
+
+import numpy as np
+
+#: Index of the extra row/column: a missed GT digit / a box with no GT.
+BACKGROUND = 10
+
+
+def _iou(box: Sequence[float], boxes: np.ndarray) -> np.ndarray:
+    """IoU of one ``[x, y, w, h]`` box with ``(N, 4)`` such boxes."""
+    x1 = np.maximum(box[0], boxes[:, 0])
+    y1 = np.maximum(box[1], boxes[:, 1])
+    x2 = np.minimum(box[0] + box[2], boxes[:, 0] + boxes[:, 2])
+    y2 = np.minimum(box[1] + box[3], boxes[:, 1] + boxes[:, 3])
+    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    return inter / (box[2] * box[3] + boxes[:, 2] * boxes[:, 3] - inter)
+
+
+def digit_confusion_matrix(detections: Sequence[dict],
+                           ann: Union[str, dict],
+                           score_thr: float = 0.5,
+                           iou_thr: float = 0.5) -> np.ndarray:
+    """Count which digit each labelled digit was detected as.
+
+    Per image, boxes with score >= ``score_thr`` are taken by decreasing
+    score; each is matched to the unmatched GT box it overlaps most
+    (IoU >= ``iou_thr``, whatever the class).
+
+    Args:
+        detections (Sequence[dict]): ``pred.json`` entries.
+        ann (str | dict): Labelled COCO json (path or loaded).
+        score_thr (float): Minimum score of a counted box. Defaults to 0.5.
+        iou_thr (float): Minimum IoU of a match. Defaults to 0.5.
+
+    Returns:
+        np.ndarray: ``(11, 11)`` int counts; row = GT digit, column =
+        predicted digit, index 10 = none (row 10: boxes on no digit,
+        column 10: digits no box found).
+    """
+    if isinstance(ann, str):
+        with open(ann) as f:
+            ann = json.load(f)
+    gt: Dict[int, List[dict]] = defaultdict(list)
+    for a in ann['annotations']:
+        gt[a['image_id']].append(a)
+    preds: Dict[int, List[dict]] = defaultdict(list)
+    for d in detections:
+        if d['score'] >= score_thr:
+            preds[int(d['image_id'])].append(d)
+    matrix = np.zeros((11, 11), dtype=np.int64)
+    for img in ann['images']:
+        gts = gt[img['id']]
+        boxes = np.array([g['bbox'] for g in gts], dtype=float).reshape(-1, 4)
+        free = np.ones(len(gts), dtype=bool)
+        for d in sorted(preds[img['id']], key=lambda d: -d['score']):
+            pred = d['category_id'] - 1
+            ious = np.where(free, _iou(d['bbox'], boxes), -1) \
+                if len(gts) else np.zeros(0)
+            if len(ious) and ious.max() >= iou_thr:
+                j = int(ious.argmax())
+                free[j] = False
+                matrix[gts[j]['category_id'] - 1, pred] += 1
+            else:
+                matrix[BACKGROUND, pred] += 1
+        for j in np.flatnonzero(free):
+            matrix[gts[j]['category_id'] - 1, BACKGROUND] += 1
+    return matrix

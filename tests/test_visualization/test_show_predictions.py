@@ -1,0 +1,44 @@
+import os.path as osp
+import subprocess
+import sys
+
+from PIL import Image
+
+from mmdigit.visualization import mistakes_first
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def test_mistakes_first():
+    numbers = {1: '12', 2: '7', 3: '-1', 4: '40'}
+    gt = {1: '12', 2: '1', 3: '5', 4: '40'}
+    assert mistakes_first(numbers, gt) == [2, 3, 1, 4]
+
+
+def test_show_predictions_tool_writes_both_pngs(tiny_data, tmp_path):
+    import json
+    ann = json.load(open(osp.join(tiny_data, 'valid.json')))
+    sub = tmp_path / 'sub'
+    sub.mkdir()
+    # a submission that reads every GT box right except image 1's
+    dets = [dict(image_id=a['image_id'], bbox=a['bbox'], score=0.9,
+                 category_id=a['category_id'] if a['image_id'] != 1 else
+                 a['category_id'] % 10 + 1) for a in ann['annotations']]
+    (sub / 'pred.json').write_text(json.dumps(dets))
+    from mmdigit.evaluation import load_gt_numbers
+    gt = load_gt_numbers(osp.join(tiny_data, 'valid.json'))
+    rows = ['image_id,pred_label'] + [
+        f'{i},{n if i != 1 else "-1"}' for i, n in sorted(gt.items())]
+    (sub / 'pred.csv').write_text('\n'.join(rows) + '\n')
+    out = tmp_path / 'look'
+    proc = subprocess.run([
+        sys.executable,
+        osp.join(REPO, 'tools', 'analysis_tools', 'show_predictions.py'),
+        str(sub), osp.join(tiny_data, 'valid'), '--ann-file',
+        osp.join(tiny_data, 'valid.json'), '--num', '4', '--out-dir',
+        str(out)
+    ], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert f'1 of {len(gt)} numbers read wrong' in proc.stdout
+    assert Image.open(out / 'predictions.png').size == (1200, 220)
+    assert Image.open(out / 'confusion_matrix.png').size == (700, 600)
