@@ -77,14 +77,11 @@ def anchor_shapes(strides: Sequence[int], scales: Sequence[float],
     Returns:
         np.ndarray: ``(L, A, 2)`` anchor sizes.
     """
-    h_ratios = np.sqrt(np.asarray(ratios, dtype=np.float64))
-    w_ratios = 1 / h_ratios
-    levels = []
-    for stride in strides:
-        ws = (stride * w_ratios[:, None] * np.asarray(scales)[None]).ravel()
-        hs = (stride * h_ratios[:, None] * np.asarray(scales)[None]).ravel()
-        levels.append(np.stack([ws, hs], axis=1))
-    return np.stack(levels)
+    from mmdet.models.task_modules.prior_generators import AnchorGenerator
+    gen = AnchorGenerator(
+        strides=list(strides), ratios=list(ratios), scales=list(scales))
+    return np.stack([(b[:, 2:] - b[:, :2]).double().numpy()
+                     for b in gen.base_anchors])
 
 
 def centered_iou(wh: np.ndarray, anchors: np.ndarray) -> np.ndarray:

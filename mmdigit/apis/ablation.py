@@ -20,8 +20,9 @@ from mmengine.config import Config
 from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
 
+from ..utils.fileio import atomic_write_bytes
 from .cli import build_runner
-from .runner_cfg import load_cfg
+from .runner_cfg import config_name, load_cfg
 
 # Columns of summary.{md,csv}: (key in result.json, header, format).
 COLUMNS = [
@@ -53,10 +54,6 @@ def parse_budget(budget: str) -> Dict[str, float]:
     if match.group(2):
         return {'minutes': float(match.group(1))}
     return {'iters': int(float(match.group(1)))}
-
-
-def config_name(config: str) -> str:
-    return osp.splitext(osp.basename(config))[0]
 
 
 def budget_cfg(cfg: Config,
@@ -179,10 +176,7 @@ def run_one(config: str, result_file: str, **kwargs) -> None:
     budget_cfg(cfg, **kwargs)
     result = train_and_evaluate(cfg)
     result['config'] = config
-    tmp = result_file + '.tmp'
-    with open(tmp, 'w') as f:
-        json.dump(result, f, indent=2)
-    os.replace(tmp, result_file)
+    atomic_write_bytes(result_file, json.dumps(result, indent=2).encode())
 
 
 def run_ablation(configs: Sequence[str],

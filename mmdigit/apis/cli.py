@@ -5,7 +5,7 @@ import sys
 from contextlib import contextmanager
 from typing import Tuple
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config, ConfigDict, DictAction
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
@@ -50,20 +50,31 @@ def parse_common_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
     return args
 
 
-def _init_cpu_process_group(cfg: Config) -> None:
-    """Join torchrun's process group on machines without CUDA.
+def _setup_cpu_distributed(cfg: Config) -> None:
+    """Let ``tools/dist_*.sh`` (torchrun) run on machines without CUDA.
 
-    MMEngine's ``pytorch`` launcher calls ``torch.cuda.set_device``, which
-    fails on a CPU-only build; the runner skips its own initialisation when
-    a group exists, so we create it (gloo, torchrun's env:// rendezvous).
+    MMEngine's ``pytorch`` launcher assumes GPUs: it calls
+    ``torch.cuda.set_device`` and gives DDP ``device_ids=[LOCAL_RANK]``. So
+    here NCCL becomes gloo, DDP gets ``device_ids=None``, and the process
+    group is created from torchrun's env:// rendezvous (the runner skips its
+    own initialisation when a group exists).
     """
     import torch
     import torch.distributed as torch_dist
-    if cfg.get('launcher', 'none') != 'pytorch' or torch.cuda.is_available() \
-            or torch_dist.is_initialized():
+    if cfg.get('launcher', 'none') != 'pytorch' or torch.cuda.is_available():
         return
-    backend = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('backend', 'gloo')
-    torch_dist.init_process_group(backend=backend)
+    env_cfg = cfg.setdefault('env_cfg', ConfigDict())
+    dist_cfg = env_cfg.setdefault('dist_cfg', ConfigDict())
+    if dist_cfg.get('backend', 'nccl') == 'nccl':
+        dist_cfg['backend'] = 'gloo'
+    wrapper = cfg.get('model_wrapper_cfg') or ConfigDict(
+        type='MMDistributedDataParallel',
+        broadcast_buffers=False,
+        find_unused_parameters=cfg.get('find_unused_parameters', False))
+    wrapper.setdefault('device_ids', None)
+    cfg.model_wrapper_cfg = wrapper
+    if not torch_dist.is_initialized():
+        torch_dist.init_process_group(backend=dist_cfg['backend'])
 
 
 def build_runner(cfg: Config):
@@ -77,7 +88,7 @@ def build_runner(cfg: Config):
     """
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
-    _init_cpu_process_group(cfg)
+    _setup_cpu_distributed(cfg)
     if 'runner_type' not in cfg:
         return Runner.from_cfg(cfg)
     return RUNNERS.build(cfg)

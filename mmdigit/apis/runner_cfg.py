@@ -20,8 +20,9 @@ class AmpUnavailableError(RuntimeError):
     """``--amp`` (``AmpOptimWrapper``) was asked for without a CUDA GPU."""
 
 
-def _default_work_dir(config: str) -> str:
-    return osp.join('./work_dirs', osp.splitext(osp.basename(config))[0])
+def config_name(config: str) -> str:
+    """A config's file name without ``.py`` (its default work-dir name)."""
+    return osp.splitext(osp.basename(config))[0]
 
 
 def load_cfg(config: str,
@@ -46,7 +47,6 @@ def load_cfg(config: str,
     """
     cfg = Config.fromfile(config)
     cfg.launcher = launcher
-    _cpu_dist_backend(cfg)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     if data_root:
@@ -54,31 +54,8 @@ def load_cfg(config: str,
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = _default_work_dir(config)
+        cfg.work_dir = osp.join('./work_dirs', config_name(config))
     return cfg
-
-
-def _cpu_dist_backend(cfg: Config) -> None:
-    """Let ``tools/dist_*.sh`` run on machines without CUDA.
-
-    NCCL needs GPUs, so the backend becomes gloo; MMEngine gives DDP
-    ``device_ids=[LOCAL_RANK]``, which a CPU module rejects, so the wrapper
-    gets ``device_ids=None`` (the process group itself is created by
-    ``mmdigit.apis.build_runner``).
-    """
-    import torch
-    if cfg.launcher == 'none' or torch.cuda.is_available():
-        return
-    env_cfg = cfg.setdefault('env_cfg', ConfigDict())
-    dist_cfg = env_cfg.setdefault('dist_cfg', ConfigDict())
-    if dist_cfg.get('backend', 'nccl') == 'nccl':
-        dist_cfg['backend'] = 'gloo'
-    wrapper = cfg.get('model_wrapper_cfg') or ConfigDict(
-        type='MMDistributedDataParallel',
-        broadcast_buffers=False,
-        find_unused_parameters=cfg.get('find_unused_parameters', False))
-    wrapper.setdefault('device_ids', None)
-    cfg.model_wrapper_cfg = wrapper
 
 
 def check_amp(cfg: Config) -> None:

@@ -104,7 +104,7 @@ def _image_problems(path: str, where: str, size: Optional[tuple],
                 ERROR, 'size_mismatch', where,
                 f'file is {w}x{h} but the json says {size[0]}x{size[1]} '
                 '(boxes would be misplaced)'))
-    if mode not in ('RGB', ):
+    if mode != 'RGB':
         handling = _MODE_HANDLING.get(mode, f'mode {mode}: converted by '
                                       'OpenCV to 8-bit BGR')
         problems.append(
@@ -262,7 +262,8 @@ def check_coco_split(ann_file: str,
 
 def check_image_folder(img_dir: str,
                        suffixes: Sequence[str] = ('.png', '.jpg', '.jpeg'),
-                       decode: bool = True) -> List[DatasetProblem]:
+                       decode: bool = True,
+                       check_files: bool = True) -> List[DatasetProblem]:
     """Check an unlabelled folder such as ``test/``.
 
     Args:
@@ -270,6 +271,8 @@ def check_image_folder(img_dir: str,
         suffixes (Sequence[str]): Image extensions, lower case. Defaults to
             ``('.png', '.jpg', '.jpeg')``.
         decode (bool): Decode every image fully. Defaults to True.
+        check_files (bool): Open the image files at all (False checks only
+            the folder and the names). Defaults to True.
 
     Returns:
         list[DatasetProblem]: Every problem found. Unreadable images are
@@ -292,6 +295,8 @@ def check_image_folder(img_dir: str,
                 DatasetProblem(ERROR, 'bad_name', path,
                                'not named <integer id>.png (the image_id of '
                                'pred.csv)'))
+            continue
+        if not check_files:
             continue
         for p in _image_problems(path, path, None, decode):
             if p.kind in ('unreadable_image', 'missing_image'):

@@ -10,7 +10,7 @@ from mmengine.logging import print_log
 
 from mmdet.datasets import BaseDetDataset
 from mmdet.registry import DATASETS
-from .checks import ERROR, DatasetError, check_image_folder
+from .checks import DatasetError, check_image_folder
 from .digit_coco import DIGIT_METAINFO
 
 #: Size of the black stand-in image used for a file that cannot be read.
@@ -54,10 +54,9 @@ class DigitImageFolderDataset(BaseDetDataset):
             list[dict]: One ``data_info`` per image, sorted by ``img_id``.
         """
         folder = self.data_prefix.get('img', '')
-        problems = [
-            p for p in check_image_folder(folder, self.img_suffixes, False)
-            if p.level == ERROR
-        ]
+        # names only: unreadable files are handled per sample below
+        problems = check_image_folder(
+            folder, self.img_suffixes, check_files=False)
         if problems:  # no folder, no images, or a name that is no id
             raise DatasetError(problems, folder)
         data_list = []

@@ -1,3 +1,4 @@
+import logging
 import math
 from typing import Optional, Sequence
 
@@ -52,5 +53,5 @@ class NonFiniteLossHook(Hook):
             message = (f'non-finite loss at iteration {runner.iter + 1}: '
                        f'{", ".join(bad)}; training stopped, last good '
                        'checkpoint kept (try a lower lr or --resume it)')
-            print_log(message, logger='current', level=40)
+            print_log(message, logger='current', level=logging.ERROR)
             raise FloatingPointError(message)

@@ -5,18 +5,16 @@ from typing import Dict, List, Sequence, Union
 
 import numpy as np
 
+from mmdet.evaluation.functional import bbox_overlaps
+
 #: Index of the extra row/column: a missed GT digit / a box with no GT.
 BACKGROUND = 10
 
 
-def _iou(box: Sequence[float], boxes: np.ndarray) -> np.ndarray:
-    """IoU of one ``[x, y, w, h]`` box with ``(N, 4)`` such boxes."""
-    x1 = np.maximum(box[0], boxes[:, 0])
-    y1 = np.maximum(box[1], boxes[:, 1])
-    x2 = np.minimum(box[0] + box[2], boxes[:, 0] + boxes[:, 2])
-    y2 = np.minimum(box[1] + box[3], boxes[:, 1] + boxes[:, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    return inter / (box[2] * box[3] + boxes[:, 2] * boxes[:, 3] - inter)
+def _xyxy(xywh: Sequence[Sequence[float]]) -> np.ndarray:
+    boxes = np.array(xywh, dtype=np.float32).reshape(-1, 4)
+    boxes[:, 2:] += boxes[:, :2]
+    return boxes
 
 
 def digit_confusion_matrix(detections: Sequence[dict],
@@ -53,12 +51,12 @@ def digit_confusion_matrix(detections: Sequence[dict],
     matrix = np.zeros((11, 11), dtype=np.int64)
     for img in ann['images']:
         gts = gt[img['id']]
-        boxes = np.array([g['bbox'] for g in gts], dtype=float).reshape(-1, 4)
+        boxes = _xyxy([g['bbox'] for g in gts])
         free = np.ones(len(gts), dtype=bool)
         for d in sorted(preds[img['id']], key=lambda d: -d['score']):
             pred = d['category_id'] - 1
-            ious = np.where(free, _iou(d['bbox'], boxes), -1) \
-                if len(gts) else np.zeros(0)
+            ious = np.where(free, bbox_overlaps(_xyxy([d['bbox']]), boxes)[0],
+                            -1)
             if len(ious) and ious.max() >= iou_thr:
                 j = int(ious.argmax())
                 free[j] = False
