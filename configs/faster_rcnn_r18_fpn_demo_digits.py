@@ -19,15 +19,8 @@ model = dict(
     neck=dict(in_channels=[64, 128, 256, 512], out_channels=channels),
     rpn_head=dict(in_channels=channels, feat_channels=channels),
     roi_head=dict(
-        # mmcv's CPU RoIAlign dominates the step with adaptive sampling
-        # (sampling_ratio=0) on upscaled boxes; 2x2 points per bin suffice.
-        bbox_roi_extractor=dict(
-            out_channels=channels,
-            roi_layer=dict(sampling_ratio=2)),
-        bbox_head=dict(in_channels=channels, fc_out_channels=256)),
-    # 1-5 digits per image: 128 sampled RoIs (of mmdet's 512) keep the same
-    # positives and drop mostly redundant negatives.
-    train_cfg=dict(rcnn=dict(sampler=dict(num=128))))
+        bbox_roi_extractor=dict(out_channels=channels),
+        bbox_head=dict(in_channels=channels, fc_out_channels=256)))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -84,6 +77,7 @@ param_scheduler = [
         eta_min=lr * 0.05)
 ]
 default_hooks = dict(
-    logger=dict(interval=20),
+    # validation metrics logged at their iteration, not "epoch" 0
+    logger=dict(interval=20, log_metric_by_epoch=False),
     checkpoint=dict(by_epoch=False, interval=max_iters))
 log_processor = dict(by_epoch=False)

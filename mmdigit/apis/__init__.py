@@ -1,5 +1,6 @@
 from .ablation import (budget_cfg, parse_budget, run_ablation,
                        train_and_evaluate, write_summary)
+from .benchmark import benchmark_cfg, run_benchmark, write_report
 from .cli import (add_common_args, build_runner, exit_on_user_error,
                   parse_common_args)
 from .runner_cfg import (AmpUnavailableError, build_scale_tta_pipeline,
@@ -8,7 +9,8 @@ from .runner_cfg import (AmpUnavailableError, build_scale_tta_pipeline,
 
 __all__ = [
     'budget_cfg', 'parse_budget', 'run_ablation', 'train_and_evaluate',
-    'write_summary', 'add_common_args', 'build_runner', 'exit_on_user_error',
+    'write_summary', 'benchmark_cfg', 'run_benchmark', 'write_report',
+    'add_common_args', 'build_runner', 'exit_on_user_error',
     'parse_common_args',
     'AmpUnavailableError', 'build_scale_tta_pipeline', 'check_amp',
     'load_cfg', 'prepare_test_cfg', 'prepare_train_cfg'

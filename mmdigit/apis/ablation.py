@@ -21,6 +21,7 @@ from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
 
 from ..utils.fileio import atomic_write_bytes
+from .benchmark import PeakMemory
 from .cli import build_runner
 from .runner_cfg import config_name, load_cfg
 
@@ -115,15 +116,6 @@ def budget_cfg(cfg: Config,
     return cfg
 
 
-def _peak_memory_mb() -> float:
-    import resource
-
-    import torch
-    if torch.cuda.is_available():
-        return torch.cuda.max_memory_allocated() / 2**20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def train_and_evaluate(cfg: Config) -> Dict[str, Union[float, int, str]]:
     """Train a budget config, validate it once and measure the run.
 
@@ -142,7 +134,9 @@ def train_and_evaluate(cfg: Config) -> Dict[str, Union[float, int, str]]:
     runner.train()
     train_s = time.perf_counter() - start
     iter_times = runner.message_hub.get_scalar('train/time').data[0]
-    peak = _peak_memory_mb()
+    # the whole process is this one run: its lifetime peak
+    peak = PeakMemory(
+        'cuda' if torch.cuda.is_available() else 'cpu').peak()
     start = time.perf_counter()
     metrics = runner.val_loop.run()
     world = int(os.environ.get('WORLD_SIZE', 1))

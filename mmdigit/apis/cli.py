@@ -112,5 +112,9 @@ def exit_on_user_error(prefix: str = '', extra: Tuple[type, ...] = ()):
         yield
     except (DatasetError, FloatingPointError, AmpUnavailableError) + extra \
             as e:
-        print(f'error: {prefix}{e}', file=sys.stderr)
+        message = str(e)
+        # a DatasetError's line already reads "error: <where>: <what>"
+        if not message.startswith('error: '):
+            message = f'error: {prefix}{message}'
+        print(message, file=sys.stderr)
         sys.exit(1)

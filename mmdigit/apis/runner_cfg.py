@@ -58,11 +58,21 @@ def load_cfg(config: str,
     return cfg
 
 
-def check_amp(cfg: Config) -> None:
-    """Fail early and clearly when a config asks for AMP without CUDA.
+def require_amp_device() -> None:
+    """Raise :class:`AmpUnavailableError` unless a CUDA device is present.
 
     MMEngine's ``AmpOptimWrapper`` otherwise dies deep inside the runner
     with an assertion.
+    """
+    import torch
+    if not torch.cuda.is_available():
+        raise AmpUnavailableError(
+            'AMP (--amp / AmpOptimWrapper) needs a CUDA device and none is '
+            'available; train without --amp on this machine.')
+
+
+def check_amp(cfg: Config) -> None:
+    """Fail early and clearly when a config asks for AMP without CUDA.
 
     Args:
         cfg (Config): Training config.
@@ -70,12 +80,8 @@ def check_amp(cfg: Config) -> None:
     Raises:
         AmpUnavailableError: ``AmpOptimWrapper`` without a CUDA device.
     """
-    import torch
-    if cfg.optim_wrapper.get('type') == 'AmpOptimWrapper' and \
-            not torch.cuda.is_available():
-        raise AmpUnavailableError(
-            'AMP (--amp / AmpOptimWrapper) needs a CUDA device and none is '
-            'available; train without --amp on this machine.')
+    if cfg.optim_wrapper.get('type') == 'AmpOptimWrapper':
+        require_amp_device()
 
 
 def prepare_train_cfg(cfg: Config,

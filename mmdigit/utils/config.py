@@ -1,7 +1,7 @@
 """Small helpers the tools share: pointing a config at a dataset and reading
 what a training run recorded in its checkpoint."""
 import os.path as osp
-from typing import Optional
+from typing import Optional, Tuple
 
 from mmengine.config import Config
 
@@ -53,6 +53,31 @@ def cfg_set_data_root(cfg: Config, data_root: str) -> Config:
             if metric.get('ann_file'):
                 metric.ann_file = osp.join(data_root,
                                            osp.basename(metric.ann_file))
+    return cfg
+
+
+def cfg_set_img_scale(cfg: Config, img_scale: Tuple[int, int]) -> Config:
+    """Set the scale of every ``Resize`` in the train/val/test pipelines.
+
+    Pipelines are resolved when a config file is read, so overriding
+    ``img_scale`` after loading changes nothing by itself.
+
+    Args:
+        cfg (Config): Config to modify in place.
+        img_scale (tuple[int, int]): ``(w, h)`` as in mmdet's ``Resize``.
+
+    Returns:
+        Config: ``cfg`` itself.
+    """
+    cfg.img_scale = tuple(img_scale)
+    for split in ('train', 'val', 'test'):
+        loader = cfg.get(f'{split}_dataloader')
+        if loader is None:
+            continue
+        for dataset in _iter_datasets(loader.get('dataset')):
+            for transform in dataset.get('pipeline', []) or []:
+                if transform.get('type') == 'Resize':
+                    transform.scale = tuple(img_scale)
     return cfg
 
 

@@ -7,13 +7,14 @@ custom_imports = dict(imports=['mmdigit'], allow_failed_imports=False)
 dataset_type = 'DigitCocoDataset'
 data_root = 'data/svhn/'
 backend_args = None
-# Course images are small (median 104x47 px, 5-95% widths 48-300; digit boxes
-# ~14x29 px). keep_ratio Resize to fit 512x256 brings the long side of nearly
-# every image to 512 px (digits 69-198 px tall, median 144, on svhn-mini:
-# the 64-128 px anchors of P3-P4; tools/analysis_tools/anchor_stats.py) at
-# ~1/7 of the pixels of mmdet's 1333x800, which would blow a 104x47 crop up
-# to 1333x603.
-img_scale = (512, 256)
+# Course images are small (median 104x47 px, 5-95% widths 48-300; digit
+# boxes 6-36 px wide, 15-66 px tall, median 14x29). keep_ratio Resize to fit
+# 320x160 makes digits 39-124 px tall (5-95%, median 90, on svhn-mini): the
+# smallest still covers the smallest default anchor (32 px, P2), most fall
+# on the 64-128 px anchors of P3-P4 (tools/analysis_tools/anchor_stats.py).
+# mmdet's 1333x800 would blow a 104x47 crop up to 1333x603, 17x the pixels
+# (README, Performance, measures what that costs).
+img_scale = (320, 160)
 
 # No RandomFlip: a mirrored digit is a different or an invalid digit.
 train_pipeline = [
