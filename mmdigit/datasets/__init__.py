@@ -2,6 +2,7 @@ from .checks import (DatasetError, DatasetProblem, check_coco_split,
                      check_dataset, check_image_folder)
 from .digit_coco import DIGIT_METAINFO, DigitCocoDataset
 from .image_folder import DigitImageFolderDataset
+from .svhn import convert_svhn, read_digit_struct
 from .synthetic import (HouseNumberRenderer, find_fonts,
                         make_synthetic_dataset)
 from .transforms import ColorJitter, GaussianBlur
@@ -10,5 +11,6 @@ __all__ = [
     'DIGIT_METAINFO', 'DigitCocoDataset', 'DigitImageFolderDataset',
     'HouseNumberRenderer', 'find_fonts', 'make_synthetic_dataset',
     'ColorJitter', 'GaussianBlur', 'DatasetError', 'DatasetProblem',
-    'check_coco_split', 'check_dataset', 'check_image_folder'
+    'check_coco_split', 'check_dataset', 'check_image_folder',
+    'convert_svhn', 'read_digit_struct'
 ]

@@ -1,0 +1,67 @@
+"""Convert SVHN format 1 (digitStruct.mat + png) to the course layout.
+
+Reads SVHN_ROOT/<split>/digitStruct.mat for each split and writes
+OUT_ROOT/<split>/<id>.png (ids from 1) and OUT_ROOT/<split>.json in COCO
+format (category_id = digit + 1). Boxes are clipped to the image; boxes
+with nothing left inside it are dropped and counted. SVHN test is labelled,
+so test.json is written too (the course's test/ needs none; it is ignored).
+--split-valid N moves N random train images to valid/ and valid.json.
+
+Example:
+    python tools/dataset_converters/svhn_to_coco.py data/svhn_raw \\
+        data/svhn --split-valid 3000
+    python tools/check_dataset.py data/svhn
+"""
+import argparse
+import sys
+
+from mmdigit.datasets import convert_svhn
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument(
+        'svhn_root', help='folder with SVHN train/, test/, extra/')
+    parser.add_argument('out_root', help='destination data_root')
+    parser.add_argument(
+        '--splits',
+        nargs='+',
+        default=['train', 'test'],
+        choices=['train', 'test', 'extra'],
+        help='SVHN splits to convert')
+    parser.add_argument(
+        '--split-valid',
+        type=int,
+        default=0,
+        metavar='N',
+        help='move N random train images to valid/ (default: none)')
+    parser.add_argument(
+        '--seed', type=int, default=0, help='seed of the valid draw')
+    parser.add_argument(
+        '--link',
+        action='store_true',
+        help='hard-link the images instead of copying them')
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    try:
+        summary = convert_svhn(
+            args.svhn_root,
+            args.out_root,
+            splits=args.splits,
+            split_valid=args.split_valid,
+            seed=args.seed,
+            link=args.link)
+    except (FileNotFoundError, FileExistsError, ValueError) as e:
+        sys.exit(f'error: {e}')  # bad input: one line, exit code 1
+    print('\nsummary:')
+    for split, n in summary.items():
+        print(f'{split:<6} {n["images"]:>7} images  {n["boxes"]:>7} boxes  '
+              f'{n["clipped"]:>5} clipped  {n["dropped"]:>5} dropped')
+    print(f'\ncheck it with: python tools/check_dataset.py {args.out_root}')
+
+
+if __name__ == '__main__':
+    main()
