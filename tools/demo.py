@@ -5,7 +5,8 @@
 3. Write the submission for ``test/`` (``tools/test.py --out``) and score
    the same checkpoint on ``valid/`` (``tools/test.py --split valid`` +
    ``tools/eval_submission.py``'s scoring).
-4. Draw test and validation predictions to PNGs and print the metrics.
+4. Draw test and validation predictions and the training curves to PNGs
+   and print the metrics.
 
 Each step runs the user-facing tool in a subprocess and prints its command,
 so the demo is also a walk-through.
@@ -21,7 +22,8 @@ import time
 from mmdigit.datasets import make_synthetic_dataset
 from mmdigit.evaluation import (evaluate_submission, load_gt_numbers,
                                 load_submission)
-from mmdigit.visualization import mistakes_first, plot_predictions
+from mmdigit.visualization import (mistakes_first, plot_predictions,
+                                   plot_training_curves)
 
 TOOLS = osp.dirname(osp.abspath(__file__))
 
@@ -88,9 +90,12 @@ def main():
         osp.join(args.work_dir, 'valid_predictions.png'),
         img_ids=mistakes_first(numbers, gt_numbers), gt_numbers=gt_numbers)
 
+    curves_png = plot_training_curves(
+        args.work_dir, osp.join(args.work_dir, 'curves.png'))
+
     print(f'\nmmdigit demo finished in {(time.time() - start) / 60:.1f} min')
     print(f'  submission: {test_dir}/pred.json, pred.csv, submission.zip')
-    print(f'  pictures:   {test_png}, {valid_png}')
+    print(f'  pictures:   {test_png}, {valid_png}, {curves_png}')
     print(f'  valid metrics ({ann_file}):')
     for key, value in metrics.items():
         print(f'    {key:<24} {value:.4f}')

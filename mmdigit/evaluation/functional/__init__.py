@@ -1,11 +1,15 @@
 from .confusion import digit_confusion_matrix
-from .digit_string import (NO_NUMBER, boxes_to_number, edit_distance,
-                           gt_to_number, number_metrics)
+from .digit_string import (NO_NUMBER, SWEEP_THRS, boxes_to_number,
+                           edit_distance, gt_to_number, number_metrics,
+                           sweep_score_thr)
+from .ensemble import CONF_TYPES, fuse_detections, fuse_submissions
 from .submission import (evaluate_submission, load_gt_numbers,
-                         load_submission)
+                         load_submission, read_numbers, write_submission)
 
 __all__ = [
-    'NO_NUMBER', 'boxes_to_number', 'edit_distance', 'gt_to_number',
-    'number_metrics', 'evaluate_submission', 'load_gt_numbers',
-    'load_submission', 'digit_confusion_matrix'
+    'NO_NUMBER', 'SWEEP_THRS', 'boxes_to_number', 'edit_distance',
+    'gt_to_number', 'number_metrics', 'sweep_score_thr',
+    'evaluate_submission', 'load_gt_numbers', 'load_submission',
+    'read_numbers', 'write_submission', 'digit_confusion_matrix',
+    'CONF_TYPES', 'fuse_detections', 'fuse_submissions'
 ]

@@ -11,7 +11,15 @@ from mmdet.evaluation.functional import bbox_overlaps
 BACKGROUND = 10
 
 
-def _xyxy(xywh: Sequence[Sequence[float]]) -> np.ndarray:
+def xywh_to_xyxy(xywh: Sequence[Sequence[float]]) -> np.ndarray:
+    """COCO ``[x, y, w, h]`` boxes as an (N, 4) ``x1, y1, x2, y2`` array.
+
+    Args:
+        xywh (Sequence[Sequence[float]]): Boxes, possibly none.
+
+    Returns:
+        np.ndarray: (N, 4) float32 array.
+    """
     boxes = np.array(xywh, dtype=np.float32).reshape(-1, 4)
     boxes[:, 2:] += boxes[:, :2]
     return boxes
@@ -51,12 +59,12 @@ def digit_confusion_matrix(detections: Sequence[dict],
     matrix = np.zeros((11, 11), dtype=np.int64)
     for img in ann['images']:
         gts = gt[img['id']]
-        boxes = _xyxy([g['bbox'] for g in gts])
+        boxes = xywh_to_xyxy([g['bbox'] for g in gts])
         free = np.ones(len(gts), dtype=bool)
         for d in sorted(preds[img['id']], key=lambda d: -d['score']):
             pred = d['category_id'] - 1
-            ious = np.where(free, bbox_overlaps(_xyxy([d['bbox']]), boxes)[0],
-                            -1)
+            overlaps = bbox_overlaps(xywh_to_xyxy([d['bbox']]), boxes)[0]
+            ious = np.where(free, overlaps, -1)
             if len(ious) and ious.max() >= iou_thr:
                 j = int(ious.argmax())
                 free[j] = False

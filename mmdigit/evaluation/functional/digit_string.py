@@ -1,11 +1,15 @@
 """Reading a whole house number from digit detections (Task 2)."""
 from collections import OrderedDict
-from typing import Dict, Sequence
+from typing import Callable, Dict, List, Sequence, Tuple
 
 import numpy as np
 
 #: What ``pred.csv`` holds for an image where no digit is kept.
 NO_NUMBER = '-1'
+
+#: Score thresholds tried when choosing the ``pred.csv`` threshold:
+#: 0.05, 0.10, ..., 0.95.
+SWEEP_THRS = tuple(float(t) for t in np.round(np.arange(0.05, 1.0, 0.05), 2))
 
 
 def boxes_to_number(bboxes: np.ndarray,
@@ -116,3 +120,27 @@ def number_metrics(preds: Sequence[str],
     for n in sorted(set(lengths.tolist())):
         metrics[f'acc_len{n}'] = float(correct[lengths == n].mean())
     return metrics
+
+
+def sweep_score_thr(
+        read: Callable[[float], Sequence[str]],
+        gts: Sequence[str],
+        thrs: Sequence[float] = SWEEP_THRS
+) -> Tuple[float, float, List[float]]:
+    """Find the score threshold that reads the most numbers right.
+
+    Args:
+        read (Callable[[float], Sequence[str]]): Reads every image's number
+            at a threshold, in the order of ``gts``.
+        gts (Sequence[str]): Ground-truth numbers.
+        thrs (Sequence[float]): Thresholds to try. Defaults to
+            ``SWEEP_THRS`` (0.05, 0.10, ..., 0.95).
+
+    Returns:
+        tuple[float, float, list[float]]: The best threshold (the lowest on
+        ties), its exact-match accuracy, and the accuracy at each of
+        ``thrs``.
+    """
+    accuracies = [number_metrics(read(thr), gts)['accuracy'] for thr in thrs]
+    best = int(np.argmax(accuracies))  # first maximum: the lowest threshold
+    return float(thrs[best]), accuracies[best], accuracies

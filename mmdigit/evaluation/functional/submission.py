@@ -1,20 +1,101 @@
-"""Scoring a written submission the way the course grader does."""
+"""Writing, reading and scoring submissions the way the course grader
+does."""
 import contextlib
 import csv
 import io
 import json
 import os.path as osp
 import zipfile
-from collections import OrderedDict
-from typing import Dict, List, Tuple
+from collections import OrderedDict, defaultdict
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
-from .digit_string import NO_NUMBER, gt_to_number, number_metrics
+from ...utils.fileio import atomic_write_bytes
+from .confusion import xywh_to_xyxy
+from .digit_string import (NO_NUMBER, boxes_to_number, gt_to_number,
+                           number_metrics)
 
 #: COCOeval.stats indices reported, with CocoMetric's names.
 COCO_STATS = ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75', 'bbox_mAP_s',
               'bbox_mAP_m', 'bbox_mAP_l')
+
+#: Score threshold for ``pred.csv`` when none was chosen on validation.
+DEFAULT_CSV_SCORE_THR = 0.5
+
+
+def write_submission(out_dir: str,
+                     detections: Sequence[dict],
+                     rows: Sequence[Tuple[int, str]],
+                     zip_name: str = 'submission.zip') -> str:
+    """Write ``pred.json``, ``pred.csv`` and a zip holding exactly those two.
+
+    Each file is written atomically (:func:`atomic_write_bytes`): a killed
+    job leaves the previous file or none, never a truncated one.
+
+    Args:
+        out_dir (str): Folder for the three files, created if needed.
+        detections (Sequence[dict]): ``pred.json`` entries.
+        rows (Sequence[tuple[int, str]]): ``(image_id, pred_label)`` rows of
+            ``pred.csv``, written in this order under the header
+            ``image_id,pred_label``.
+        zip_name (str): File name of the zip. Defaults to
+            ``'submission.zip'``.
+
+    Returns:
+        str: Path of the zip.
+    """
+    json_bytes = json.dumps(list(detections)).encode()
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator='\n')
+    writer.writerow(['image_id', 'pred_label'])
+    writer.writerows(rows)
+    csv_bytes = buf.getvalue().encode()
+
+    zip_buf = io.BytesIO()
+    with zipfile.ZipFile(zip_buf, 'w', zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr('pred.json', json_bytes)
+        zf.writestr('pred.csv', csv_bytes)
+    atomic_write_bytes(osp.join(out_dir, 'pred.json'), json_bytes)
+    atomic_write_bytes(osp.join(out_dir, 'pred.csv'), csv_bytes)
+    zip_path = osp.join(out_dir, zip_name)
+    atomic_write_bytes(zip_path, zip_buf.getvalue())
+    return zip_path
+
+
+def read_numbers(detections: Sequence[dict],
+                 img_ids: Sequence[int],
+                 score_thr: float = DEFAULT_CSV_SCORE_THR,
+                 nms_iou_thr: float = 0.5) -> List[Tuple[int, str]]:
+    """Read each image's number from ``pred.json`` entries.
+
+    The same reading as ``DigitSubmissionDumper`` (:func:`boxes_to_number`),
+    from COCO ``[x, y, w, h]`` boxes with ``category_id = digit + 1``.
+
+    Args:
+        detections (Sequence[dict]): ``pred.json`` entries.
+        img_ids (Sequence[int]): Images to read, in the order of the rows.
+        score_thr (float): Minimum score of a kept box. Defaults to
+            ``DEFAULT_CSV_SCORE_THR`` (0.5).
+        nms_iou_thr (float): Class-agnostic suppression IoU. Defaults to
+            0.5.
+
+    Returns:
+        list[tuple[int, str]]: ``(image_id, pred_label)`` rows, ``'-1'``
+        where no digit is kept.
+    """
+    by_image: Dict[int, List[dict]] = defaultdict(list)
+    for det in detections:
+        by_image[int(det['image_id'])].append(det)
+    rows = []
+    for img_id in img_ids:
+        dets = by_image.get(img_id, [])
+        number = boxes_to_number(
+            xywh_to_xyxy([d['bbox'] for d in dets]),
+            [d['score'] for d in dets], [d['category_id'] - 1 for d in dets],
+            score_thr, nms_iou_thr)
+        rows.append((img_id, number or NO_NUMBER))
+    return rows
 
 
 def load_submission(path: str) -> Tuple[List[dict], Dict[int, str]]:

@@ -1,13 +1,13 @@
 from typing import Dict, List, Optional, Sequence
 
-import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from terminaltables import AsciiTable
 
 from mmdet.registry import METRICS
 from mmdet.structures.bbox import get_box_tensor
-from ..functional import boxes_to_number, gt_to_number, number_metrics
+from ..functional import (SWEEP_THRS, boxes_to_number, gt_to_number,
+                          number_metrics, sweep_score_thr)
 
 
 @METRICS.register_module()
@@ -37,7 +37,7 @@ class DigitStringMetric(BaseMetric):
             higher-scored box is dropped, whatever the classes; ``1``
             disables it. Defaults to 0.5.
         sweep_thrs (Sequence[float], optional): Thresholds of the sweep.
-            Defaults to 0.05, 0.10, ..., 0.95.
+            Defaults to ``SWEEP_THRS`` (0.05, 0.10, ..., 0.95).
         collect_device (str): Device for collecting results across ranks,
             ``'cpu'`` or ``'gpu'``. Defaults to ``'cpu'``.
         prefix (str, optional): Metric-name prefix. Defaults to ``'digit'``.
@@ -55,7 +55,7 @@ class DigitStringMetric(BaseMetric):
         self.score_thr = score_thr
         self.nms_iou_thr = nms_iou_thr
         if sweep_thrs is None:
-            sweep_thrs = np.round(np.arange(0.05, 1.0, 0.05), 2)
+            sweep_thrs = SWEEP_THRS
         self.sweep_thrs = [float(t) for t in sweep_thrs]
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
@@ -107,13 +107,9 @@ class DigitStringMetric(BaseMetric):
         logger: MMLogger = MMLogger.get_current_instance()
         gts = [r['gt'] for r in results]
         metrics = number_metrics(self.read(results, self.score_thr), gts)
-        sweep = [
-            number_metrics(self.read(results, thr), gts)['accuracy']
-            for thr in self.sweep_thrs
-        ]
-        best = int(np.argmax(sweep))  # first maximum: the lowest threshold
-        metrics['best_thr'] = self.sweep_thrs[best]
-        metrics['best_accuracy'] = sweep[best]
+        metrics['best_thr'], metrics['best_accuracy'], sweep = \
+            sweep_score_thr(lambda thr: self.read(results, thr), gts,
+                            self.sweep_thrs)
 
         table = [['score_thr', 'accuracy']] + [
             [f'{t:.2f}', f'{a:.4f}'] for t, a in zip(self.sweep_thrs, sweep)

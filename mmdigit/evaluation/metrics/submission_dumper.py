@@ -1,20 +1,13 @@
-import csv
-import io
-import json
-import os.path as osp
-import zipfile
 from typing import Dict, List, Optional, Sequence
 
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
 from mmdet.registry import METRICS
-from ...utils.fileio import atomic_write_bytes
-from ..functional import NO_NUMBER, boxes_to_number
-
-#: Score threshold for ``pred.csv`` when the checkpoint recorded no
-#: validation-best threshold.
-DEFAULT_CSV_SCORE_THR = 0.5
+from ..functional import NO_NUMBER, boxes_to_number, write_submission
+# pred.csv threshold when the checkpoint recorded no validation-best one;
+# defined beside write_submission/read_numbers, importable from here too
+from ..functional.submission import DEFAULT_CSV_SCORE_THR
 
 
 @METRICS.register_module()
@@ -126,22 +119,8 @@ class DigitSubmissionDumper(BaseMetric):
             ``-1``), ``num_boxes`` (entries of ``pred.json``).
         """
         detections, rows = self.format_results(results)
-        json_bytes = json.dumps(detections).encode()
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator='\n')
-        writer.writerow(['image_id', 'pred_label'])
-        writer.writerows(rows)
-        csv_bytes = buf.getvalue().encode()
-
-        zip_buf = io.BytesIO()
-        with zipfile.ZipFile(zip_buf, 'w', zipfile.ZIP_DEFLATED) as zf:
-            zf.writestr('pred.json', json_bytes)
-            zf.writestr('pred.csv', csv_bytes)
-        atomic_write_bytes(osp.join(self.out_dir, 'pred.json'), json_bytes)
-        atomic_write_bytes(osp.join(self.out_dir, 'pred.csv'), csv_bytes)
-        zip_path = osp.join(self.out_dir, self.zip_name)
-        atomic_write_bytes(zip_path, zip_buf.getvalue())
-
+        zip_path = write_submission(self.out_dir, detections, rows,
+                                    self.zip_name)
         num_read = sum(number != NO_NUMBER for _, number in rows)
         MMLogger.get_current_instance().info(
             f'wrote {zip_path} (pred.json: {len(detections)} boxes with '

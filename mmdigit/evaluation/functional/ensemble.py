@@ -1,0 +1,130 @@
+"""Ensembling submissions with weighted boxes fusion (WBF)."""
+from collections import defaultdict
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .confusion import xywh_to_xyxy
+from .submission import DEFAULT_CSV_SCORE_THR, load_submission, read_numbers
+
+#: ``conf_type`` values of :func:`mmdet.models.utils.weighted_boxes_fusion`.
+CONF_TYPES = ('avg', 'max', 'box_and_model_avg', 'absent_model_aware_avg')
+
+
+def fuse_detections(submissions: Sequence[Sequence[dict]],
+                    weights: Optional[Sequence[float]] = None,
+                    iou_thr: float = 0.55,
+                    skip_box_thr: float = 0.0,
+                    conf_type: str = 'avg') -> List[dict]:
+    """Fuse several models' ``pred.json`` entries image by image with WBF.
+
+    Boxes go to mmdet's :func:`~mmdet.models.utils.weighted_boxes_fusion`
+    as ``x1, y1, x2, y2`` in pixels (the COCO ``[x, y, w, h]`` are
+    converted both ways) with the category ids as labels, so only boxes of
+    the same digit are fused. A fused box is the score-weighted mean of its
+    cluster; with ``conf_type='avg'`` its score is the weighted mean score
+    times ``min(#models, #boxes) / sum(weights)``, so a digit that only
+    some models found scores lower.
+
+    Args:
+        submissions (Sequence[Sequence[dict]]): One ``pred.json`` list per
+            model.
+        weights (Sequence[float], optional): One positive weight per model.
+            Defaults to 1 for every model.
+        iou_thr (float): IoU above which a box joins a cluster. Defaults to
+            0.55.
+        skip_box_thr (float): Boxes scoring under this are dropped before
+            fusion. Defaults to 0.
+        conf_type (str): How fused scores are computed, one of
+            ``CONF_TYPES``. Defaults to ``'avg'``.
+
+    Returns:
+        list[dict]: Fused ``pred.json`` entries, by ``image_id`` and then by
+        decreasing score.
+    """
+    from mmdet.models.utils import weighted_boxes_fusion
+
+    # mmdet's function prints and carries on with weights 1 for a wrong
+    # number of weights, and calls exit() for an unknown conf_type
+    if not submissions:
+        raise ValueError('nothing to fuse: no submission given')
+    if weights is None:
+        weights = [1.0] * len(submissions)
+    if len(weights) != len(submissions):
+        raise ValueError(f'{len(weights)} weights for {len(submissions)} '
+                         'submissions')
+    if min(weights) <= 0:
+        raise ValueError(f'weights must be positive, got {list(weights)}')
+    if conf_type not in CONF_TYPES:
+        raise ValueError(f'conf_type must be one of {CONF_TYPES}, not '
+                         f'{conf_type!r}')
+
+    # {image_id: [per-model list of entries]}
+    by_image: Dict[int, List[List[dict]]] = defaultdict(
+        lambda: [[] for _ in submissions])
+    for model, detections in enumerate(submissions):
+        for det in detections:
+            by_image[int(det['image_id'])][model].append(det)
+
+    fused = []
+    for img_id in sorted(by_image):
+        per_model = by_image[img_id]
+        bboxes, scores, labels = weighted_boxes_fusion(
+            [xywh_to_xyxy([d['bbox'] for d in dets]) for dets in per_model],
+            [np.array([d['score'] for d in dets]) for dets in per_model],
+            [np.array([d['category_id'] for d in dets]) for dets in per_model],
+            weights=list(weights),
+            iou_thr=iou_thr,
+            skip_box_thr=skip_box_thr,
+            conf_type=conf_type)
+        for (x1, y1, x2, y2), score, label in zip(
+                bboxes.reshape(-1, 4).tolist(), scores.tolist(),
+                labels.tolist()):
+            fused.append(
+                dict(
+                    image_id=img_id,
+                    bbox=[x1, y1, x2 - x1, y2 - y1],
+                    score=score,
+                    category_id=int(label)))
+    return fused
+
+
+def fuse_submissions(
+    paths: Sequence[str],
+    weights: Optional[Sequence[float]] = None,
+    iou_thr: float = 0.55,
+    skip_box_thr: float = 0.0,
+    conf_type: str = 'avg',
+    csv_score_thr: float = DEFAULT_CSV_SCORE_THR,
+    nms_iou_thr: float = 0.5
+) -> Tuple[List[dict], List[Tuple[int, str]]]:
+    """Fuse several submissions into one.
+
+    ``pred.json`` is fused with :func:`fuse_detections`; ``pred.csv`` is
+    read again from the fused boxes with :func:`read_numbers`, one row for
+    every image that has a row in any of the inputs.
+
+    Args:
+        paths (Sequence[str]): Submission folders or zips (``pred.json``
+            and ``pred.csv``) of the same images.
+        weights (Sequence[float], optional): One weight per submission.
+            Defaults to 1 each.
+        iou_thr (float): WBF cluster IoU. Defaults to 0.55.
+        skip_box_thr (float): WBF minimum input score. Defaults to 0.
+        conf_type (str): WBF score type, one of ``CONF_TYPES``. Defaults to
+            ``'avg'``.
+        csv_score_thr (float): Minimum fused score of a digit in
+            ``pred.csv``. Defaults to ``DEFAULT_CSV_SCORE_THR`` (0.5).
+        nms_iou_thr (float): Class-agnostic suppression IoU when reading
+            numbers. Defaults to 0.5.
+
+    Returns:
+        tuple[list[dict], list[tuple[int, str]]]: Fused ``pred.json``
+        entries and ``(image_id, pred_label)`` rows in ``image_id`` order.
+    """
+    submissions = [load_submission(path) for path in paths]
+    detections = fuse_detections([dets for dets, _ in submissions], weights,
+                                 iou_thr, skip_box_thr, conf_type)
+    img_ids = sorted(set().union(*(labels for _, labels in submissions)))
+    return detections, read_numbers(detections, img_ids, csv_score_thr,
+                                    nms_iou_thr)

@@ -1,0 +1,149 @@
+"""Training curves from MMEngine's scalar logs."""
+import glob
+import json
+import os
+import os.path as osp
+from collections import defaultdict
+from typing import Dict, List, Optional, Tuple
+
+#: ``{key: (iterations, values)}``.
+Curves = Dict[str, Tuple[List[float], List[float]]]
+
+#: Keys of a training record that say when, not what.
+X_KEYS = ('iter', 'step', 'epoch')
+
+#: Panels of :func:`plot_training_curves`: title, y label, keys (a key
+#: ending in ``*`` stands for every key with that prefix), y range.
+PANELS = (
+    ('training losses', 'loss', ('loss*', ), None),
+    ('learning rate', 'lr', ('lr', ), None),
+    ('COCO bbox mAP (validation)', 'mAP',
+     ('coco/bbox_mAP', 'coco/bbox_mAP_50', 'coco/bbox_mAP_75'), (0, 1)),
+    ('whole-number accuracy (validation)', 'accuracy',
+     ('digit/accuracy', 'digit/best_accuracy'), (0, 1)),
+)
+
+
+def find_scalar_logs(path: str) -> List[str]:
+    """Find the ``scalars.json`` logs of a work dir, oldest run first.
+
+    Args:
+        path (str): A work dir (``<work_dir>/<timestamp>/vis_data/
+            scalars.json``, one timestamp folder per run: a resumed training
+            has several), one run's timestamp folder, or a json file.
+
+    Returns:
+        list[str]: The log files; timestamp folders sort by time.
+    """
+    if osp.isfile(path):
+        return [path]
+    own = osp.join(path, 'vis_data', 'scalars.json')
+    if osp.isfile(own):
+        return [own]
+    logs = sorted(glob.glob(osp.join(path, '*', 'vis_data', 'scalars.json')))
+    if not logs:
+        raise FileNotFoundError(
+            f'no */vis_data/scalars.json under {path} (is it a work dir of '
+            'a training run with LocalVisBackend?)')
+    return logs
+
+
+def read_training_curves(path: str) -> Curves:
+    """Read the scalar curves of a training, resumed runs joined.
+
+    Training records (they have ``iter``) give the keys without ``/``
+    (``loss``, ``loss_cls``, ``lr``, ...) at their ``iter``. Validation
+    records give the keys with a ``/`` (``coco/bbox_mAP``,
+    ``digit/accuracy``, ...) at the iteration of the last training record
+    logged before them: their own ``step`` is the epoch, or 0 in an
+    iteration-based loop with the LoggerHook's default
+    ``log_metric_by_epoch=True``.
+
+    A run resumed from an earlier checkpoint logs some iterations again;
+    its records replace the earlier runs' from its first iteration on.
+
+    Args:
+        path (str): Work dir, timestamp folder or ``scalars.json`` (see
+            :func:`find_scalar_logs`).
+
+    Returns:
+        dict[str, tuple[list[float], list[float]]]: ``{key: (iterations,
+        values)}``, by iteration.
+    """
+    points: List[Tuple[float, str, float]] = []  # (iteration, key, value)
+    last_iter = None
+    for log in find_scalar_logs(path):
+        run = []
+        with open(log) as f:
+            records = [json.loads(line) for line in f if line.strip()]
+        for rec in records:
+            if 'iter' in rec:
+                last_iter = x = float(rec['iter'])
+                keys = [k for k in rec if '/' not in k and k not in X_KEYS]
+            else:
+                x = float(rec.get('step', 0) if last_iter is None else
+                          last_iter)
+                keys = [k for k in rec if '/' in k]
+            run += [(x, k, float(rec[k])) for k in keys
+                    if isinstance(rec[k], (int, float))]
+        starts = [float(r['iter']) for r in records if 'iter' in r]
+        if starts:
+            points = [p for p in points if p[0] < starts[0]]
+        points += run
+    curves: Curves = defaultdict(lambda: ([], []))
+    for x, key, value in points:
+        curves[key][0].append(x)
+        curves[key][1].append(value)
+    return dict(curves)
+
+
+def plot_training_curves(path: str,
+                         out_file: str,
+                         title: Optional[str] = None) -> str:
+    """Draw a training's curves to one PNG (1200x800 px).
+
+    Four panels: losses and learning rate against iteration, validation
+    COCO mAP (with AP50, AP75) and whole-number accuracy against the
+    iteration they were computed at (see :func:`read_training_curves`). A
+    panel without data says so.
+
+    Args:
+        path (str): Work dir, timestamp folder or ``scalars.json``.
+        out_file (str): PNG path.
+        title (str, optional): Figure title. Defaults to ``path``.
+
+    Returns:
+        str: ``out_file``.
+    """
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    curves = read_training_curves(path)
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8))
+    for ax, (name, ylabel, keys, ylim) in zip(axes.flat, PANELS):
+        ax.set_title(name)
+        ax.set_xlabel('iteration')
+        ax.set_ylabel(ylabel)
+        shown = [
+            k for pattern in keys for k in sorted(curves)
+            if (k.startswith(pattern[:-1]) if pattern.endswith('*') else
+                k == pattern)
+        ]
+        for key in shown:
+            xs, ys = curves[key]
+            ax.plot(xs, ys, marker='.' if len(xs) < 30 else None, label=key)
+        if shown:
+            ax.legend(fontsize=8)
+            ax.grid(alpha=0.3)
+            if ylim:
+                ax.set_ylim(*ylim)
+        else:
+            ax.text(0.5, 0.5, 'no data', ha='center', va='center',
+                    transform=ax.transAxes, color='gray')
+    fig.suptitle(path if title is None else title, fontsize=10)
+    fig.tight_layout()
+    os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
+    fig.savefig(out_file, dpi=100)
+    plt.close(fig)
+    return out_file
