@@ -13,8 +13,8 @@ Example:
     python tools/check_dataset.py data/svhn
 """
 import argparse
-import sys
 
+from mmdigit.apis import exit_on_user_error
 from mmdigit.datasets import convert_svhn
 
 
@@ -46,7 +46,9 @@ def parse_args():
 
 def main():
     args = parse_args()
-    try:
+    # bad input: one error line, exit code 1
+    with exit_on_user_error(
+            extra=(FileNotFoundError, FileExistsError, ValueError)):
         summary = convert_svhn(
             args.svhn_root,
             args.out_root,
@@ -54,8 +56,6 @@ def main():
             split_valid=args.split_valid,
             seed=args.seed,
             link=args.link)
-    except (FileNotFoundError, FileExistsError, ValueError) as e:
-        sys.exit(f'error: {e}')  # bad input: one line, exit code 1
     print('\nsummary:')
     for split, n in summary.items():
         print(f'{split:<6} {n["images"]:>7} images  {n["boxes"]:>7} boxes  '
