@@ -120,7 +120,8 @@ def plot_training_curves(path: str,
     import matplotlib.pyplot as plt
 
     curves = read_training_curves(path)
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8))
+    # one iteration axis: a single validation point sits where it belongs
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8), sharex=True)
     for ax, (name, ylabel, keys, ylim) in zip(axes.flat, PANELS):
         ax.set_title(name)
         ax.set_xlabel('iteration')
