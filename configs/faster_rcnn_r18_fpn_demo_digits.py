@@ -1,6 +1,6 @@
 # CPU-friendly variant of the primary config for `make demo` and smoke runs:
 # ResNet-18 + a 64-channel FPN trained from scratch (no download), 256x128
-# inputs, a fixed iteration budget (~11 min on 2 CPU cores, see README).
+# inputs, a fixed iteration budget (timings on 2 CPU cores: README).
 _base_ = './faster_rcnn_r50_fpn_digits.py'
 
 data_root = 'data/synthetic/'

@@ -35,7 +35,7 @@ from mmengine.logging import print_log
 
 from ..utils.config import cfg_set_img_scale
 from ..utils.fileio import atomic_write_bytes
-from .runner_cfg import (check_amp, config_name, load_cfg,
+from .runner_cfg import (config_name, load_cfg, prepare_train_cfg,
                          require_amp_device)
 
 #: Course test set size (the submission a user must write).
@@ -183,11 +183,8 @@ def benchmark_cfg(cfg: Config,
     from mmengine.optim import build_optim_wrapper
     from mmengine.runner import Runner, set_random_seed
 
-    cfg = copy.deepcopy(cfg)
-    if amp:
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.loss_scale = 'dynamic'
-    check_amp(cfg)
+    # --amp exactly as tools/train.py applies it (and refuses it on CPU)
+    cfg = prepare_train_cfg(copy.deepcopy(cfg), amp=amp)
     memory = PeakMemory(device)
     result = dict(
         train_bs=cfg.train_dataloader.batch_size,
