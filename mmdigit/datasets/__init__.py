@@ -4,12 +4,14 @@ from .digit_coco import DIGIT_METAINFO, DigitCocoDataset
 from .image_folder import DigitImageFolderDataset
 from .svhn import convert_svhn, read_digit_struct
 from .synthetic import (HouseNumberRenderer, find_fonts,
-                        make_synthetic_dataset)
+                        make_synthetic_dataset, split_seed)
+from .synthetic_dataset import SyntheticDigitDataset
 from .transforms import ColorJitter, GaussianBlur
 
 __all__ = [
     'DIGIT_METAINFO', 'DigitCocoDataset', 'DigitImageFolderDataset',
     'HouseNumberRenderer', 'find_fonts', 'make_synthetic_dataset',
+    'split_seed', 'SyntheticDigitDataset',
     'ColorJitter', 'GaussianBlur', 'DatasetError', 'DatasetProblem',
     'check_coco_split', 'check_dataset', 'check_image_folder',
     'convert_svhn', 'read_digit_struct'

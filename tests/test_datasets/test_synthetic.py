@@ -4,9 +4,12 @@ import os
 import os.path as osp
 from collections import Counter
 
+import numpy as np
+import pytest
+from mmengine.registry import init_default_scope
 from PIL import Image
 
-from mmdigit.datasets import make_synthetic_dataset
+from mmdigit.datasets import HouseNumberRenderer, make_synthetic_dataset
 
 IMAGE_KEYS = {'id', 'file_name', 'height', 'width'}
 ANN_KEYS = {'id', 'image_id', 'bbox', 'category_id', 'area', 'iscrowd'}
@@ -79,3 +82,186 @@ def test_size_statistics_are_svhn_like(tmp_path):
     assert 25 <= heights[100] <= 80
     assert counts[2] + counts[3] > 0.5 * 200
     assert all(n in counts for n in (1, 2, 3, 4))
+
+
+def _dataset(**kwargs):
+    from mmdigit.datasets import SyntheticDigitDataset
+    init_default_scope('mmdet')
+    kwargs.setdefault('pipeline', [])
+    return SyntheticDigitDataset(**kwargs)
+
+
+def test_renderer_sample_depends_on_seed_and_index_only():
+    a = HouseNumberRenderer(seed=5)
+    b = HouseNumberRenderer(seed=5, fonts=a.fonts)
+    c = HouseNumberRenderer(seed=6, fonts=a.fonts)
+    img3, anns3 = a.render_array(3)
+    for i in (7, 0, 3):  # another order, other samples in between
+        b.render_array(i)
+    again, anns_again = b.render_array(3)
+    assert again.tobytes() == img3.tobytes() and anns_again == anns3
+    assert a.render_array(4)[0].tobytes() != img3.tobytes()
+    assert c.render_array(3)[0].tobytes() != img3.tobytes()
+    # render() without an index continues from the last one
+    assert b.render()[0].tobytes() == a.render_array(4)[0].tobytes()
+
+
+def test_renderer_frame_is_the_rendered_size():
+    renderer = HouseNumberRenderer(seed=1)
+    for i in range(20):
+        n, width, height = renderer.frame(i)
+        img, anns = renderer.render_array(i)
+        assert img.shape == (height, width, 3) and img.dtype == np.uint8
+        assert len(anns) == n
+
+
+def test_boxes_inside_and_one_height_per_image():
+    renderer = HouseNumberRenderer(seed=2)
+    for i in range(30):
+        img, anns = renderer.render_array(i)
+        height, width = img.shape[:2]
+        assert 1 <= len(anns) <= 5
+        xs = [bbox[0] for _, bbox in anns]
+        assert xs == sorted(xs)  # left to right
+        for digit, (x, y, w, h) in anns:
+            assert 0 <= digit <= 9
+            assert w > 0 and h > 0 and x >= 0 and y >= 0
+            assert x + w <= width + 1e-6 and y + h <= height + 1e-6
+        heights = [bbox[3] for _, bbox in anns]
+        unclipped = [h for (_, (x, y, w, h)) in anns
+                     if y > 0 and y + h < height]
+        if len(unclipped) > 1:
+            assert max(unclipped) - min(unclipped) < 0.2
+        assert max(heights) > 0.2 * height
+
+
+def test_dataset_registry_build_and_metainfo():
+    from mmdet.registry import DATASETS
+
+    from mmdigit.datasets import DIGIT_METAINFO, SyntheticDigitDataset
+    ds = DATASETS.build(
+        dict(type='SyntheticDigitDataset', length=7, seed=3, pipeline=[]))
+    assert isinstance(ds, SyntheticDigitDataset) and len(ds) == 7
+    assert ds.metainfo['classes'] == DIGIT_METAINFO['classes']
+
+
+def test_dataset_same_bytes_for_same_seed_and_index():
+    a, b, c = _dataset(seed=4), _dataset(seed=4), _dataset(seed=9)
+    order = [b[i]['img'].tobytes() for i in (5, 2, 9)]
+    assert [a[i]['img'].tobytes() for i in (9, 2, 5)] == order[::-1]
+    assert a[2]['img'].tobytes() != a[5]['img'].tobytes()
+    assert c[2]['img'].tobytes() != a[2]['img'].tobytes()
+    assert a[2]['instances'] == b[2]['instances']
+
+
+def test_dataset_sample_is_the_renderer_sample_in_bgr():
+    ds = _dataset(seed=4)
+    rgb, anns = HouseNumberRenderer(seed=4).render_array(6)
+    sample = ds[6]
+    assert sample['img'].tobytes() == rgb[..., ::-1].tobytes()
+    assert sample['instances'] == [
+        dict(bbox=[x, y, x + w, y + h], bbox_label=d, ignore_flag=0)
+        for d, (x, y, w, h) in anns
+    ]
+    info = ds.get_data_info(6)
+    assert (info['height'], info['width']) == rgb.shape[:2]
+    assert 'img' not in info  # cheap: not rendered
+
+
+def test_dataset_through_the_train_pipeline():
+    pipeline = [
+        dict(type='LoadImageFromNDArray'),
+        dict(type='LoadAnnotations', with_bbox=True),
+        dict(type='Resize', scale=(256, 128), keep_ratio=True),
+        dict(type='PackDetInputs')
+    ]
+    ds = _dataset(seed=0, length=5, pipeline=pipeline,
+                  filter_cfg=dict(filter_empty_gt=True, min_size=1))
+    for i in range(len(ds)):
+        out = ds[i]
+        _, h, w = out['inputs'].shape
+        assert max(w / 256, h / 128) == pytest.approx(1, abs=0.01)
+        gt = out['data_samples'].gt_instances
+        assert len(gt) >= 1
+        boxes = gt.bboxes.numpy()
+        assert (boxes[:, 0] >= 0).all() and (boxes[:, 1] >= 0).all()
+        assert (boxes[:, 2] <= w + 1e-3).all()
+        assert (boxes[:, 3] <= h + 1e-3).all()
+        assert (boxes[:, 2] > boxes[:, 0]).all()
+        assert set(gt.labels.tolist()) <= set(range(10))
+
+
+def test_dataset_refuses_a_file_loading_pipeline():
+    with pytest.raises(ValueError, match='LoadImageFromNDArray'):
+        _dataset(pipeline=[dict(type='LoadImageFromFile')])
+
+
+def test_dataset_large_length_builds_no_per_sample_list():
+    ds = _dataset(length=10**6, seed=1)
+    assert len(ds) == 10**6
+    assert ds.data_list == [] and ds._sample_ids is None
+    assert ds[10**6 - 1]['img'].ndim == 3
+    assert ds[-1]['img'].tobytes() == ds[10**6 - 1]['img'].tobytes()
+    with pytest.raises(IndexError):
+        ds[10**6]
+    lazy = _dataset(length=10**6, seed=1, lazy_init=True)
+    assert len(lazy) == 10**6
+    assert lazy[5]['img'].tobytes() == ds[5]['img'].tobytes()
+
+
+def test_dataset_indices_select_samples():
+    full = _dataset(length=10, seed=2)
+    first = _dataset(length=10, seed=2, indices=3)
+    picked = _dataset(length=10, seed=2, indices=[7, 1])
+    assert len(first) == 3 and len(picked) == 2
+    assert picked[0]['img'].tobytes() == full[7]['img'].tobytes()
+    assert picked[1]['img_id'] == 1
+    sub = full.get_subset([4])
+    assert len(sub) == 1 and sub[0]['img_id'] == 4 and len(full) == 10
+
+
+def test_dataloader_workers_give_the_same_bytes():
+    from mmengine.dataset import pseudo_collate
+    from torch.utils.data import DataLoader
+    pipeline = [
+        dict(type='LoadImageFromNDArray'),
+        dict(type='LoadAnnotations', with_bbox=True),
+        dict(type='PackDetInputs')
+    ]
+    ds = _dataset(length=6, seed=7, pipeline=pipeline)
+
+    def load(workers):
+        loader = DataLoader(ds, batch_size=2, num_workers=workers,
+                            collate_fn=pseudo_collate)
+        return [(x.numpy().tobytes(), s.gt_instances.bboxes.numpy().tobytes())
+                for batch in loader
+                for x, s in zip(batch['inputs'], batch['data_samples'])]
+
+    assert load(2) == load(0)
+
+
+def test_make_synthetic_writes_the_dataset_samples(tmp_path):
+    import cv2
+
+    from mmdigit.datasets import split_seed
+    make_synthetic_dataset(str(tmp_path), 3, 2, 2, seed=1, progress=False)
+    for j, split in enumerate(('train', 'valid', 'test')):
+        ds = _dataset(seed=split_seed(1, j), length=3)
+        coco = None
+        if split != 'test':
+            with open(tmp_path / f'{split}.json') as f:
+                coco = json.load(f)
+        for k in range(1, 3):
+            sample = ds[k - 1]
+            on_disk = cv2.imread(str(tmp_path / split / f'{k}.png'))
+            assert on_disk.tobytes() == sample['img'].tobytes()
+            if coco is not None:
+                boxes = [[a['bbox'][0], a['bbox'][1],
+                          a['bbox'][0] + a['bbox'][2],
+                          a['bbox'][1] + a['bbox'][3]]
+                         for a in coco['annotations'] if a['image_id'] == k]
+                labels = [a['category_id'] - 1 for a in coco['annotations']
+                          if a['image_id'] == k]
+                assert labels == [i['bbox_label'] for i in sample['instances']]
+                assert np.allclose(
+                    boxes, [i['bbox'] for i in sample['instances']])
