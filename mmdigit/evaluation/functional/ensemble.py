@@ -5,6 +5,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from .confusion import xywh_to_xyxy
+from .digit_string import check_reader_cfg
 from .submission import DEFAULT_CSV_SCORE_THR, load_submission, read_numbers
 
 #: ``conf_type`` values of :func:`mmdet.models.utils.weighted_boxes_fusion`.
@@ -96,7 +97,7 @@ def fuse_submissions(
     skip_box_thr: float = 0.0,
     conf_type: str = 'avg',
     csv_score_thr: float = DEFAULT_CSV_SCORE_THR,
-    nms_iou_thr: float = 0.5
+    reader_cfg: Optional[dict] = None
 ) -> Tuple[List[dict], List[Tuple[int, str]]]:
     """Fuse several submissions into one.
 
@@ -115,16 +116,18 @@ def fuse_submissions(
             ``'avg'``.
         csv_score_thr (float): Minimum fused score of a digit in
             ``pred.csv``. Defaults to ``DEFAULT_CSV_SCORE_THR`` (0.5).
-        nms_iou_thr (float): Class-agnostic suppression IoU when reading
-            numbers. Defaults to 0.5.
+        reader_cfg (dict, optional): Reader options for ``pred.csv``
+            (``READER_OPTIONS`` of :func:`boxes_to_number`), as given to
+            ``DigitStringMetric``. Defaults to None (the reader's defaults).
 
     Returns:
         tuple[list[dict], list[tuple[int, str]]]: Fused ``pred.json``
         entries and ``(image_id, pred_label)`` rows in ``image_id`` order.
     """
+    reader_cfg = check_reader_cfg(reader_cfg)
     submissions = [load_submission(path) for path in paths]
     detections = fuse_detections([dets for dets, _ in submissions], weights,
                                  iou_thr, skip_box_thr, conf_type)
     img_ids = sorted(set().union(*(labels for _, labels in submissions)))
     return detections, read_numbers(detections, img_ids, csv_score_thr,
-                                    nms_iou_thr)
+                                    **reader_cfg)

@@ -11,7 +11,8 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
-from ...utils.fileio import atomic_write_bytes
+from ...utils.errors import InputNotFoundError, UserInputError
+from ...utils.fileio import atomic_write_files
 from .confusion import xywh_to_xyxy
 from .digit_string import (NO_NUMBER, boxes_to_number, gt_to_number,
                            number_metrics)
@@ -30,8 +31,12 @@ def write_submission(out_dir: str,
                      zip_name: str = 'submission.zip') -> str:
     """Write ``pred.json``, ``pred.csv`` and a zip holding exactly those two.
 
-    Each file is written atomically (:func:`atomic_write_bytes`): a killed
-    job leaves the previous file or none, never a truncated one.
+    The three files are written as one group
+    (:func:`~mmdigit.utils.atomic_write_files`): all are written in full to
+    temporary files first, then put in place together with Ctrl-C and
+    SIGTERM held back, so an interrupted or failed job leaves the previous
+    three files (or none), never a truncated file or a new ``pred.json``
+    beside an old ``pred.csv``.
 
     Args:
         out_dir (str): Folder for the three files, created if needed.
@@ -56,17 +61,19 @@ def write_submission(out_dir: str,
     with zipfile.ZipFile(zip_buf, 'w', zipfile.ZIP_DEFLATED) as zf:
         zf.writestr('pred.json', json_bytes)
         zf.writestr('pred.csv', csv_bytes)
-    atomic_write_bytes(osp.join(out_dir, 'pred.json'), json_bytes)
-    atomic_write_bytes(osp.join(out_dir, 'pred.csv'), csv_bytes)
     zip_path = osp.join(out_dir, zip_name)
-    atomic_write_bytes(zip_path, zip_buf.getvalue())
+    atomic_write_files({
+        osp.join(out_dir, 'pred.json'): json_bytes,
+        osp.join(out_dir, 'pred.csv'): csv_bytes,
+        zip_path: zip_buf.getvalue(),
+    })
     return zip_path
 
 
 def read_numbers(detections: Sequence[dict],
                  img_ids: Sequence[int],
                  score_thr: float = DEFAULT_CSV_SCORE_THR,
-                 nms_iou_thr: float = 0.5) -> List[Tuple[int, str]]:
+                 **reader_cfg) -> List[Tuple[int, str]]:
     """Read each image's number from ``pred.json`` entries.
 
     The same reading as ``DigitSubmissionDumper`` (:func:`boxes_to_number`),
@@ -77,8 +84,8 @@ def read_numbers(detections: Sequence[dict],
         img_ids (Sequence[int]): Images to read, in the order of the rows.
         score_thr (float): Minimum score of a kept box. Defaults to
             ``DEFAULT_CSV_SCORE_THR`` (0.5).
-        nms_iou_thr (float): Class-agnostic suppression IoU. Defaults to
-            0.5.
+        **reader_cfg: Reader options of :func:`boxes_to_number`; left
+            out, they keep its defaults.
 
     Returns:
         list[tuple[int, str]]: ``(image_id, pred_label)`` rows, ``'-1'``
@@ -93,7 +100,7 @@ def read_numbers(detections: Sequence[dict],
         number = boxes_to_number(
             xywh_to_xyxy([d['bbox'] for d in dets]),
             [d['score'] for d in dets], [d['category_id'] - 1 for d in dets],
-            score_thr, nms_iou_thr)
+            score_thr, **reader_cfg)
         rows.append((img_id, number or NO_NUMBER))
     return rows
 
@@ -107,22 +114,62 @@ def load_submission(path: str) -> Tuple[List[dict], Dict[int, str]]:
     Returns:
         tuple[list[dict], dict[int, str]]: The detections and
         ``{image_id: pred_label}``.
+
+    Raises:
+        InputNotFoundError: ``path`` does not exist.
+        UserInputError: A file is missing or not a submission file.
     """
+    if not osp.exists(path):
+        raise InputNotFoundError(f'submission not found: {path}')
+    texts = {}
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
-            det_text = zf.read('pred.json').decode()
-            csv_text = zf.read('pred.csv').decode()
+            for name in ('pred.json', 'pred.csv'):
+                if name not in zf.namelist():
+                    raise UserInputError(f'{path}: the zip has no {name}')
+                texts[name] = zf.read(name).decode()
+    elif osp.isdir(path):
+        for name in ('pred.json', 'pred.csv'):
+            if not osp.isfile(osp.join(path, name)):
+                raise UserInputError(f'{path}: no {name} in this folder')
+            with open(osp.join(path, name)) as f:
+                texts[name] = f.read()
     else:
-        with open(osp.join(path, 'pred.json')) as f:
-            det_text = f.read()
-        with open(osp.join(path, 'pred.csv')) as f:
-            csv_text = f.read()
-    rows = list(csv.DictReader(io.StringIO(csv_text)))
+        raise UserInputError(
+            f'{path}: not a submission (a folder or a zip with pred.json '
+            'and pred.csv)')
+    rows = list(csv.DictReader(io.StringIO(texts['pred.csv'])))
     if rows and set(rows[0]) != {'image_id', 'pred_label'}:
-        raise ValueError(f'{path}: pred.csv header must be '
-                         f'image_id,pred_label, got {",".join(rows[0])}')
-    labels = {int(r['image_id']): r['pred_label'].strip() for r in rows}
-    return json.loads(det_text), labels
+        raise UserInputError(f'{path}: pred.csv header must be '
+                             f'image_id,pred_label, got {",".join(rows[0])}')
+    try:
+        labels = {int(r['image_id']): r['pred_label'].strip() for r in rows}
+        detections = json.loads(texts['pred.json'])
+    except (ValueError, TypeError, AttributeError) as e:
+        raise UserInputError(f'{path}: not a valid submission ({e})') from e
+    return detections, labels
+
+
+def load_coco(ann_file: str):
+    """Read a labelled COCO json into pycocotools' API, quietly.
+
+    Args:
+        ann_file (str): Json path.
+
+    Returns:
+        pycocotools.coco.COCO: The indexed annotations.
+
+    Raises:
+        DatasetError: The file is missing or not a COCO json (one line).
+    """
+    from pycocotools.coco import COCO
+
+    from ...datasets.checks import load_coco_json
+    coco = COCO()
+    coco.dataset = load_coco_json(ann_file)
+    with contextlib.redirect_stdout(io.StringIO()):
+        coco.createIndex()
+    return coco
 
 
 def load_gt_numbers(coco) -> Dict[int, str]:
@@ -136,9 +183,7 @@ def load_gt_numbers(coco) -> Dict[int, str]:
         crowd boxes ignored.
     """
     if isinstance(coco, str):
-        from pycocotools.coco import COCO
-        with contextlib.redirect_stdout(io.StringIO()):
-            coco = COCO(coco)
+        coco = load_coco(coco)
     numbers = {}
     for img_id in sorted(coco.getImgIds()):
         anns = [a for a in coco.imgToAnns[img_id] if not a.get('iscrowd', 0)]
@@ -165,17 +210,16 @@ def evaluate_submission(path: str, ann_file: str) -> Dict[str, float]:
         dict[str, float]: ``coco/bbox_mAP...`` and ``digit/...`` keys, as in
         the validation log.
     """
-    from pycocotools.coco import COCO
     from pycocotools.cocoeval import COCOeval
 
     detections, labels = load_submission(path)
-    with contextlib.redirect_stdout(io.StringIO()):
-        coco_gt = COCO(ann_file)
+    coco_gt = load_coco(ann_file)
     img_ids = sorted(coco_gt.getImgIds())
     missing = [i for i in img_ids if i not in labels]
     if missing:
-        raise ValueError(f'{path}: pred.csv has no row for {len(missing)} '
-                         f'image(s) of {ann_file}, e.g. {missing[:5]}')
+        raise UserInputError(
+            f'{path}: pred.csv has no row for {len(missing)} image(s) of '
+            f'{ann_file}, e.g. {missing[:5]}')
 
     metrics = OrderedDict()
     if detections:

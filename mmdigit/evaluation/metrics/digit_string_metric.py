@@ -6,8 +6,8 @@ from terminaltables import AsciiTable
 
 from mmdet.registry import METRICS
 from mmdet.structures.bbox import get_box_tensor
-from ..functional import (SWEEP_THRS, boxes_to_number, gt_to_number,
-                          number_metrics, sweep_score_thr)
+from ..functional import (SWEEP_THRS, boxes_to_number, check_reader_cfg,
+                          gt_to_number, number_metrics, sweep_score_thr)
 
 
 @METRICS.register_module()
@@ -15,9 +15,10 @@ class DigitStringMetric(BaseMetric):
     """Whole-number accuracy of digit detections (the course's Task 2).
 
     Each image's number is read from its predicted boxes with
-    :func:`boxes_to_number` (score threshold, class-agnostic suppression,
-    left-to-right order) and compared with the ground-truth number (GT
-    labels sorted by left edge).
+    :func:`boxes_to_number` (score threshold, then the reader options:
+    class-agnostic suppression, one line and height, score relative to the
+    image's best; left-to-right order) and compared with the ground-truth
+    number (GT labels sorted by left edge).
 
     Reported keys (with the ``digit/`` prefix):
 
@@ -33,9 +34,11 @@ class DigitStringMetric(BaseMetric):
     Args:
         score_thr (float): Score threshold for the headline numbers.
             Defaults to 0.5.
-        nms_iou_thr (float): IoU above which a box overlapping a
-            higher-scored box is dropped, whatever the classes; ``1``
-            disables it. Defaults to 0.5.
+        reader_cfg (dict, optional): Reader options, keyword arguments of
+            :func:`boxes_to_number` other than ``score_thr`` (e.g.
+            ``dict(nms_ios_thr=1.0)``); options left out keep its defaults.
+            Give ``DigitSubmissionDumper`` the same so that ``pred.csv`` is
+            read as validated. Defaults to None.
         sweep_thrs (Sequence[float], optional): Thresholds of the sweep.
             Defaults to ``SWEEP_THRS`` (0.05, 0.10, ..., 0.95).
         collect_device (str): Device for collecting results across ranks,
@@ -47,13 +50,13 @@ class DigitStringMetric(BaseMetric):
 
     def __init__(self,
                  score_thr: float = 0.5,
-                 nms_iou_thr: float = 0.5,
+                 reader_cfg: Optional[dict] = None,
                  sweep_thrs: Optional[Sequence[float]] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.score_thr = score_thr
-        self.nms_iou_thr = nms_iou_thr
+        self.reader_cfg = check_reader_cfg(reader_cfg)
         if sweep_thrs is None:
             sweep_thrs = SWEEP_THRS
         self.sweep_thrs = [float(t) for t in sweep_thrs]
@@ -91,7 +94,7 @@ class DigitStringMetric(BaseMetric):
         """
         return [
             boxes_to_number(r['bboxes'], r['scores'], r['labels'], score_thr,
-                            self.nms_iou_thr) for r in results
+                            **self.reader_cfg) for r in results
         ]
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
@@ -122,5 +125,6 @@ class DigitStringMetric(BaseMetric):
                 if k not in ('best_thr', 'best_accuracy')) +
             f'; best_thr={metrics["best_thr"]:.2f} '
             f'(accuracy {metrics["best_accuracy"]:.4f}) over '
-            f'{len(results)} images')
+            f'{len(results)} images; reader options: '
+            f'{self.reader_cfg or "defaults"}')
         return {k: round(float(v), 4) for k, v in metrics.items()}

@@ -4,7 +4,8 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
 from mmdet.registry import METRICS
-from ..functional import NO_NUMBER, boxes_to_number, write_submission
+from ..functional import (NO_NUMBER, boxes_to_number, check_reader_cfg,
+                          write_submission)
 # pred.csv threshold when the checkpoint recorded no validation-best one;
 # defined beside write_submission/read_numbers, importable from here too
 from ..functional.submission import DEFAULT_CSV_SCORE_THR
@@ -24,8 +25,11 @@ class DigitSubmissionDumper(BaseMetric):
       kept or the image could not be read.
     - ``zip_name``: a zip holding exactly ``pred.json`` and ``pred.csv``.
 
-    Every file is written atomically. Only the main process writes, once,
-    after results are collected from all ranks.
+    The three files are written as one group (all old or all new, see
+    :func:`~mmdigit.evaluation.write_submission`): an interrupted or failed
+    job never leaves a truncated file or a new ``pred.json`` beside an old
+    ``pred.csv``. Only the main process writes, once, after results are
+    collected from all ranks.
 
     Args:
         out_dir (str): Folder for the three files.
@@ -36,8 +40,11 @@ class DigitSubmissionDumper(BaseMetric):
         csv_score_thr (float): Score threshold for reading numbers.
             Defaults to ``DEFAULT_CSV_SCORE_THR`` (0.5); ``tools/test.py``
             passes the checkpoint's validation-best threshold when it has one.
-        nms_iou_thr (float): Class-agnostic suppression IoU for reading
-            numbers, as in ``DigitStringMetric``. Defaults to 0.5.
+        reader_cfg (dict, optional): Reader options for ``pred.csv``,
+            keyword arguments of :func:`boxes_to_number` other than
+            ``score_thr``; give the same as ``DigitStringMetric``'s so that
+            numbers are read as validated. Defaults to None (the reader's
+            defaults).
         collect_device (str): ``'cpu'`` or ``'gpu'``. Defaults to ``'cpu'``.
         prefix (str, optional): Defaults to ``'submission'``.
     """
@@ -49,7 +56,7 @@ class DigitSubmissionDumper(BaseMetric):
                  zip_name: str = 'submission.zip',
                  json_score_thr: float = 0.0,
                  csv_score_thr: float = DEFAULT_CSV_SCORE_THR,
-                 nms_iou_thr: float = 0.5,
+                 reader_cfg: Optional[dict] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -57,7 +64,7 @@ class DigitSubmissionDumper(BaseMetric):
         self.zip_name = zip_name
         self.json_score_thr = json_score_thr
         self.csv_score_thr = csv_score_thr
-        self.nms_iou_thr = nms_iou_thr
+        self.reader_cfg = check_reader_cfg(reader_cfg)
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         """Keep each image's predictions as CPU numpy.
@@ -103,7 +110,7 @@ class DigitSubmissionDumper(BaseMetric):
                         score=float(score),
                         category_id=int(label) + 1))
             number = boxes_to_number(r['bboxes'], r['scores'], r['labels'],
-                                     self.csv_score_thr, self.nms_iou_thr)
+                                     self.csv_score_thr, **self.reader_cfg)
             rows.append((r['img_id'], number or NO_NUMBER))
         return detections, rows
 

@@ -2,13 +2,16 @@ import numpy as np
 import pytest
 import torch
 
-from mmdigit.evaluation import DigitStringMetric
+from mmdigit.evaluation import DigitStringMetric, DigitSubmissionDumper
 
 
 def sample(img_id, gt, preds):
-    """gt: [(x, label)], preds: [(x, label, score)] -> a data sample dict."""
-    def boxes(xs):
-        return torch.tensor([[x, 0, x + 10, 20] for x in xs],
+    """gt: [(x, label)], preds: [(x, label, score)] or [(x, label, score,
+    y, h)] -> a data sample dict."""
+    def boxes(xs, yhs=None):
+        yhs = yhs or [(0, 20)] * len(xs)
+        return torch.tensor([[x, y, x + 10, y + h]
+                             for x, (y, h) in zip(xs, yhs)],
                             dtype=torch.float32).reshape(-1, 4)
     return dict(
         img_id=img_id,
@@ -16,7 +19,8 @@ def sample(img_id, gt, preds):
             bboxes=boxes([x for x, _ in gt]),
             labels=torch.tensor([lb for _, lb in gt])),
         pred_instances=dict(
-            bboxes=boxes([p[0] for p in preds]),
+            bboxes=boxes([p[0] for p in preds],
+                         [tuple(p[3:]) or (0, 20) for p in preds]),
             labels=torch.tensor([p[1] for p in preds], dtype=torch.long),
             scores=torch.tensor([p[2] for p in preds], dtype=torch.float32)))
 
@@ -55,7 +59,60 @@ def test_metric_class_agnostic_suppression_option():
     # '1' also detected as '7' on the same spot
     s = sample(1, [(0, 1)], [(0, 1, 0.9), (1, 7, 0.8)])
     assert evaluate([s])['digit/accuracy'] == 1.0
-    assert evaluate([s], nms_iou_thr=1.0)['digit/accuracy'] == 0.0
+    assert evaluate([s], reader_cfg=dict(
+        nms_iou_thr=1.0, nms_ios_thr=1.0,
+        nms_x_thr=1.0))['digit/accuracy'] == 0.0
+
+
+def test_unknown_reader_option_fails_at_build():
+    with pytest.raises(KeyError, match='iou_thr'):
+        DigitStringMetric(reader_cfg=dict(iou_thr=0.5))
+    with pytest.raises(KeyError, match='iou_thr'):
+        DigitSubmissionDumper(out_dir='unused', reader_cfg=dict(iou_thr=0.5))
+
+
+@pytest.mark.parametrize('reader_cfg', [
+    None,
+    dict(nms_ios_thr=1.0, nms_x_thr=1.0, line_tol=float('inf'),
+         height_tol=float('inf'), rel_score_thr=0.0, max_digits=0),
+    dict(nms_ios_thr=0.5, line_tol=0.3, rel_score_thr=0.9, max_digits=1)
+])
+def test_metric_and_dumper_read_the_same_numbers(tmp_path, reader_cfg):
+    samples = [
+        # '1' also read as a '7' in its top half (IoU 0.5, IoS 1)
+        sample(1, [(0, 1)], [(0, 1, 0.9), (0, 7, 0.8, 0, 10)]),
+        # a '5' 8 px (0.4 heights) below the line, and a weak '3'
+        sample(2, [(0, 4), (20, 2)],
+               [(0, 4, 0.95), (20, 2, 0.9), (40, 5, 0.85, 8, 20),
+                (60, 3, 0.6)]),
+        sample(3, [(0, 6)], [(0, 6, 0.3)]),
+    ]
+    metric = DigitStringMetric(reader_cfg=reader_cfg)
+    metric.process({}, samples)
+    dumper = DigitSubmissionDumper(
+        out_dir=str(tmp_path), csv_score_thr=0.5, reader_cfg=reader_cfg)
+    dumper.process({}, samples)
+    _, rows = dumper.format_results(dumper.results)
+    read = metric.read(metric.results, 0.5)
+    assert [number or '-1' for number in read] == [n for _, n in rows]
+
+
+def test_reader_options_change_the_reading():
+    samples = [
+        sample(1, [(0, 1)], [(0, 1, 0.9), (0, 7, 0.8, 0, 10)]),
+        sample(2, [(0, 4), (20, 2)],
+               [(0, 4, 0.95), (20, 2, 0.9), (40, 5, 0.85, 8, 20),
+                (60, 3, 0.6)]),
+    ]
+    plain = dict(nms_ios_thr=1.0, nms_x_thr=1.0, line_tol=float('inf'),
+                 height_tol=float('inf'), rel_score_thr=0.0, max_digits=0)
+    strict = dict(nms_ios_thr=0.5, line_tol=0.3, rel_score_thr=0.9)
+    reads = []
+    for cfg in (plain, strict):
+        metric = DigitStringMetric(reader_cfg=cfg)
+        metric.process({}, samples)
+        reads.append(metric.read(metric.results, 0.5))
+    assert reads == [['17', '4253'], ['1', '42']]
 
 
 def test_metric_empty_prediction_counts_as_wrong():
