@@ -34,6 +34,7 @@ from mmdigit.evaluation import (CONF_TYPES, DEFAULT_CSV_SCORE_THR, NO_NUMBER,
                                 fuse_submissions, load_gt_numbers,
                                 read_numbers, sweep_score_thr,
                                 write_submission)
+from mmdigit.utils import UserInputError
 
 
 def parse_args():
@@ -65,13 +66,15 @@ def parse_args():
     if args.weights is not None and len(args.weights) != len(args.pred):
         parser.error(f'{len(args.weights)} --weights for {len(args.pred)} '
                      'submissions')
+    if args.weights is not None and min(args.weights) <= 0:
+        parser.error(f'--weights must be positive, got {args.weights}')
     return args
 
 
 def main():
     args = parse_args()
     thr = DEFAULT_CSV_SCORE_THR if args.csv_thr is None else args.csv_thr
-    with exit_on_user_error(extra=(ValueError, OSError, KeyError)):
+    with exit_on_user_error():
         detections, rows = fuse_submissions(
             args.pred, args.weights, args.iou_thr, args.skip_box_thr,
             args.conf_type, csv_score_thr=thr)
@@ -82,7 +85,7 @@ def main():
             img_ids = sorted(gt_numbers)
             missing = set(img_ids) - {i for i, _ in rows}
             if missing:
-                raise ValueError(
+                raise UserInputError(
                     f'{len(missing)} image(s) of {args.ann_file} have no '
                     f'pred.csv row in any submission, e.g. '
                     f'{sorted(missing)[:5]}: not the same images?')

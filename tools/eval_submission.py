@@ -10,6 +10,7 @@ Example:
 import argparse
 import json
 
+from mmdigit.apis import exit_on_user_error
 from mmdigit.evaluation import evaluate_submission
 
 
@@ -25,7 +26,8 @@ def parse_args():
 
 def main():
     args = parse_args()
-    metrics = evaluate_submission(args.pred, args.ann_file)
+    with exit_on_user_error():
+        metrics = evaluate_submission(args.pred, args.ann_file)
     if args.json:
         print(json.dumps(metrics))
         return

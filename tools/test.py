@@ -3,8 +3,11 @@
 By default the configured test set (the unlabelled ``test/`` folder) is run
 and ``pred.json``, ``pred.csv`` and ``submission.zip`` are written to
 ``--out`` (a folder or a ``.zip`` path; ``<work_dir>/submission`` without
-it). ``--out x.pkl`` keeps mmdet's raw-pickle behaviour. ``--split valid``
-runs the labelled validation set instead and prints its metrics too.
+it). ``--out x.pkl`` keeps mmdet's raw-pickle behaviour and writes nothing
+else. ``--split valid`` runs the labelled validation set instead and prints
+its metrics too. A checkpoint whose weights do not fit the config's model
+stops with one ``error:`` line; Ctrl-C or SIGTERM leaves the previous
+submission files (or none) and says so.
 
 Example:
     python tools/test.py configs/faster_rcnn_r50_fpn_digits.py \
@@ -13,10 +16,10 @@ Example:
 import argparse
 
 from mmdet.engine.hooks.utils import trigger_visualization_hook
-from mmdet.evaluation import DumpDetResults
 from mmdet.utils import setup_cache_size_limit_of_dynamo
-from mmdigit.apis import (add_common_args, build_runner, exit_on_user_error,
-                          load_cfg, parse_common_args, prepare_test_cfg)
+from mmdigit.apis import (add_common_args, build_runner, exit_on_interrupt,
+                          exit_on_user_error, load_cfg, parse_common_args,
+                          prepare_test_cfg, resolve_test_out)
 
 
 def parse_args():
@@ -64,19 +67,17 @@ def parse_args():
 def main():
     args = parse_args()
     setup_cache_size_limit_of_dynamo()
-    cfg = load_cfg(args.config, args.work_dir, args.cfg_options,
-                   args.launcher, args.data_root)
-    prepare_test_cfg(cfg, args.checkpoint, args.out, args.split, args.tta,
-                     args.json_thr, args.csv_thr)
-    if args.show or args.show_dir:
-        cfg = trigger_visualization_hook(cfg, args)
-    with exit_on_user_error('config: ', extra=(TypeError, KeyError)):
-        runner = build_runner(cfg)
-    if args.out is not None and args.out.endswith(('.pkl', '.pickle')):
-        runner.test_evaluator.metrics.append(
-            DumpDetResults(out_file_path=args.out))
     with exit_on_user_error():
-        runner.test()
+        cfg = load_cfg(args.config, args.work_dir, args.cfg_options,
+                       args.launcher, args.data_root)
+        target = resolve_test_out(args.out, cfg.work_dir, args.split)
+        prepare_test_cfg(cfg, args.checkpoint, args.out, args.split,
+                         args.tta, args.json_thr, args.csv_thr)
+        if args.show or args.show_dir:
+            cfg = trigger_visualization_hook(cfg, args)
+        with exit_on_interrupt(target.files, str(target)):
+            runner = build_runner(cfg)
+            runner.test()
 
 
 if __name__ == '__main__':

@@ -5,18 +5,24 @@ here so tests and other tools (demo, ablation) share it.
 """
 import copy
 import os.path as osp
-from typing import Optional, Sequence
+from dataclasses import dataclass
+from typing import List, Optional, Sequence
 
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
 from ..evaluation.metrics.submission_dumper import DEFAULT_CSV_SCORE_THR
 from ..utils.config import cfg_set_data_root, read_best_thr
+from ..utils.errors import (CheckpointNotFoundError, ConfigError,
+                            MMDigitUserError)
 
 SUBMISSION_DUMPER = 'DigitSubmissionDumper'
+CHECKPOINT_FIT_HOOK = 'CheckpointFitHook'
+#: ``--out`` suffixes that mean "dump raw predictions" (mmdet's behaviour).
+PICKLE_SUFFIXES = ('.pkl', '.pickle')
 
 
-class AmpUnavailableError(RuntimeError):
+class AmpUnavailableError(MMDigitUserError, RuntimeError):
     """``--amp`` (``AmpOptimWrapper``) was asked for without a CUDA GPU."""
 
 
@@ -44,8 +50,19 @@ def load_cfg(config: str,
 
     Returns:
         Config: The loaded config.
+
+    Raises:
+        ConfigError: The config file (or a ``_base_`` of it) is missing or
+            not valid Python.
     """
-    cfg = Config.fromfile(config)
+    if not osp.isfile(config):
+        raise ConfigError(f'config file not found: {config}')
+    try:
+        cfg = Config.fromfile(config)
+    # a missing _base_ file or a syntax error in the config (mmengine's
+    # message names the file); anything else keeps its traceback
+    except (FileNotFoundError, SyntaxError) as e:
+        raise ConfigError(f'{config}: {e}') from e
     cfg.launcher = launcher
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
@@ -90,6 +107,12 @@ def prepare_train_cfg(cfg: Config,
                       resume: Optional[str] = None) -> Config:
     """Apply ``tools/train.py``'s flags, as mmdet's ``tools/train.py`` does.
 
+    A checkpoint to start from (``--resume`` or the config's ``load_from``)
+    is checked before anything runs: it must exist, and its weights must
+    fit the model (:class:`~mmdigit.engine.CheckpointFitHook`): exactly when
+    resuming; when fine-tuning from ``load_from``, what does not load is
+    logged and the run stops when less than half of the model would.
+
     Args:
         cfg (Config): Config from :func:`load_cfg`.
         amp (bool): Mixed precision (``AmpOptimWrapper``, dynamic loss
@@ -104,6 +127,8 @@ def prepare_train_cfg(cfg: Config,
 
     Raises:
         AmpUnavailableError: AMP without a CUDA device.
+        ConfigError: ``--auto-scale-lr`` without ``base_batch_size``.
+        CheckpointNotFoundError: ``load_from`` / ``--resume`` file missing.
     """
     if amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
@@ -111,8 +136,8 @@ def prepare_train_cfg(cfg: Config,
     check_amp(cfg)
     if auto_scale_lr:
         if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
-            raise RuntimeError('--auto-scale-lr needs auto_scale_lr = '
-                               'dict(base_batch_size=...) in the config')
+            raise ConfigError('--auto-scale-lr needs auto_scale_lr = '
+                              'dict(base_batch_size=...) in the config')
         cfg.auto_scale_lr.enable = True
     if resume == 'auto':
         cfg.resume = True
@@ -120,7 +145,51 @@ def prepare_train_cfg(cfg: Config,
     elif resume is not None:
         cfg.resume = True
         cfg.load_from = resume
+    load_from, resuming = cfg.get('load_from'), bool(cfg.get('resume'))
+    if load_from:
+        _require_checkpoint(
+            load_from, '--resume checkpoint' if resuming else 'load_from',
+            None if resuming else cfg.get('load_from_hint'))
+    if load_from or resuming:
+        _add_checkpoint_fit_hook(cfg, strict=resuming)
     return cfg
+
+
+def _is_local(path: str) -> bool:
+    return '://' not in path
+
+
+def _require_checkpoint(path: str,
+                        what: str,
+                        made_by: Optional[str] = None) -> None:
+    """Raise :class:`CheckpointNotFoundError` for a missing local file.
+
+    Args:
+        path (str): The checkpoint.
+        what (str): What it is, for the message.
+        made_by (str, optional): The command that writes it (a config's
+            ``load_from_hint``, e.g. its pretraining), for the message.
+    """
+    if not _is_local(path) or osp.isfile(osp.expanduser(path)):
+        return
+    hint = ''
+    if made_by:
+        hint = f'; make it with: {made_by}'
+    elif 'work_dirs' in osp.normpath(path).split(osp.sep):
+        # e.g. a fine-tuning config's load_from pointing at the output of
+        # the pretraining config
+        hint = ('; it is a training output (under work_dirs/): train the '
+                'config that writes it (e.g. the pretraining config) first')
+    raise CheckpointNotFoundError(f'{what} file not found: {path}{hint}')
+
+
+def _add_checkpoint_fit_hook(cfg: Config, **kwargs) -> None:
+    """Add (or replace) :class:`CheckpointFitHook` in ``custom_hooks``."""
+    hooks = [
+        h for h in cfg.get('custom_hooks', None) or []
+        if h.get('type') != CHECKPOINT_FIT_HOOK
+    ]
+    cfg.custom_hooks = hooks + [dict(type=CHECKPOINT_FIT_HOOK, **kwargs)]
 
 
 def build_scale_tta_pipeline(test_pipeline: Sequence[dict],
@@ -171,6 +240,70 @@ def _metrics_list(evaluator) -> list:
     return list(evaluator)
 
 
+@dataclass(frozen=True)
+class OutTarget:
+    """What ``tools/test.py --out`` writes (see :func:`resolve_test_out`).
+
+    Args:
+        pkl (str, optional): Raw-predictions pickle; then nothing else is
+            written.
+        out_dir (str, optional): Folder of ``pred.json`` and ``pred.csv``
+            (and the zip) when writing a submission.
+        zip_name (str): File name of the zip in ``out_dir``.
+    """
+
+    pkl: Optional[str] = None
+    out_dir: Optional[str] = None
+    zip_name: str = 'submission.zip'
+
+    @property
+    def files(self) -> List[str]:
+        """Every file the test writes there."""
+        if self.pkl is not None:
+            return [self.pkl]
+        return [
+            osp.join(self.out_dir, name)
+            for name in ('pred.json', 'pred.csv', self.zip_name)
+        ]
+
+    def __str__(self) -> str:
+        if self.pkl is not None:
+            return self.pkl
+        if self.zip_name != 'submission.zip':
+            return osp.join(self.out_dir, self.zip_name)
+        return self.out_dir
+
+
+def resolve_test_out(out: Optional[str], work_dir: str,
+                     split: str = 'test') -> OutTarget:
+    """Decide what ``tools/test.py --out`` means; the one place that does.
+
+    - ``x.pkl`` / ``x.pickle``: mmdet's raw predictions, and nothing else;
+    - ``x.zip``: a submission: ``pred.json``, ``pred.csv`` and the zip
+      (named ``x.zip``) in the zip's folder;
+    - any other path: a submission folder;
+    - none: ``<work_dir>/submission`` (``submission_valid`` for
+      ``split='valid'``).
+
+    Args:
+        out (str, optional): The ``--out`` value.
+        work_dir (str): The run's work dir.
+        split (str): ``'test'`` or ``'valid'``. Defaults to ``'test'``.
+
+    Returns:
+        OutTarget: Where the results go.
+    """
+    if out is None:
+        name = 'submission' if split == 'test' else 'submission_valid'
+        return OutTarget(out_dir=osp.join(work_dir, name))
+    if out.endswith(PICKLE_SUFFIXES):
+        return OutTarget(pkl=out)
+    if out.endswith('.zip'):
+        return OutTarget(
+            out_dir=osp.dirname(out) or '.', zip_name=osp.basename(out))
+    return OutTarget(out_dir=out)
+
+
 def prepare_test_cfg(cfg: Config,
                      checkpoint: str,
                      out: Optional[str] = None,
@@ -178,11 +311,14 @@ def prepare_test_cfg(cfg: Config,
                      tta: bool = False,
                      json_score_thr: Optional[float] = None,
                      csv_score_thr: Optional[float] = None) -> Config:
-    """Apply ``tools/test.py``'s flags and set up the submission dumper.
+    """Apply ``tools/test.py``'s flags and set up what the test writes.
 
-    Unless ``out`` is a ``.pkl`` file, the test evaluator writes
-    ``pred.json``, ``pred.csv`` and ``submission.zip`` to ``out`` (a folder,
-    or the zip's path), by default ``<work_dir>/submission[_valid]``.
+    ``out`` is resolved by :func:`resolve_test_out`: for a ``.pkl`` path
+    the test evaluator dumps raw predictions (mmdet's ``DumpDetResults``)
+    and any submission dumper of the config is removed; otherwise
+    ``DigitSubmissionDumper`` writes ``pred.json``, ``pred.csv`` and
+    ``submission.zip``. The checkpoint must exist and its weights must fit
+    the config's model exactly (:class:`~mmdigit.engine.CheckpointFitHook`).
 
     Args:
         cfg (Config): Config from :func:`load_cfg`.
@@ -200,27 +336,32 @@ def prepare_test_cfg(cfg: Config,
 
     Returns:
         Config: ``cfg``.
+
+    Raises:
+        CheckpointNotFoundError: No such checkpoint file.
+        CheckpointError: The file is not a checkpoint.
     """
+    if split not in ('test', 'valid'):
+        raise ValueError(f'split must be "test" or "valid", not {split!r}')
+    _require_checkpoint(checkpoint, 'checkpoint')
     cfg.load_from = checkpoint
+    _add_checkpoint_fit_hook(cfg, strict=True)
     if split == 'valid':
         cfg.test_dataloader = cfg.val_dataloader
         cfg.test_evaluator = _metrics_list(cfg.val_evaluator)
-    elif split != 'test':
-        raise ValueError(f'split must be "test" or "valid", not {split!r}')
-    metrics = _metrics_list(cfg.get('test_evaluator'))
-    if out is None or not out.endswith(('.pkl', '.pickle')):
+    target = resolve_test_out(out, cfg.work_dir, split)
+    metrics = [
+        m for m in _metrics_list(cfg.get('test_evaluator'))
+        if target.pkl is None or m.get('type') != SUBMISSION_DUMPER
+    ]
+    if target.pkl is not None:
+        metrics.append(
+            ConfigDict(type='DumpDetResults', out_file_path=target.pkl))
+    else:
         dumpers = [m for m in metrics if m.get('type') == SUBMISSION_DUMPER]
         if not dumpers:
             dumpers = [ConfigDict(type=SUBMISSION_DUMPER)]
             metrics.append(dumpers[0])
-        if out is None:
-            out_dir, zip_name = osp.join(
-                cfg.work_dir,
-                'submission' if split == 'test' else 'submission_valid'), None
-        elif out.endswith('.zip'):
-            out_dir, zip_name = osp.dirname(out) or '.', osp.basename(out)
-        else:
-            out_dir, zip_name = out, None
         if csv_score_thr is None:
             csv_score_thr = read_best_thr(checkpoint)
             source = 'recorded on validation by the checkpoint\'s run'
@@ -232,10 +373,9 @@ def prepare_test_cfg(cfg: Config,
         print_log(f'pred.csv score threshold: {csv_score_thr} ({source})',
                   logger='current')
         for dumper in dumpers:
-            dumper.out_dir = out_dir
+            dumper.out_dir = target.out_dir
+            dumper.zip_name = target.zip_name
             dumper.csv_score_thr = csv_score_thr
-            if zip_name:
-                dumper.zip_name = zip_name
             if json_score_thr is not None:
                 dumper.json_score_thr = json_score_thr
     cfg.test_evaluator = metrics

@@ -12,6 +12,8 @@ import os.path as osp
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
+from ..utils.errors import MMDigitUserError
+
 ERROR = 'error'
 WARNING = 'warning'
 
@@ -60,7 +62,7 @@ class DatasetProblem:
         return f'{self.level}: {self.where}: {self.message}'
 
 
-class DatasetError(ValueError):
+class DatasetError(MMDigitUserError, ValueError):
     """A dataset has errors; the message is one line naming the first.
 
     Args:

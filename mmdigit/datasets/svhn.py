@@ -19,6 +19,8 @@ from mmengine.logging import print_log
 from mmengine.utils import track_iter_progress
 from PIL import Image
 
+from ..utils.errors import (InputNotFoundError, OutputExistsError,
+                            UserInputError)
 from ..utils.fileio import atomic_write_bytes
 from .synthetic import DIGIT_CATEGORIES
 
@@ -69,22 +71,23 @@ def read_digit_struct(mat_file: str,
         names = group['name'][()].ravel()
         bboxes = group['bbox'][()].ravel()
         if len(names) != len(bboxes):
-            raise ValueError(f'{mat_file}: {len(names)} names but '
-                             f'{len(bboxes)} bbox entries')
+            raise UserInputError(f'{mat_file}: {len(names)} names but '
+                                 f'{len(bboxes)} bbox entries')
         images = []
         for name_ref, bbox_ref in _progress(
                 list(zip(names, bboxes)), progress):
             name = ''.join(map(chr, f[name_ref][()].ravel()))
             fields = [values(f[bbox_ref][k]) for k in BOX_FIELDS]
             if len({len(v) for v in fields}) != 1:
-                raise ValueError(
+                raise UserInputError(
                     f'{mat_file}: {name}: ' + ', '.join(
                         f'{len(v)} {k}' for k, v in zip(BOX_FIELDS, fields)))
             boxes = []
             for left, top, width, height, label in zip(*fields):
                 if label != int(label) or not 1 <= label <= 10:
-                    raise ValueError(f'{mat_file}: {name}: label {label} is '
-                                     'not 1-10 (10 means digit 0)')
+                    raise UserInputError(
+                        f'{mat_file}: {name}: label {label} is not 1-10 '
+                        '(10 means digit 0)')
                 boxes.append((float(left), float(top), float(width),
                               float(height), int(label) % 10))
             images.append(dict(name=name, boxes=boxes))
@@ -194,21 +197,21 @@ def convert_svhn(svhn_root: str,
         'dropped'}`` counts (``boxes`` excludes the dropped ones).
     """
     if split_valid < 0:
-        raise ValueError(f'split_valid={split_valid} is negative')
+        raise UserInputError(f'split_valid={split_valid} is negative')
     if split_valid and 'train' not in splits:
-        raise ValueError('split_valid needs the train split')
+        raise UserInputError('split_valid needs the train split')
     if split_valid and 'valid' in splits:
-        raise ValueError("split_valid writes 'valid'; do not list it")
+        raise UserInputError("split_valid writes 'valid'; do not list it")
     # Fail before writing anything.
     for split in splits:
         mat_file = osp.join(svhn_root, split, 'digitStruct.mat')
         if not osp.isfile(mat_file):
-            raise FileNotFoundError(f'{mat_file} not found')
+            raise InputNotFoundError(f'{mat_file} not found')
     for split in list(splits) + (['valid'] if split_valid else []):
         dst_dir = osp.join(out_root, split)
         if osp.isdir(dst_dir) and os.listdir(dst_dir):
             # Files of an earlier, bigger run would sit among the new ids.
-            raise FileExistsError(
+            raise OutputExistsError(
                 f'{dst_dir} is not empty; remove it first')
     summary = {}
     for split in splits:
@@ -220,8 +223,9 @@ def convert_svhn(svhn_root: str,
         parts = [(split, images)]
         if split == 'train' and split_valid:
             if not 0 < split_valid < len(images):
-                raise ValueError(f'split_valid={split_valid} but train has '
-                                 f'{len(images)} images')
+                raise UserInputError(
+                    f'split_valid={split_valid} but train has '
+                    f'{len(images)} images')
             rng = np.random.default_rng(seed)
             chosen = set(rng.choice(len(images), split_valid,
                                     replace=False).tolist())

@@ -1,11 +1,23 @@
-from .checkpoint import (mmengine_checkpoint_globals,
+from .checkpoint import (MIN_LOADED_FRACTION, StateDictFit,
+                         check_state_dict_fits, compare_state_dict,
+                         load_from_local_file, mmengine_checkpoint_globals,
                          register_checkpoint_safe_globals)
 from .config import cfg_set_data_root, cfg_set_img_scale, read_best_thr
-from .fileio import ATOMIC_BACKEND, AtomicLocalBackend, atomic_write_bytes
+from .errors import (DEBUG_ENV, CheckpointError, CheckpointNotFoundError,
+                     ConfigError, InputNotFoundError, MMDigitUserError,
+                     NonFiniteLossError, OutputExistsError, UserInputError,
+                     debug_enabled, error_line, is_config_error)
+from .fileio import (ATOMIC_BACKEND, AtomicLocalBackend, atomic_write_bytes,
+                     atomic_write_files)
 
 __all__ = [
+    'MIN_LOADED_FRACTION', 'StateDictFit', 'check_state_dict_fits',
+    'compare_state_dict', 'load_from_local_file',
     'mmengine_checkpoint_globals', 'register_checkpoint_safe_globals',
-    'cfg_set_data_root', 'cfg_set_img_scale', 'read_best_thr',
-    'ATOMIC_BACKEND',
-    'AtomicLocalBackend', 'atomic_write_bytes'
+    'cfg_set_data_root', 'cfg_set_img_scale', 'read_best_thr', 'DEBUG_ENV',
+    'CheckpointError', 'CheckpointNotFoundError', 'ConfigError',
+    'InputNotFoundError', 'MMDigitUserError', 'NonFiniteLossError',
+    'OutputExistsError', 'UserInputError', 'debug_enabled', 'error_line',
+    'is_config_error', 'ATOMIC_BACKEND', 'AtomicLocalBackend',
+    'atomic_write_bytes', 'atomic_write_files'
 ]

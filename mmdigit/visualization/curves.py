@@ -6,6 +6,8 @@ import os.path as osp
 from collections import defaultdict
 from typing import Dict, List, Optional, Tuple
 
+from ..utils.errors import InputNotFoundError
+
 #: ``{key: (iterations, values)}``.
 Curves = Dict[str, Tuple[List[float], List[float]]]
 
@@ -42,7 +44,7 @@ def find_scalar_logs(path: str) -> List[str]:
         return [own]
     logs = sorted(glob.glob(osp.join(path, '*', 'vis_data', 'scalars.json')))
     if not logs:
-        raise FileNotFoundError(
+        raise InputNotFoundError(
             f'no */vis_data/scalars.json under {path} (is it a work dir of '
             'a training run with LocalVisBackend?)')
     return logs

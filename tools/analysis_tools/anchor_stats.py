@@ -16,12 +16,13 @@ import os
 import os.path as osp
 
 import numpy as np
-from mmengine.config import Config
 
 from mmdigit.analysis import (DEFAULT_ANCHORS, anchor_fit, anchor_shapes,
                               config_anchors, kmeans_iou, load_box_sizes,
                               propose_anchors, roi_levels, scale_to_input,
                               train_resize)
+from mmdigit.apis import exit_on_user_error, load_cfg
+from mmdigit.utils import InputNotFoundError
 
 DEFAULT_CONFIG = 'configs/faster_rcnn_r50_fpn_digits.py'
 
@@ -97,7 +98,11 @@ def plot(path, wh, current, proposal):
 
 def main():
     args = parse_args()
-    cfg = Config.fromfile(args.config)
+    with exit_on_user_error():
+        cfg = load_cfg(args.config)
+        if not osp.isfile(args.ann_file):
+            raise InputNotFoundError(
+                f'annotation file not found: {args.ann_file}')
     scale, keep_ratio = train_resize(cfg)
     box_wh, img_wh = load_box_sizes(args.ann_file)
     valid = (box_wh > 0).all(axis=1)

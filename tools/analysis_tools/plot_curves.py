@@ -30,7 +30,7 @@ def main():
     out = args.out or osp.join(
         args.work_dir if osp.isdir(args.work_dir) else osp.dirname(
             args.work_dir), 'curves.png')
-    with exit_on_user_error(extra=(FileNotFoundError, )):
+    with exit_on_user_error():
         curves = read_training_curves(args.work_dir)
     for key in ('loss', 'coco/bbox_mAP', 'digit/accuracy'):
         xs, ys = curves.get(key, ([], []))

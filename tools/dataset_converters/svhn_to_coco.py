@@ -47,8 +47,7 @@ def parse_args():
 def main():
     args = parse_args()
     # bad input: one error line, exit code 1
-    with exit_on_user_error(
-            extra=(FileNotFoundError, FileExistsError, ValueError)):
+    with exit_on_user_error():
         summary = convert_svhn(
             args.svhn_root,
             args.out_root,

@@ -8,6 +8,7 @@ from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
 from mmdet.registry import HOOKS
+from ...utils.errors import NonFiniteLossError
 
 
 @HOOKS.register_module()
@@ -37,13 +38,15 @@ class NonFiniteLossHook(Hook):
                          batch_idx: int,
                          data_batch: Optional[Sequence[dict]] = None,
                          outputs: Optional[dict] = None) -> None:
-        """Raise ``FloatingPointError`` if any logged loss is not finite."""
+        """Raise :class:`NonFiniteLossError` if a logged loss is not finite."""
         if not outputs or not self.every_n_train_iters(runner, self.interval):
             return
-        bad = [
-            f'{k}={float(v)}' for k, v in outputs.items()
-            if k.startswith('loss') and not math.isfinite(float(v))
-        ]
+        # the summed 'loss' still carries its graph: detach before reading
+        values = {
+            k: float(v.detach() if isinstance(v, torch.Tensor) else v)
+            for k, v in outputs.items() if k.startswith('loss')
+        }
+        bad = [f'{k}={v}' for k, v in values.items() if not math.isfinite(v)]
         if dist.is_distributed():
             flag = torch.tensor([float(len(bad))])
             dist.all_reduce(flag, op='sum')
@@ -54,4 +57,4 @@ class NonFiniteLossHook(Hook):
                        f'{", ".join(bad)}; training stopped, last good '
                        'checkpoint kept (try a lower lr or --resume it)')
             print_log(message, logger='current', level=logging.ERROR)
-            raise FloatingPointError(message)
+            raise NonFiniteLossError(message)
