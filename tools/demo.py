@@ -7,6 +7,8 @@
    ``tools/eval_submission.py``'s scoring).
 4. Draw test and validation predictions and the training curves to PNGs
    and print the metrics.
+5. Read a few test images as a user reads a photo
+   (``tools/read_numbers.py``).
 
 Each step runs the user-facing tool in a subprocess and prints its command,
 so the demo is also a walk-through.
@@ -93,9 +95,19 @@ def main():
     curves_png = plot_training_curves(
         args.work_dir, osp.join(args.work_dir, 'curves.png'))
 
+    # test/ holds <id>.png: the first few ids
+    test_imgs = sorted(os.listdir(osp.join(args.data_root, 'test')),
+                       key=lambda name: int(osp.splitext(name)[0]))[:4]
+    read_dir = osp.join(args.work_dir, 'read_numbers')
+    run([osp.join(TOOLS, 'read_numbers.py'), args.config, ckpt] +
+        [osp.join(args.data_root, 'test', name) for name in test_imgs] +
+        ['--out-dir', read_dir])
+
     print(f'\nmmdigit demo finished in {(time.time() - start) / 60:.1f} min')
     print(f'  submission: {test_dir}/pred.json, pred.csv, submission.zip')
     print(f'  pictures:   {test_png}, {valid_png}, {curves_png}')
+    print(f'  read:       {osp.join(read_dir, "vis")} '
+          '(tools/read_numbers.py CONFIG CKPT IMAGES...)')
     print(f'  valid metrics ({ann_file}):')
     for key, value in metrics.items():
         print(f'    {key:<24} {value:.4f}')
