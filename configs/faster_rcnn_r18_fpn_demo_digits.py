@@ -22,28 +22,22 @@ model = dict(
         bbox_roi_extractor=dict(out_channels=channels),
         bbox_head=dict(in_channels=channels, fc_out_channels=256)))
 
+# The primary's pipelines with their Resize at img_scale (a base's
+# pipelines hold the base's img_scale, so a new one means new Resizes).
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='PackDetInputs')
+    *_base_.train_pipeline[:2],
+    dict(_base_.train_pipeline[2], scale=img_scale),
+    *_base_.train_pipeline[3:],
 ]
 val_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(
-        type='PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                   'scale_factor'))
+    _base_.val_pipeline[0],
+    dict(_base_.val_pipeline[1], scale=img_scale),
+    *_base_.val_pipeline[2:],
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(
-        type='PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                   'scale_factor'))
+    _base_.test_pipeline[0],
+    dict(_base_.test_pipeline[1], scale=img_scale),
+    *_base_.test_pipeline[2:],
 ]
 train_dataloader = dict(
     sampler=dict(type='InfiniteSampler'),

@@ -1,22 +1,28 @@
-"""Compare configs trained under one budget, seed and dataset.
+"""Compare configs trained under one budget, seeds and dataset.
 
 Each config trains for the same number of iterations (``--budget 200``) or
-minutes (``--budget 15m``) of its own schedule, in its own process, then is
-validated once. Writes ``<work-dir>/summary.{md,csv,png}`` with mAP, AP50,
-AP75, digit accuracy, training time, images/s and peak memory. Configs that
-already have ``<work-dir>/<name>/result.json`` are not re-run, so an
+minutes (``--budget 15m``) of its own schedule, once per seed (``--seeds
+N``: seeds ``--seed`` to ``--seed + N - 1``), each run in its own process,
+then is validated once. Writes ``<work-dir>/summary.{md,csv,png}`` with
+mAP, AP50, AP75, digit accuracy, training time, images/s and peak memory:
+the mean over seeds, with several seeds also the standard deviation and
+min-max range, and "within noise" where a config differs from the first
+one by no more than that range. Runs that already have
+``<work-dir>/<name>/seed_<seed>/result.json`` are not re-run, so an
 interrupted comparison resumes; delete that file to re-run one.
 
 Example:
     python tools/ablate.py configs/faster_rcnn_r50_fpn_digits.py \
-        configs/ablations/*.py --budget 200 \
+        configs/ablations/*.py --budget 200 --seeds 2 \
         --data-root ../shared/data/svhn-mini
 """
 import argparse
+import os.path as osp
 
 from mmengine.config import DictAction
 
-from mmdigit.apis import run_ablation
+from mmdigit.apis import exit_on_user_error, parse_budget, run_ablation
+from mmdigit.utils import ConfigError, UserInputError
 
 
 def parse_args():
@@ -31,7 +37,13 @@ def parse_args():
         '--data-root', help='dataset folder in the course layout')
     parser.add_argument(
         '--work-dir', default='work_dirs/ablation', help='output folder')
-    parser.add_argument('--seed', type=int, default=0, help='random seed')
+    parser.add_argument(
+        '--seed', type=int, default=0, help='random seed of the first run')
+    parser.add_argument(
+        '--seeds',
+        type=int,
+        default=1,
+        help='runs per config, with seeds SEED, SEED+1, ... (default 1)')
     parser.add_argument(
         '--batch-size', type=int, help='training batch size for every config')
     parser.add_argument(
@@ -47,17 +59,33 @@ def parse_args():
     return parser.parse_args()
 
 
+def check_args(args) -> None:
+    """Reject missing configs, a bad budget or seed count before any run."""
+    for config in args.configs:
+        if not osp.isfile(config):
+            raise ConfigError(f'config file not found: {config}')
+    try:
+        parse_budget(args.budget)
+    except ValueError as e:
+        raise UserInputError(f'--budget: {e}') from e
+    if args.seeds < 1:
+        raise UserInputError(f'--seeds must be at least 1, got {args.seeds}')
+
+
 def main():
     args = parse_args()
-    run_ablation(
-        args.configs,
-        work_dir=args.work_dir,
-        budget=args.budget,
-        data_root=args.data_root,
-        cfg_options=args.cfg_options,
-        seed=args.seed,
-        batch_size=args.batch_size,
-        from_scratch=args.from_scratch)
+    with exit_on_user_error():
+        check_args(args)
+        run_ablation(
+            args.configs,
+            work_dir=args.work_dir,
+            budget=args.budget,
+            data_root=args.data_root,
+            cfg_options=args.cfg_options,
+            seed=args.seed,
+            seeds=args.seeds,
+            batch_size=args.batch_size,
+            from_scratch=args.from_scratch)
     print(open(f'{args.work_dir}/summary.md').read())
 
 

@@ -1,16 +1,14 @@
 # Photometric augmentation from the course reports: ColorJitter
 # (brightness/contrast/saturation 0.2, p=0.3) and GaussianBlur (kernel 3,
 # sigma 0.3-0.8, p=0.3), on the original image before Resize, as the reports
-# applied them. Still no flips.
+# applied them. Still no flips. The rest of the pipeline is the primary's.
 _base_ = '../faster_rcnn_r50_fpn_digits.py'
 
-img_scale = (512, 256)
 jitter = 0.2
 aug_prob = 0.3
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True),
+    *_base_.train_pipeline[:2],  # LoadImageFromFile, LoadAnnotations
     dict(
         type='ColorJitter',
         brightness=jitter,
@@ -18,7 +16,6 @@ train_pipeline = [
         saturation=jitter,
         prob=aug_prob),
     dict(type='GaussianBlur', kernel_size=3, sigma=(0.3, 0.8), prob=aug_prob),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='PackDetInputs')
+    *_base_.train_pipeline[2:],  # Resize, PackDetInputs
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

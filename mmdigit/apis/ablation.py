@@ -2,9 +2,11 @@
 
 Each config runs in its own process (so peak memory is its own) as the
 first ``budget`` iterations (or minutes) of its own schedule, with the same
-seed, data and batch size, then is validated once. Results go to
-``<work_dir>/<config name>/result.json``; a config with a result is not run
-again, so an interrupted comparison resumes where it stopped.
+data and batch size, once per seed, then is validated once. Results go to
+``<work_dir>/<config name>/seed_<seed>/result.json``; a run with a result is
+not run again, so an interrupted comparison resumes where it stopped. The
+summary gives each column's mean and spread over the seeds and marks the
+differences from the first (base) row that are within that spread.
 """
 import csv
 import json
@@ -32,11 +34,14 @@ COLUMNS = [
     ('coco/bbox_mAP_75', 'AP75', '.3f'),
     ('digit/accuracy', 'digit acc', '.3f'),
     ('digit/best_accuracy', 'digit acc @best thr', '.3f'),
-    ('iters', 'iters', 'd'),
+    ('iters', 'iters', '.0f'),
     ('train_s', 'train time (s)', '.0f'),
     ('train_img_per_s', 'train img/s', '.2f'),
     ('peak_mem_mb', 'peak mem (MB)', '.0f'),
 ]
+# Columns whose differences from the base row are judged against the noise
+# (iterations are the budget, not a result).
+NOISE_KEYS = [key for key, _, _ in COLUMNS if key != 'iters']
 WARMUP_ITERS = 5
 
 
@@ -169,103 +174,253 @@ def run_one(config: str, result_file: str, **kwargs) -> None:
     cfg = load_cfg(config, **{k: kwargs.pop(k, None) for k in load_keys})
     budget_cfg(cfg, **kwargs)
     result = train_and_evaluate(cfg)
-    result['config'] = config
+    result.update(config=config, seed=cfg.randomness.seed)
     atomic_write_bytes(result_file, json.dumps(result, indent=2).encode())
+
+
+def _launch(config: str, result_file: str, job: Dict) -> int:
+    """Run :func:`run_one` in a fresh Python process.
+
+    Args:
+        config (str): Config file.
+        result_file (str): Where the worker writes the result.
+        job (dict): Keyword arguments of :func:`run_one`.
+
+    Returns:
+        int: The worker's exit code.
+    """
+    code = ('import json, sys; from mmdigit.apis.ablation import '
+            'run_one; run_one(sys.argv[1], sys.argv[2], '
+            '**json.loads(sys.argv[3]))')
+    return subprocess.run(
+        [sys.executable, '-c', code, config, result_file,
+         json.dumps(job)]).returncode
 
 
 def run_ablation(configs: Sequence[str],
                  work_dir: str = 'work_dirs/ablation',
                  budget: str = '200',
+                 seeds: int = 1,
+                 seed: int = 0,
                  **kwargs) -> List[Dict]:
-    """Run every config not yet done, one process each, then summarise.
+    """Run every (config, seed) not yet done, one process each, summarise.
 
     Args:
-        configs (Sequence[str]): Config files (names must be unique).
+        configs (Sequence[str]): Config files (names must be unique). The
+            first is the base row that the others are compared with.
         work_dir (str): Output folder. Defaults to
             ``'work_dirs/ablation'``.
         budget (str): ``N`` iterations or ``Nm`` minutes. Defaults to
             ``'200'``.
-        **kwargs: ``data_root``, ``cfg_options``, ``seed``, ``batch_size``,
+        seeds (int): Runs per config, with the seeds ``seed``,
+            ``seed + 1``, ..., ``seed + seeds - 1`` (``randomness.seed``).
+            Defaults to 1.
+        seed (int): The first seed. Defaults to 0.
+        **kwargs: ``data_root``, ``cfg_options``, ``batch_size``,
             ``from_scratch`` passed to every run.
 
     Returns:
-        list[dict]: The results, in ``configs`` order; failed runs have an
-        ``error`` key.
+        list[dict]: One result per run, config by config and seed by seed,
+        each with ``config`` and ``seed``; failed runs have an ``error``
+        key.
     """
     names = [config_name(c) for c in configs]
     if len(set(names)) != len(names):
         raise ValueError(f'config names must be unique: {names}')
+    if seeds < 1:
+        raise ValueError(f'seeds must be at least 1, got {seeds}')
     spec = dict(kwargs, **parse_budget(budget))
+    runs = [(config, name, s) for config, name in zip(configs, names)
+            for s in range(seed, seed + seeds)]
     results = []
-    bar = ProgressBar(len(configs))
-    for config, name in zip(configs, names):
-        run_dir = osp.join(work_dir, name)
+    bar = ProgressBar(len(runs))
+    for config, name, run_seed in runs:
+        run_dir = osp.join(work_dir, name, f'seed_{run_seed}')
         result_file = osp.join(run_dir, 'result.json')
         if not osp.exists(result_file):
             os.makedirs(run_dir, exist_ok=True)
-            job = dict(spec, work_dir=run_dir)
-            print_log(f'\n[ablate] {name}: training ({budget})',
-                      logger='current')
-            code = ('import json, sys; from mmdigit.apis.ablation import '
-                    'run_one; run_one(sys.argv[1], sys.argv[2], '
-                    '**json.loads(sys.argv[3]))')
-            proc = subprocess.run([
-                sys.executable, '-c', code, config, result_file,
-                json.dumps(job)
-            ])
-            if proc.returncode != 0:
+            print_log(
+                f'\n[ablate] {name}, seed {run_seed}: training ({budget})',
+                logger='current')
+            code = _launch(config, result_file,
+                           dict(spec, work_dir=run_dir, seed=run_seed))
+            if code != 0:
                 results.append(
-                    dict(config=config, error=f'exit code {proc.returncode}'))
+                    dict(config=config, seed=run_seed,
+                         error=f'exit code {code}'))
                 bar.update()
                 continue
         with open(result_file) as f:
-            results.append(json.load(f))
+            result = json.load(f)
+        result.update(config=config, seed=run_seed)
+        results.append(result)
         bar.update()
     write_summary(results, work_dir, budget)
     return results
 
 
-def _cell(result: Dict, key: str, fmt: str) -> str:
-    value = result.get(key)
-    return '-' if value is None else format(value, fmt)
+def spread(values: Sequence[float]) -> Dict[str, Optional[float]]:
+    """Mean and spread of one column over the seeds of one config.
+
+    Args:
+        values (Sequence[float]): One value per seed (at least one).
+
+    Returns:
+        dict: ``n``, ``mean``, ``std`` (sample standard deviation; None
+        for a single value), ``min`` and ``max``.
+    """
+    import numpy as np
+    values = np.asarray(values, dtype=float)
+    return dict(
+        n=len(values),
+        mean=float(values.mean()),
+        std=float(values.std(ddof=1)) if len(values) > 1 else None,
+        min=float(values.min()),
+        max=float(values.max()))
+
+
+def within_noise(base: Dict, other: Dict) -> Optional[bool]:
+    """Whether two rows' means differ by no more than the seeds' spread.
+
+    The spread is the larger of the two rows' min-max ranges over their
+    seeds, so a variant is "within noise" when the seeds of either row
+    alone move the column as much as the variant does.
+
+    Args:
+        base (dict): :func:`spread` of the base row's column.
+        other (dict): :func:`spread` of the same column of another row.
+
+    Returns:
+        bool | None: None when a row has a single seed (no spread to
+        judge by).
+    """
+    if base['n'] < 2 or other['n'] < 2:
+        return None
+    noise = max(base['max'] - base['min'], other['max'] - other['min'])
+    return abs(other['mean'] - base['mean']) <= noise
+
+
+def summarize(results: Sequence[Dict]) -> List[Dict]:
+    """Group per-run results by config and aggregate them over seeds.
+
+    Args:
+        results (Sequence[Dict]): From :func:`run_ablation`: each with
+            ``config`` and ``seed``, failed ones with ``error``.
+
+    Returns:
+        list[dict]: One row per config, in first-seen order: ``name``,
+        ``seeds`` (the seeds that finished), ``errors`` (``'seed S:
+        error'`` strings), ``stats`` (column key -> :func:`spread`, for
+        columns with a value in some run) and ``noise`` (column key ->
+        :func:`within_noise` against the first row; empty for the first
+        row and for columns either row lacks).
+    """
+    rows: Dict[str, Dict] = {}
+    for r in results:
+        row = rows.setdefault(
+            config_name(r['config']),
+            dict(name=config_name(r['config']), runs=[], seeds=[],
+                 errors=[]))
+        if 'error' in r:
+            row['errors'].append(f'seed {r.get("seed", "?")}: {r["error"]}')
+        else:
+            row['runs'].append(r)
+            row['seeds'].append(r.get('seed'))
+    rows = list(rows.values())
+    for row in rows:
+        runs = row.pop('runs')
+        row['stats'] = {}
+        for key, _, _ in COLUMNS:
+            values = [r[key] for r in runs if r.get(key) is not None]
+            if values:
+                row['stats'][key] = spread(values)
+    for row in rows:
+        row['noise'] = {}
+        if row is rows[0]:
+            continue
+        for key in NOISE_KEYS:
+            if key in row['stats'] and key in rows[0]['stats']:
+                row['noise'][key] = within_noise(rows[0]['stats'][key],
+                                                 row['stats'][key])
+    return rows
+
+
+def _cell(stat: Optional[Dict], fmt: str, noise: Optional[bool]) -> str:
+    """``mean ± std (min–max)`` of one column, and the noise mark."""
+    if stat is None:
+        return '-'
+    text = format(stat['mean'], fmt)
+    if stat['n'] > 1:
+        text += (f' ± {stat["std"]:{fmt}} '
+                 f'({stat["min"]:{fmt}}–{stat["max"]:{fmt}})')
+    if noise:
+        text += ', within noise'
+    return text
 
 
 def write_summary(results: Sequence[Dict], work_dir: str,
                   budget: str) -> None:
     """Write ``summary.md``, ``summary.csv`` and ``summary.png``.
 
+    Each column is the mean over a config's seeds; with several seeds also
+    its sample standard deviation and min-max range. A difference from the
+    first row no larger than the spread (:func:`within_noise`) is marked
+    "within noise".
+
     Args:
-        results (Sequence[Dict]): From :func:`run_ablation`.
+        results (Sequence[Dict]): Per-run results from
+            :func:`run_ablation`.
         work_dir (str): Output folder.
         budget (str): The budget, for the caption.
     """
     os.makedirs(work_dir, exist_ok=True)
-    names = [config_name(r['config']) for r in results]
+    rows = summarize(results)
     device = next((r['device'] for r in results if 'device' in r), '?')
-    headers = ['config'] + [h for _, h, _ in COLUMNS]
+    seeds = sorted({r['seed'] for r in results if 'seed' in r})
     with open(osp.join(work_dir, 'summary.csv'), 'w', newline='') as f:
         writer = csv.writer(f)
-        writer.writerow(headers + ['error'])
-        for name, r in zip(names, results):
-            writer.writerow([name] + [r.get(k, '') for k, _, _ in COLUMNS] +
-                            [r.get('error', '')])
+        writer.writerow(['config', 'seeds'] + [
+            f'{h}{suffix}' for _, h, _ in COLUMNS
+            for suffix in ('', ' std', ' min', ' max')
+        ] + ['within noise', 'error'])
+        for row in rows:
+            cells = []
+            for key, _, _ in COLUMNS:
+                stat = row['stats'].get(key, {})
+                cells += [
+                    '' if stat.get(k) is None else stat[k]
+                    for k in ('mean', 'std', 'min', 'max')
+                ]
+            noisy = [h for key, h, _ in COLUMNS if row['noise'].get(key)]
+            writer.writerow([row['name'], ' '.join(map(str, row['seeds']))] +
+                            cells + ['; '.join(noisy), '; '.join(
+                                row['errors'])])
+    headers = ['config', 'seeds'] + [h for _, h, _ in COLUMNS]
     lines = [
-        f'Budget {budget} per config, device {device}, '
-        f'{time.strftime("%Y-%m-%d")}.', '',
-        '| ' + ' | '.join(headers) + ' |',
-        '|' + '---|' * len(headers)
+        f'Budget {budget} per config and seed, seeds '
+        f'{", ".join(map(str, seeds))}, device {device}, '
+        f'{time.strftime("%Y-%m-%d")}.',
+        'Mean over seeds; with several seeds ± the sample standard '
+        'deviation and (min–max). "within noise": differs from the first '
+        'row by no more than the larger min–max range of the two rows.', '',
+        '| ' + ' | '.join(headers) + ' |', '|' + '---|' * len(headers)
     ]
-    for name, r in zip(names, results):
-        cells = [_cell(r, k, fmt) for k, _, fmt in COLUMNS]
-        if 'error' in r:
-            cells = [f'failed: {r["error"]}'] + [''] * (len(cells) - 1)
-        lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
+    for row in rows:
+        seed_cell = ', '.join(map(str, row['seeds'])) or '-'
+        if row['errors']:
+            seed_cell += f' (failed: {"; ".join(row["errors"])})'
+        cells = [
+            _cell(row['stats'].get(key), fmt, row['noise'].get(key))
+            for key, _, fmt in COLUMNS
+        ]
+        lines.append(f'| {row["name"]} | {seed_cell} | ' + ' | '.join(cells) +
+                     ' |')
     with open(osp.join(work_dir, 'summary.md'), 'w') as f:
         f.write('\n'.join(lines) + '\n')
-    _plot(results, names, osp.join(work_dir, 'summary.png'), budget)
+    _plot(rows, osp.join(work_dir, 'summary.png'), budget)
 
 
-def _plot(results, names, path, budget) -> None:
+def _plot(rows: Sequence[Dict], path: str, budget: str) -> None:
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -275,18 +430,25 @@ def _plot(results, names, path, budget) -> None:
               ('digit/accuracy', 'digit accuracy'),
               ('train_img_per_s', 'train images/s'),
               ('peak_mem_mb', 'peak memory (MB)')]
+    names = [row['name'] for row in rows]
     fig, axes = plt.subplots(
         1, len(panels), figsize=(4 * len(panels), 1.2 + 0.45 * len(names)))
     y = np.arange(len(names))
     for ax, (key, title) in zip(axes, panels):
-        values = [r.get(key, 0) or 0 for r in results]
-        ax.barh(y, values, color='tab:blue')
+        stats = [row['stats'].get(key) for row in rows]
+        means = [s['mean'] if s else 0 for s in stats]
+        # error bars: the min-max range over seeds
+        err = np.array([[s['mean'] - s['min'], s['max'] - s['mean']]
+                        if s else [0, 0] for s in stats]).T
+        ax.barh(y, means, xerr=err, color='tab:blue', ecolor='black',
+                capsize=3)
         ax.set_title(title)
         ax.set_yticks(y)
         ax.set_yticklabels(names if ax is axes[0] else [''] * len(names),
                            fontsize=8)
         ax.invert_yaxis()
-    fig.suptitle(f'ablation, budget {budget} per config')
+    fig.suptitle(f'ablation, budget {budget} per config and seed '
+                 '(bars: mean, whiskers: min-max over seeds)')
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

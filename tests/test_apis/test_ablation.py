@@ -6,6 +6,8 @@ import pytest
 from mmengine.config import Config
 
 from mmdigit.apis import budget_cfg, load_cfg, parse_budget, run_ablation
+from mmdigit.apis import ablation
+from mmdigit.apis.ablation import spread, summarize, within_noise
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PRIMARY = osp.join(REPO, 'configs', 'faster_rcnn_r50_fpn_digits.py')
@@ -56,6 +58,7 @@ def test_run_ablation_time_budget_and_resume(tiny_data, tiny_config,
     results = run_ablation(configs, work_dir=work_dir, budget='0.001m',
                            data_root=tiny_data, seed=0)
     assert [r.get('error') for r in results] == [None, None]
+    assert [r['seed'] for r in results] == [0, 0]
     for r in results:
         assert r['iters'] == 1
         assert 0 <= r['coco/bbox_mAP'] <= 1
@@ -69,10 +72,129 @@ def test_run_ablation_time_budget_and_resume(tiny_data, tiny_config,
     assert osp.getsize(osp.join(work_dir, 'summary.png')) > 0
 
     # Finished configs are not re-run: tamper a result and see it kept.
-    result_file = osp.join(work_dir, 'tiny_digits', 'result.json')
+    result_file = osp.join(work_dir, 'tiny_digits', 'seed_0', 'result.json')
     saved = json.load(open(result_file))
     saved['iters'] = 12345
     json.dump(saved, open(result_file, 'w'))
     again = run_ablation(configs, work_dir=work_dir, budget='0.001m',
                          data_root=tiny_data)
     assert again[0]['iters'] == 12345
+
+
+def test_spread_gives_mean_sample_std_and_range():
+    assert spread([0.25, 0.75, 0.5]) == dict(
+        n=3, mean=0.5, std=0.25, min=0.25, max=0.75)
+    assert spread([0.5]) == dict(n=1, mean=0.5, std=None, min=0.5, max=0.5)
+
+
+@pytest.mark.parametrize(
+    'base,other,expected',
+    [
+        # |0.5625 - 0.375| = 0.1875 <= the base's range 0.25
+        ([0.25, 0.5], [0.5, 0.625], True),
+        # 0.4375 > max(0.25, 0.125)
+        ([0.25, 0.5], [0.75, 0.875], False),
+        # the wider range of the two rows counts: 0.25 <= the other's 0.5
+        ([0.5, 0.5], [0.5, 1.0], True),
+        # no spread and no difference: nothing to tell apart
+        ([0.5, 0.5], [0.5, 0.5], True),
+        ([0.5, 0.5], [0.625, 0.625], False),
+        # one seed: no spread to judge by
+        ([0.5], [0.5, 0.625], None),
+        ([0.25, 0.5], [0.5], None),
+    ])
+def test_within_noise(base, other, expected):
+    assert within_noise(spread(base), spread(other)) is expected
+
+
+def _run(config, seed, map_, digit_acc=None, **extra):
+    result = {'config': config, 'seed': seed, 'coco/bbox_mAP': map_,
+              'iters': 10}
+    if digit_acc is not None:
+        result['digit/accuracy'] = digit_acc
+    return dict(result, **extra)
+
+
+def test_summarize_aggregates_seeds_and_marks_noise_against_first_row():
+    rows = summarize([
+        _run('a/base.py', 0, 0.25, digit_acc=0.5),
+        _run('a/base.py', 1, 0.5, digit_acc=0.5),
+        _run('b/close.py', 0, 0.5, digit_acc=0.75),
+        _run('b/close.py', 1, 0.625, digit_acc=0.75),
+        _run('far.py', 3, 0.875),
+        _run('far.py', 4, 0.75),
+        dict(config='far.py', seed=5, error='exit code 1'),
+    ])
+    assert [r['name'] for r in rows] == ['base', 'close', 'far']
+    assert [r['seeds'] for r in rows] == [[0, 1], [0, 1], [3, 4]]
+    assert rows[2]['errors'] == ['seed 5: exit code 1']
+    assert rows[0]['stats']['coco/bbox_mAP'] == dict(
+        n=2, mean=0.375, std=pytest.approx(0.25 / 2**0.5), min=0.25,
+        max=0.5)
+    assert rows[2]['stats']['coco/bbox_mAP']['mean'] == 0.8125
+    assert 'digit/accuracy' not in rows[2]['stats']
+    assert rows[0]['noise'] == {}
+    # mAP 0.5625 vs 0.375 is within the base's range 0.25; digit accuracy
+    # 0.75 vs 0.5 is not (both ranges 0); iterations are not judged
+    assert rows[1]['noise'] == {
+        'coco/bbox_mAP': True, 'digit/accuracy': False}
+    assert rows[2]['noise'] == {'coco/bbox_mAP': False}
+
+
+def test_run_ablation_seeds_resume_and_summary(tmp_path, monkeypatch):
+    """Two seeds: two runs per config, then a resume that runs nothing."""
+    calls = []
+
+    def fake_launch(config, result_file, job):
+        calls.append((osp.basename(config), job['seed'],
+                      osp.relpath(job['work_dir'], str(tmp_path))))
+        if config.endswith('broken.py'):
+            return 1
+        # mAP 0.25 + seed/8 for the base; the variant adds 0.0625
+        map_ = 0.25 + job['seed'] / 8 + 0.0625 * ('variant' in config)
+        with open(result_file, 'w') as f:
+            json.dump(
+                {'coco/bbox_mAP': map_, 'iters': job['iters'],
+                 'device': 'cpu'}, f)
+        return 0
+
+    monkeypatch.setattr(ablation, '_launch', fake_launch)
+    configs = ['cfgs/base.py', 'cfgs/variant.py', 'cfgs/broken.py']
+    work_dir = str(tmp_path / 'ablation')
+    results = run_ablation(configs, work_dir=work_dir, budget='20',
+                           seeds=2, seed=3)
+    assert calls == [(name, seed, f'ablation/{name[:-3]}/seed_{seed}')
+                     for name in ('base.py', 'variant.py', 'broken.py')
+                     for seed in (3, 4)]
+    assert [(r['config'], r['seed']) for r in results] == [
+        (c, s) for c in configs for s in (3, 4)]
+    assert [r.get('error') for r in results] == [None] * 4 + [
+        'exit code 1'] * 2
+
+    with open(osp.join(work_dir, 'summary.csv')) as f:
+        rows = list(csv.DictReader(f))
+    assert [(r['config'], r['seeds']) for r in rows] == [
+        ('base', '3 4'), ('variant', '3 4'), ('broken', '')]
+    assert [float(rows[0][f'mAP{s}']) for s in ('', ' min', ' max')] == [
+        0.6875, 0.625, 0.75]
+    assert float(rows[0]['mAP std']) == pytest.approx(0.125 / 2**0.5)
+    assert float(rows[1]['mAP']) == 0.75
+    # 0.75 - 0.6875 is within the range 0.125 of either row's two seeds
+    assert rows[1]['within noise'] == 'mAP'
+    assert rows[2]['error'] == 'seed 3: exit code 1; seed 4: exit code 1'
+    md = open(osp.join(work_dir, 'summary.md')).read()
+    assert '| base | 3, 4 | 0.688 ± 0.088 (0.625–0.750) | - |' in md
+    assert ('| variant | 3, 4 | 0.750 ± 0.088 (0.688–0.812), within noise'
+            ' | - |') in md
+    assert ('| broken | - (failed: seed 3: exit code 1; seed 4: exit code 1)'
+            ' | - | - |') in md
+    assert osp.getsize(osp.join(work_dir, 'summary.png')) > 0
+
+    # Finished runs are not re-run; only the failed ones are retried.
+    calls.clear()
+    again = run_ablation(configs, work_dir=work_dir, budget='20', seeds=2,
+                         seed=3)
+    assert calls == [('broken.py', 3, 'ablation/broken/seed_3'),
+                     ('broken.py', 4, 'ablation/broken/seed_4')]
+    assert [r['coco/bbox_mAP'] for r in again[:4]] == [
+        0.625, 0.75, 0.6875, 0.8125]
