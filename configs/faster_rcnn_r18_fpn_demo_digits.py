@@ -42,8 +42,7 @@ test_pipeline = [
 train_dataloader = dict(
     sampler=dict(type='InfiniteSampler'),
     dataset=dict(data_root=data_root, pipeline=train_pipeline))
-val_dataloader = dict(
-    dataset=dict(data_root=data_root, pipeline=val_pipeline))
+val_dataloader = dict(dataset=dict(data_root=data_root, pipeline=val_pipeline))
 test_dataloader = dict(
     dataset=dict(data_root=data_root, pipeline=test_pipeline))
 val_evaluator = [
@@ -60,8 +59,7 @@ train_cfg = dict(
     max_iters=max_iters,
     val_interval=max_iters)
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
-         end=100),
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=100),
     dict(
         type='CosineAnnealingLR',
         by_epoch=False,

@@ -11,8 +11,8 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 def tiny_data(tmp_path_factory):
     """A tiny synthetic dataset in the course layout (shared, read-only)."""
     root = str(tmp_path_factory.mktemp('tiny_data'))
-    make_synthetic_dataset(root, num_train=24, num_valid=8, num_test=6,
-                           seed=3, progress=False)
+    make_synthetic_dataset(
+        root, num_train=24, num_valid=8, num_test=6, seed=3, progress=False)
     return root
 
 

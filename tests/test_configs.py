@@ -7,16 +7,27 @@ import os.path as osp
 import re
 
 import pytest
+from mmdet.registry import MODELS
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.utils import import_modules_from_strings
 
-from mmdet.registry import MODELS
-
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(
-    p for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'),
-                         recursive=True) if '_base_' not in p)
+    p for p in glob.glob(
+        osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
+    if '_base_' not in p)
+
+
+def dataset_pipelines(dataset):
+    """The pipeline of a dataset config, or of every dataset a wrapper
+    (``ConcatDataset``, ``RepeatDataset``...) holds."""
+    if 'pipeline' in dataset:
+        return [dataset.pipeline]
+    inner = list(dataset.get(
+        'datasets', [])) + ([dataset.dataset] if 'dataset' in dataset else [])
+    assert inner, f'a dataset without a pipeline: {dataset}'
+    return [p for d in inner for p in dataset_pipelines(d)]
 
 
 def test_configs_found():
@@ -24,8 +35,8 @@ def test_configs_found():
         CONFIGS
 
 
-@pytest.mark.parametrize('path', CONFIGS,
-                         ids=[osp.relpath(p, REPO) for p in CONFIGS])
+@pytest.mark.parametrize(
+    'path', CONFIGS, ids=[osp.relpath(p, REPO) for p in CONFIGS])
 def test_config_builds_offline(path):
     cfg = Config.fromfile(path)
     init_default_scope(cfg.get('default_scope', 'mmdet'))
@@ -33,8 +44,8 @@ def test_config_builds_offline(path):
     assert head.bbox_head.num_classes == 10
     # No RandomFlip anywhere: a mirrored digit is another digit.
     for split in ('train', 'val', 'test'):
-        pipeline = cfg[f'{split}_dataloader'].dataset.pipeline
-        assert all('Flip' not in t['type'] for t in pipeline)
+        for pipeline in dataset_pipelines(cfg[f'{split}_dataloader'].dataset):
+            assert all('Flip' not in t['type'] for t in pipeline)
     model = MODELS.build(cfg.model)  # building never downloads weights
     assert sum(p.numel() for p in model.parameters()) > 0
 
@@ -94,15 +105,20 @@ def config_diff(a, b, prefix=''):
 
 def train_aug(*types):
     """Keys of transforms added to (or removed from) the train pipeline."""
-    return {f'{where}.{t}' for t in types
-            for where in ('train_pipeline',
-                          'train_dataloader.dataset.pipeline')}
+    return {
+        f'{where}.{t}'
+        for t in types
+        for where in ('train_pipeline', 'train_dataloader.dataset.pipeline')
+    }
 
 
 def resize_scale(*splits):
-    return {f'{where}.Resize.scale' for split in splits
-            for where in (f'{split}_pipeline',
-                          f'{split}_dataloader.dataset.pipeline')}
+    return {
+        f'{where}.Resize.scale'
+        for split in splits
+        for where in (f'{split}_pipeline',
+                      f'{split}_dataloader.dataset.pipeline')
+    }
 
 
 # config (relative to configs/) -> fnmatch patterns of the dotted keys in
@@ -113,8 +129,8 @@ EXPECTED_DELTA = {
     'faster_rcnn_r50_fpn_tensorboard_digits.py':
     {'visualizer.vis_backends.TensorboardVisBackend'},
     'baselines/faster_rcnn_r50_fpn_1333x800_1x_digits.py': {
-        'img_scale', *resize_scale('train', 'val', 'test'),
-        'train_proposals', 'train_rois', 'test_proposals',
+        'img_scale', *resize_scale('train', 'val', 'test'), 'train_proposals',
+        'train_rois', 'test_proposals',
         'model.roi_head.bbox_roi_extractor.roi_layer.sampling_ratio',
         'model.train_cfg.rpn_proposal.nms_pre',
         'model.train_cfg.rpn_proposal.max_per_img',
@@ -176,22 +192,31 @@ DERIVED = [p for p in CONFIGS if single_base(p)]
 
 def test_every_ablation_and_baseline_declares_its_delta():
     required = {
-        rel(p) for p in CONFIGS if rel(p).startswith(('ablations/',
-                                                      'baselines/'))
+        rel(p)
+        for p in CONFIGS if rel(p).startswith(('ablations/', 'baselines/'))
     }
     assert required - set(EXPECTED_DELTA) == set()
     assert set(EXPECTED_DELTA) <= {rel(p) for p in DERIVED}
 
 
 def test_config_diff_reports_added_transforms_and_changed_values():
-    base = dict(lr=0.01, model=dict(type='A', head=dict(depth=2)),
-                pipeline=[dict(type='Load'), dict(type='Resize', scale=1)])
-    child = dict(lr=0.01, extra=1, model=dict(type='A', head=dict(depth=3)),
-                 pipeline=[dict(type='Load'), dict(type='Jitter', p=1),
-                           dict(type='Resize', scale=2, _scope_='mmdet')])
+    base = dict(
+        lr=0.01,
+        model=dict(type='A', head=dict(depth=2)),
+        pipeline=[dict(type='Load'),
+                  dict(type='Resize', scale=1)])
+    child = dict(
+        lr=0.01,
+        extra=1,
+        model=dict(type='A', head=dict(depth=3)),
+        pipeline=[
+            dict(type='Load'),
+            dict(type='Jitter', p=1),
+            dict(type='Resize', scale=2, _scope_='mmdet')
+        ])
     assert config_diff(base, child) == {
-        'extra', 'model.head.depth', 'pipeline.Jitter',
-        'pipeline.Resize.scale'}
+        'extra', 'model.head.depth', 'pipeline.Jitter', 'pipeline.Resize.scale'
+    }
     assert config_diff(base, base) == set()
 
 
@@ -202,48 +227,64 @@ def test_variant_differs_from_its_base_only_in_its_change(name):
         Config.fromfile(single_base(path)).to_dict(),
         Config.fromfile(path).to_dict())
     patterns = EXPECTED_DELTA[name]
-    unexpected = {k for k in delta
-                  if not any(fnmatch.fnmatchcase(k, p) for p in patterns)}
-    stale = {p for p in patterns
-             if not any(fnmatch.fnmatchcase(k, p) for k in delta)}
+    unexpected = {
+        k
+        for k in delta if not any(fnmatch.fnmatchcase(k, p) for p in patterns)
+    }
+    stale = {
+        p
+        for p in patterns if not any(fnmatch.fnmatchcase(k, p) for k in delta)
+    }
     assert (unexpected, stale) == (set(), set())
 
 
 def resize_scales(cfg):
-    """``{split: [scale of each Resize or RandomResize]}``."""
+    """``{split: [[scale of each Resize or RandomResize] per pipeline]}``;
+    a dataset wrapper has one pipeline per dataset it holds."""
     return {
-        split: [
-            t['scale'] for t in cfg[f'{split}_dataloader'].dataset.pipeline
-            if t['type'] in RESIZES
-        ]
+        split:
+        [[t['scale'] for t in pipeline if t['type'] in RESIZES]
+         for pipeline in dataset_pipelines(cfg[f'{split}_dataloader'].dataset)]
         for split in ('train', 'val', 'test')
     }
 
 
-@pytest.mark.parametrize('path', CONFIGS,
-                         ids=[osp.relpath(p, REPO) for p in CONFIGS])
+def distinct_scales(cfg):
+    """``{split: sorted distinct Resize scales}``."""
+    return {
+        split: sorted({tuple(s)
+                       for p in pipelines for s in p})
+        for split, pipelines in resize_scales(cfg).items()
+    }
+
+
+@pytest.mark.parametrize(
+    'path', CONFIGS, ids=[osp.relpath(p, REPO) for p in CONFIGS])
 def test_resize_follows_img_scale(path):
     """A pipeline left at another scale than ``img_scale`` (a stale copy)
     trains or tests at a scale nobody chose."""
     cfg = Config.fromfile(path)
     if 'img_scale' not in cfg:
         pytest.skip('no img_scale')
-    scales = resize_scales(cfg)
-    assert scales == {split: [cfg.img_scale] for split in scales}
+    # one Resize at img_scale in every pipeline
+    for split, pipelines in resize_scales(cfg).items():
+        assert pipelines and all(p == [cfg.img_scale] for p in pipelines), \
+            (split, pipelines)
 
 
-@pytest.mark.parametrize('path', DERIVED,
-                         ids=[osp.relpath(p, REPO) for p in DERIVED])
+@pytest.mark.parametrize(
+    'path', DERIVED, ids=[osp.relpath(p, REPO) for p in DERIVED])
 def test_resize_agrees_with_base_unless_about_scale(path):
     cfg = Config.fromfile(path)
     base = Config.fromfile(single_base(path))
-    about_scale = (rel(path) in SCALE_VARIANTS
-                   or re.search(r'_\d+x\d+_', osp.basename(path)))
+    about_scale = (
+        rel(path) in SCALE_VARIANTS
+        or re.search(r'_\d+x\d+_', osp.basename(path)))
     if about_scale:
         assert cfg.img_scale != base.img_scale
     else:
         assert cfg.get('img_scale') == base.get('img_scale')
-        assert resize_scales(cfg) == resize_scales(base)
+        assert distinct_scales(cfg) == distinct_scales(base)
 
 
 # --- The new augmentations run on a real image with boxes. ---------------
@@ -275,16 +316,21 @@ def run_train_pipeline(config, img_path, seed):
     random.seed(seed)
     np.random.seed(seed)
     out = pipeline(
-        dict(img_path=img_path, img_id=0, height=48, width=104,
-             instances=[dict(bbox=b, bbox_label=i + 1, ignore_flag=0)
-                        for i, b in enumerate(BOXES)]))
+        dict(
+            img_path=img_path,
+            img_id=0,
+            height=48,
+            width=104,
+            instances=[
+                dict(bbox=b, bbox_label=i + 1, ignore_flag=0)
+                for i, b in enumerate(BOXES)
+            ]))
     sample = out['data_samples']
     return (tuple(out['inputs'].shape[1:]), sample.gt_instances.bboxes.tensor,
             sample.gt_instances.labels.tolist())
 
 
-def test_multiscale_resizes_to_0_75_to_1_25_of_the_primary_scale(
-        digit_image):
+def test_multiscale_resizes_to_0_75_to_1_25_of_the_primary_scale(digit_image):
     import torch
     config = 'ablations/faster_rcnn_r50_fpn_multiscale_1x_digits.py'
     shapes = set()
@@ -299,13 +345,11 @@ def test_multiscale_resizes_to_0_75_to_1_25_of_the_primary_scale(
     assert len(shapes) == 4
 
 
-def test_affine_turns_boxes_slightly_and_keeps_the_primary_scale(
-        digit_image):
+def test_affine_turns_boxes_slightly_and_keeps_the_primary_scale(digit_image):
     import torch
-
     from mmdet.structures.bbox import bbox_overlaps
-    plain_shape, plain, _ = run_train_pipeline(
-        'faster_rcnn_r50_fpn_digits.py', digit_image, 0)
+    plain_shape, plain, _ = run_train_pipeline('faster_rcnn_r50_fpn_digits.py',
+                                               digit_image, 0)
     assert plain_shape == (148, 320)
     for seed in range(4):
         shape, boxes, labels = run_train_pipeline(

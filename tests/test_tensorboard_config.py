@@ -3,10 +3,9 @@ import glob
 import json
 import os.path as osp
 
+from mmdet.registry import VISUALIZERS
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-
-from mmdet.registry import VISUALIZERS
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -27,14 +26,19 @@ def test_only_the_vis_backends_differ(tmp_path):
 
     init_default_scope('mmdet')
     vis = VISUALIZERS.build(
-        dict(cfg.visualizer, name='test_tensorboard_config',
-             save_dir=str(tmp_path)))
+        dict(
+            cfg.visualizer,
+            name='test_tensorboard_config',
+            save_dir=str(tmp_path)))
     # both backends receive the scalars: json lines and a TensorBoard file
     vis.add_scalars({'loss': 0.5, 'coco/bbox_mAP': 0.25}, step=3)
     vis.close()
     lines = (tmp_path / 'vis_data' / 'scalars.json').read_text().splitlines()
-    assert json.loads(lines[0]) == {'loss': 0.5, 'coco/bbox_mAP': 0.25,
-                                    'step': 3}
+    assert json.loads(lines[0]) == {
+        'loss': 0.5,
+        'coco/bbox_mAP': 0.25,
+        'step': 3
+    }
     events = glob.glob(str(tmp_path / 'vis_data' / 'events.out.tfevents.*'))
     assert len(events) == 1
 

@@ -21,7 +21,7 @@ import os.path as osp
 
 from mmengine.config import DictAction
 
-from mmdigit.apis import exit_on_user_error, parse_budget, run_ablation
+from mmdigit.tools import exit_on_user_error, parse_budget, run_ablation
 from mmdigit.utils import ConfigError, UserInputError
 
 

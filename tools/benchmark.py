@@ -25,7 +25,7 @@ import argparse
 
 from mmengine.config import DictAction
 
-from mmdigit.apis import exit_on_user_error, run_benchmark
+from mmdigit.tools import exit_on_user_error, run_benchmark
 
 
 def scale(text: str):
@@ -39,34 +39,59 @@ def scale(text: str):
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('rows', nargs='+', help='config files, each '
-                        'optionally followed by its own key=value overrides '
-                        '(one quoted argument); the first row is the '
-                        'reference of the ratio columns')
-    parser.add_argument('--device', choices=['cpu', 'cuda'], default=None,
-                        help='default: cuda when available, else cpu')
-    parser.add_argument('--iters', type=int, default=10,
-                        help='timed training iterations per row')
-    parser.add_argument('--warmup', type=int, default=3,
-                        help='untimed iterations / batches before timing')
-    parser.add_argument('--infer-images', type=int, default=40,
-                        help='timed inference images per batch size')
-    parser.add_argument('--data-root',
-                        help='dataset folder in the course layout')
-    parser.add_argument('--batch-sizes', type=int, nargs='+',
-                        help='training batch sizes: one row each '
-                        '(default: each config\'s own)')
-    parser.add_argument('--img-scales', type=scale, nargs='+',
-                        help='input scales WxH: one row each (default: '
-                        'each config\'s own)')
-    parser.add_argument('--amp', action='store_true',
-                        help='add a mixed-precision row after each row '
-                        '(CUDA only)')
+    parser.add_argument(
+        'rows',
+        nargs='+',
+        help='config files, each '
+        'optionally followed by its own key=value overrides '
+        '(one quoted argument); the first row is the '
+        'reference of the ratio columns')
+    parser.add_argument(
+        '--device',
+        choices=['cpu', 'cuda'],
+        default=None,
+        help='default: cuda when available, else cpu')
+    parser.add_argument(
+        '--iters',
+        type=int,
+        default=10,
+        help='timed training iterations per row')
+    parser.add_argument(
+        '--warmup',
+        type=int,
+        default=3,
+        help='untimed iterations / batches before timing')
+    parser.add_argument(
+        '--infer-images',
+        type=int,
+        default=40,
+        help='timed inference images per batch size')
+    parser.add_argument(
+        '--data-root', help='dataset folder in the course layout')
+    parser.add_argument(
+        '--batch-sizes',
+        type=int,
+        nargs='+',
+        help='training batch sizes: one row each '
+        '(default: each config\'s own)')
+    parser.add_argument(
+        '--img-scales',
+        type=scale,
+        nargs='+',
+        help='input scales WxH: one row each (default: '
+        'each config\'s own)')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='add a mixed-precision row after each row '
+        '(CUDA only)')
     parser.add_argument('--work-dir', default='work_dirs/benchmark')
-    parser.add_argument('--name', default='benchmark',
-                        help='output file stem')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='overrides applied to every config (xxx=yyy)')
+    parser.add_argument('--name', default='benchmark', help='output file stem')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='overrides applied to every config (xxx=yyy)')
     return parser.parse_args()
 
 
@@ -78,11 +103,18 @@ def main():
         raise SystemExit('error: --device cuda: no CUDA device is available')
     with exit_on_user_error():
         run_benchmark(
-            args.rows, device=device, iters=args.iters,
-            warmup=args.warmup, infer_images=args.infer_images,
-            data_root=args.data_root, cfg_options=args.cfg_options,
-            img_scales=args.img_scales, batch_sizes=args.batch_sizes,
-            amp=args.amp, work_dir=args.work_dir, name=args.name)
+            args.rows,
+            device=device,
+            iters=args.iters,
+            warmup=args.warmup,
+            infer_images=args.infer_images,
+            data_root=args.data_root,
+            cfg_options=args.cfg_options,
+            img_scales=args.img_scales,
+            batch_sizes=args.batch_sizes,
+            amp=args.amp,
+            work_dir=args.work_dir,
+            name=args.name)
     print(open(f'{args.work_dir}/{args.name}.md').read())
 
 

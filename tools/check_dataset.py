@@ -46,7 +46,8 @@ def main():
             print(f'... {len(problems) - args.max_lines} more in {split}')
         kinds = Counter((p.level, p.kind) for p in problems)
         errors = sum(n for (level, _), n in kinds.items() if level == ERROR)
-        detail = ', '.join(f'{n} {kind}' for (_, kind), n in sorted(kinds.items()))
+        detail = ', '.join(f'{n} {kind}'
+                           for (_, kind), n in sorted(kinds.items()))
         summary.append(f'{split:<6} {errors:>5} errors  '
                        f'{len(problems) - errors:>5} warnings  {detail}')
     print('\nsummary:')

@@ -40,7 +40,9 @@ def parse_args():
     parser.add_argument('--num-valid', type=int, default=300)
     parser.add_argument('--num-test', type=int, default=300)
     parser.add_argument(
-        '--cfg-options', nargs='+', default=[],
+        '--cfg-options',
+        nargs='+',
+        default=[],
         help='passed to tools/train.py')
     return parser.parse_args()
 
@@ -56,8 +58,8 @@ def main():
     start = time.time()
     if not osp.exists(osp.join(args.data_root, 'valid.json')):
         print(f'rendering the synthetic dataset into {args.data_root}')
-        make_synthetic_dataset(args.data_root, args.num_train,
-                               args.num_valid, args.num_test)
+        make_synthetic_dataset(args.data_root, args.num_train, args.num_valid,
+                               args.num_test)
     common = ['--data-root', args.data_root, '--work-dir', args.work_dir]
     train = [osp.join(TOOLS, 'train.py'), args.config] + common
     if args.cfg_options:
@@ -88,20 +90,24 @@ def main():
     detections, numbers = load_submission(valid_dir)
     # mistakes first: what a user wants to look at
     valid_png = plot_predictions(
-        osp.join(args.data_root, 'valid'), detections, numbers,
+        osp.join(args.data_root, 'valid'),
+        detections,
+        numbers,
         osp.join(args.work_dir, 'valid_predictions.png'),
-        img_ids=mistakes_first(numbers, gt_numbers), gt_numbers=gt_numbers)
+        img_ids=mistakes_first(numbers, gt_numbers),
+        gt_numbers=gt_numbers)
 
-    curves_png = plot_training_curves(
-        args.work_dir, osp.join(args.work_dir, 'curves.png'))
+    curves_png = plot_training_curves(args.work_dir,
+                                      osp.join(args.work_dir, 'curves.png'))
 
     # test/ holds <id>.png: the first few ids
-    test_imgs = sorted(os.listdir(osp.join(args.data_root, 'test')),
-                       key=lambda name: int(osp.splitext(name)[0]))[:4]
+    test_imgs = sorted(
+        os.listdir(osp.join(args.data_root, 'test')),
+        key=lambda name: int(osp.splitext(name)[0]))[:4]
     read_dir = osp.join(args.work_dir, 'read_numbers')
     run([osp.join(TOOLS, 'read_numbers.py'), args.config, ckpt] +
-        [osp.join(args.data_root, 'test', name) for name in test_imgs] +
-        ['--out-dir', read_dir])
+        [osp.join(args.data_root, 'test', name)
+         for name in test_imgs] + ['--out-dir', read_dir])
 
     print(f'\nmmdigit demo finished in {(time.time() - start) / 60:.1f} min')
     print(f'  submission: {test_dir}/pred.json, pred.csv, submission.zip')

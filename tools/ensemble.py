@@ -26,14 +26,15 @@ Example:
 """
 import argparse
 
+from mmengine.config import DictAction
 from terminaltables import AsciiTable
 
-from mmdigit.apis import exit_on_user_error
 from mmdigit.evaluation import (CONF_TYPES, DEFAULT_CSV_SCORE_THR, NO_NUMBER,
                                 SWEEP_THRS, evaluate_submission,
                                 fuse_submissions, load_gt_numbers,
                                 read_numbers, sweep_score_thr,
                                 write_submission)
+from mmdigit.tools import exit_on_user_error
 from mmdigit.utils import UserInputError
 
 
@@ -44,23 +45,41 @@ def parse_args():
     parser.add_argument(
         '--out', required=True, help='folder for the fused submission')
     parser.add_argument(
-        '--weights', type=float, nargs='+', help='one weight per submission '
+        '--weights',
+        type=float,
+        nargs='+',
+        help='one weight per submission '
         '(default 1 each)')
     parser.add_argument(
-        '--iou-thr', type=float, default=0.55,
+        '--iou-thr',
+        type=float,
+        default=0.55,
         help='IoU above which boxes of one digit fuse (default 0.55)')
     parser.add_argument(
-        '--skip-box-thr', type=float, default=0.0,
+        '--skip-box-thr',
+        type=float,
+        default=0.0,
         help='boxes scoring under this are dropped before fusion (default 0)')
     parser.add_argument(
-        '--conf-type', choices=CONF_TYPES, default='avg',
+        '--conf-type',
+        choices=CONF_TYPES,
+        default='avg',
         help='how fused scores are computed (default avg)')
     parser.add_argument(
-        '--csv-thr', type=float,
+        '--csv-thr',
+        type=float,
         help='score threshold for pred.csv (default: the best on --ann-file, '
         f'else {DEFAULT_CSV_SCORE_THR})')
     parser.add_argument(
-        '--ann-file', help='labelled json of the same images (e.g. '
+        '--reader-cfg',
+        nargs='+',
+        action=DictAction,
+        default={},
+        help='reader options for pred.csv, e.g. nms_ios_thr=0.6 (default: '
+        'the reader\'s defaults; give the models\' validation ones)')
+    parser.add_argument(
+        '--ann-file',
+        help='labelled json of the same images (e.g. '
         'valid.json): choose the pred.csv threshold, score every submission')
     args = parser.parse_args()
     if args.weights is not None and len(args.weights) != len(args.pred):
@@ -76,8 +95,13 @@ def main():
     thr = DEFAULT_CSV_SCORE_THR if args.csv_thr is None else args.csv_thr
     with exit_on_user_error():
         detections, rows = fuse_submissions(
-            args.pred, args.weights, args.iou_thr, args.skip_box_thr,
-            args.conf_type, csv_score_thr=thr)
+            args.pred,
+            args.weights,
+            args.iou_thr,
+            args.skip_box_thr,
+            args.conf_type,
+            csv_score_thr=thr,
+            reader_cfg=args.reader_cfg)
         if args.csv_thr is not None:
             source = 'given by --csv-thr'
         elif args.ann_file:
@@ -89,10 +113,13 @@ def main():
                     f'{len(missing)} image(s) of {args.ann_file} have no '
                     f'pred.csv row in any submission, e.g. '
                     f'{sorted(missing)[:5]}: not the same images?')
+            reader = args.reader_cfg
             thr, accuracy, _ = sweep_score_thr(
-                lambda t: [n for _, n in read_numbers(detections, img_ids, t)],
+                lambda t:
+                [n for _, n in read_numbers(detections, img_ids, t, **reader)],
                 [gt_numbers[i] for i in img_ids])
-            rows = read_numbers(detections, [i for i, _ in rows], thr)
+            rows = read_numbers(detections, [i for i, _ in rows], thr,
+                                **reader)
             source = (f'best exact-match accuracy ({accuracy:.4f}) on '
                       f'{args.ann_file} over {SWEEP_THRS[0]}..'
                       f'{SWEEP_THRS[-1]}')

@@ -10,8 +10,8 @@ Example:
 import argparse
 import json
 
-from mmdigit.apis import exit_on_user_error
 from mmdigit.evaluation import evaluate_submission
+from mmdigit.tools import exit_on_user_error
 
 
 def parse_args():
@@ -19,8 +19,10 @@ def parse_args():
         description='Score pred.json / pred.csv against a labelled json')
     parser.add_argument('pred', help='submission folder or submission.zip')
     parser.add_argument('ann_file', help='labelled json (e.g. valid.json)')
-    parser.add_argument('--json', action='store_true',
-                        help='print the metrics as one json object')
+    parser.add_argument(
+        '--json',
+        action='store_true',
+        help='print the metrics as one json object')
     return parser.parse_args()
 
 

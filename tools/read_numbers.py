@@ -22,10 +22,11 @@ import sys
 import warnings
 from typing import Optional
 
-from mmdigit.apis import DigitInferencer, exit_on_user_error, load_cfg
+from mmdigit.apis import DigitInferencer
 from mmdigit.apis.inferencer import (UnreadableImageWarning,
                                      is_folder_or_pattern, list_images,
                                      number_rows_to_csv, read_image_numbers)
+from mmdigit.tools import exit_on_user_error, load_cfg
 from mmdigit.utils import (InputNotFoundError, UserInputError,
                            atomic_write_bytes)
 

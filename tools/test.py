@@ -17,9 +17,10 @@ import argparse
 
 from mmdet.engine.hooks.utils import trigger_visualization_hook
 from mmdet.utils import setup_cache_size_limit_of_dynamo
-from mmdigit.apis import (add_common_args, build_runner, exit_on_interrupt,
-                          exit_on_user_error, load_cfg, parse_common_args,
-                          prepare_test_cfg, resolve_test_out)
+
+from mmdigit.tools import (add_common_args, build_runner, exit_on_interrupt,
+                           exit_on_user_error, load_cfg, parse_common_args,
+                           prepare_test_cfg, resolve_test_out)
 
 
 def parse_args():
@@ -71,8 +72,8 @@ def main():
         cfg = load_cfg(args.config, args.work_dir, args.cfg_options,
                        args.launcher, args.data_root)
         target = resolve_test_out(args.out, cfg.work_dir, args.split)
-        prepare_test_cfg(cfg, args.checkpoint, args.out, args.split,
-                         args.tta, args.json_thr, args.csv_thr)
+        prepare_test_cfg(cfg, args.checkpoint, args.out, args.split, args.tta,
+                         args.json_thr, args.csv_thr)
         if args.show or args.show_dir:
             cfg = trigger_visualization_hook(cfg, args)
         with exit_on_interrupt(target.files, str(target)):

@@ -11,8 +11,9 @@ Example:
 import argparse
 
 from mmdet.utils import setup_cache_size_limit_of_dynamo
-from mmdigit.apis import (add_common_args, build_runner, exit_on_user_error,
-                          load_cfg, parse_common_args, prepare_train_cfg)
+
+from mmdigit.tools import (add_common_args, build_runner, exit_on_user_error,
+                           load_cfg, parse_common_args, prepare_train_cfg)
 
 
 def parse_args():

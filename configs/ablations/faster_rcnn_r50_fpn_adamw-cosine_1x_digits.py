@@ -9,8 +9,8 @@ optim_wrapper = dict(
     optimizer=dict(
         _delete_=True, type='AdamW', lr=lr, weight_decay=weight_decay))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
-         end=500),
+    dict(
+        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=500),
     dict(
         type='CosineAnnealingLR',
         eta_min=lr * 0.01,

@@ -56,5 +56,4 @@ model = dict(
         max_per_img=100))
 
 # mmdet's FCOS optimiser settings (biases: 2x LR, no decay).
-optim_wrapper = dict(
-    paramwise_cfg=dict(bias_lr_mult=2., bias_decay_mult=0.))
+optim_wrapper = dict(paramwise_cfg=dict(bias_lr_mult=2., bias_decay_mult=0.))

@@ -1,13 +1,16 @@
 # Fine-tuning the synthetic-pretrained CPU-sized model on real photos: the
 # CPU recipe of the README (no GPU, no downloaded weights).
 #
-#   python tools/train.py configs/synthetic/faster_rcnn_r18_fpn_synth-pretrain_2k_digits.py \
-#       --data-root ../shared/data/svhn-mini
-#   python tools/train.py configs/synthetic/faster_rcnn_r18_fpn_synth-finetune_1.5k_digits.py \
-#       --data-root ../shared/data/svhn-mini
-#   python tools/test.py configs/synthetic/faster_rcnn_r18_fpn_synth-finetune_1.5k_digits.py \
-#       work_dirs/faster_rcnn_r18_fpn_synth-finetune_1.5k_digits/iter_1500.pth \
-#       --data-root ../shared/data/svhn-mini --out work_dirs/submission
+#   python tools/train.py \
+#     configs/synthetic/faster_rcnn_r18_fpn_synth-pretrain_2k_digits.py \
+#     --data-root ../shared/data/svhn-mini
+#   python tools/train.py \
+#     configs/synthetic/faster_rcnn_r18_fpn_synth-finetune_1.5k_digits.py \
+#     --data-root ../shared/data/svhn-mini
+#   python tools/test.py \
+#     configs/synthetic/faster_rcnn_r18_fpn_synth-finetune_1.5k_digits.py \
+#     work_dirs/faster_rcnn_r18_fpn_synth-finetune_1.5k_digits/iter_1500.pth \
+#     --data-root ../shared/data/svhn-mini --out work_dirs/submission
 _base_ = '../faster_rcnn_r18_fpn_demo_digits.py'
 
 # the last checkpoint of the pretraining config (tools/train.py writes it

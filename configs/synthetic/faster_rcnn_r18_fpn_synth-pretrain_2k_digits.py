@@ -4,8 +4,9 @@
 # external data and no downloaded weights: the project renders everything,
 # so the result is an initialisation built from code alone.
 #
-#   python tools/train.py configs/synthetic/faster_rcnn_r18_fpn_synth-pretrain_2k_digits.py \
-#       --data-root ../shared/data/svhn-mini   # validates on real valid/
+#   python tools/train.py \
+#     configs/synthetic/faster_rcnn_r18_fpn_synth-pretrain_2k_digits.py \
+#     --data-root ../shared/data/svhn-mini   # validates on real valid/
 #
 # Then fine-tune on real photos with
 # faster_rcnn_r18_fpn_synth-finetune_1.5k_digits.py (load_from = this run's

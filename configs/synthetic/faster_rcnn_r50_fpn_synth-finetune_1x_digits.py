@@ -3,8 +3,9 @@
 # the primary's schedule, every stage trainable (the pretrained BN
 # statistics are the digits', not ImageNet's).
 #
-#   python tools/train.py configs/synthetic/faster_rcnn_r50_fpn_synth-finetune_1x_digits.py \
-#       --data-root data/hw2
+#   python tools/train.py \
+#     configs/synthetic/faster_rcnn_r50_fpn_synth-finetune_1x_digits.py \
+#     --data-root data/hw2
 _base_ = '../faster_rcnn_r50_fpn_digits.py'
 
 load_from = ('work_dirs/faster_rcnn_r50_fpn_synth-pretrain_20k_digits/'
@@ -14,5 +15,4 @@ load_from_hint = (
     'configs/synthetic/faster_rcnn_r50_fpn_synth-pretrain_20k_digits.py '
     '--data-root DATA')
 
-model = dict(
-    backbone=dict(frozen_stages=-1, norm_eval=False, init_cfg=None))
+model = dict(backbone=dict(frozen_stages=-1, norm_eval=False, init_cfg=None))

@@ -4,9 +4,11 @@
 # rendered on the fly (SyntheticDigitDataset): no external data, no
 # downloaded weights.
 #
-#   python tools/train.py configs/synthetic/faster_rcnn_r50_fpn_synth-pretrain_20k_digits.py \
-#       --data-root data/hw2   # validates on the real valid/
-#   bash tools/dist_train.sh configs/synthetic/faster_rcnn_r50_fpn_synth-pretrain_20k_digits.py 4 ...
+#   python tools/train.py \
+#     configs/synthetic/faster_rcnn_r50_fpn_synth-pretrain_20k_digits.py \
+#     --data-root data/hw2   # validates on the real valid/
+#   bash tools/dist_train.sh \
+#     configs/synthetic/faster_rcnn_r50_fpn_synth-pretrain_20k_digits.py 4 ...
 _base_ = '../faster_rcnn_r50_fpn_digits.py'
 
 max_iters = 20000
@@ -41,8 +43,9 @@ train_cfg = dict(
     max_iters=max_iters,
     val_interval=val_interval)
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
-         end=1000),
+    dict(
+        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
+        end=1000),
     dict(
         type='CosineAnnealingLR',
         by_epoch=False,

@@ -30,8 +30,10 @@ def load_box_sizes(ann_file: str) -> Tuple[np.ndarray, np.ndarray]:
     """
     with open(ann_file) as f:
         coco = json.load(f)
-    sizes = {img['id']: (img['width'], img['height'])
-             for img in coco['images']}
+    sizes = {
+        img['id']: (img['width'], img['height'])
+        for img in coco['images']
+    }
     box_wh, img_wh = [], []
     for ann in coco['annotations']:
         box_wh.append(ann['bbox'][2:4])
@@ -56,7 +58,8 @@ def scale_to_input(box_wh: np.ndarray, img_wh: np.ndarray,
     out = np.empty_like(box_wh)
     for i, (w, h) in enumerate(img_wh):
         if keep_ratio:
-            _, factor = rescale_size((int(w), int(h)), tuple(scale),
+            _, factor = rescale_size((int(w), int(h)),
+                                     tuple(scale),
                                      return_scale=True)
             fx = fy = factor
         else:
@@ -94,10 +97,12 @@ def centered_iou(wh: np.ndarray, anchors: np.ndarray) -> np.ndarray:
     Returns:
         np.ndarray: ``(N, M)`` IoUs.
     """
-    inter = (np.minimum(wh[:, None, 0], anchors[None, :, 0]) *
-             np.minimum(wh[:, None, 1], anchors[None, :, 1]))
-    union = (wh[:, 0:1] * wh[:, 1:2] +
-             (anchors[:, 0] * anchors[:, 1])[None] - inter)
+    inter = (
+        np.minimum(wh[:, None, 0], anchors[None, :, 0]) *
+        np.minimum(wh[:, None, 1], anchors[None, :, 1]))
+    union = (
+        wh[:, 0:1] * wh[:, 1:2] + (anchors[:, 0] * anchors[:, 1])[None] -
+        inter)
     return inter / union
 
 
@@ -213,13 +218,11 @@ def propose_anchors(wh: np.ndarray,
         if np.allclose(new, centers):
             break
         centers = new
-    ratios = sorted({round(float(np.exp(c)) / 0.05) * 0.05
-                     for c in centers})
+    ratios = sorted({round(float(np.exp(c)) / 0.05) * 0.05 for c in centers})
     ratios = [round(r, 2) for r in ratios]
     best = None
     for base in 2.0**(np.arange(-8, 41) / 8):  # 0.5 ... 32
-        scales = [float(base * 2**(i / num_scales))
-                  for i in range(num_scales)]
+        scales = [float(base * 2**(i / num_scales)) for i in range(num_scales)]
         fit = anchor_fit(wh, anchor_shapes(strides, scales, ratios))
         if best is None or fit['mean_iou'] > best[1]['mean_iou']:
             best = (scales, fit)

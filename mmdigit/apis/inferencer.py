@@ -15,20 +15,20 @@ import mmcv
 import mmengine
 import numpy as np
 import torch.nn as nn
-from mmengine.dataset import Compose
-from mmengine.structures import InstanceData
-
 from mmdet.apis import DetInferencer
 from mmdet.apis.det_inferencer import IMG_EXTENSIONS
 from mmdet.structures import DetDataSample
 from mmdet.utils import ConfigType
+from mmengine.dataset import Compose
+from mmengine.structures import InstanceData
+
 from ..datasets.image_folder import PLACEHOLDER_SIZE
 from ..evaluation.functional import (NO_NUMBER, boxes_to_number,
                                      check_reader_cfg, select_digits)
 from ..evaluation.functional.submission import DEFAULT_CSV_SCORE_THR
 from ..evaluation.metrics import DigitSubmissionDumper
 from ..utils.checkpoint import check_state_dict_fits
-from ..utils.config import BEST_THR_KEY
+from ..utils.config import recorded_reading
 
 InputType = Union[str, np.ndarray]
 InputsType = Union[InputType, Sequence[InputType]]
@@ -124,15 +124,16 @@ def to_bgr(img: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(img[..., :3])
 
 
-def config_reader_cfg(cfg: ConfigType) -> dict:
-    """The reader options ``tools/test.py`` reads ``pred.csv`` with: the
-    ``reader_cfg`` of the config's ``DigitSubmissionDumper``, if any.
+def config_reader_cfg(cfg: ConfigType) -> Optional[dict]:
+    """The reader options the config gives ``tools/test.py`` for
+    ``pred.csv``: the ``reader_cfg`` of its ``DigitSubmissionDumper``.
 
     Args:
         cfg (Config): A digit config.
 
     Returns:
-        dict: Reader options (``READER_OPTIONS``), ``{}`` for the defaults.
+        dict, optional: Reader options (``READER_OPTIONS``); None when the
+        config sets none (then the checkpoint's recorded ones apply).
     """
     evaluator = cfg.get('test_evaluator') or []
     if isinstance(evaluator, dict):
@@ -140,9 +141,10 @@ def config_reader_cfg(cfg: ConfigType) -> dict:
     for metric in evaluator:
         kind = metric.get('type')
         name = getattr(kind, '__name__', str(kind)).split('.')[-1]
-        if name == DigitSubmissionDumper.__name__:
-            return dict(metric.get('reader_cfg') or {})
-    return {}
+        if name == DigitSubmissionDumper.__name__ and \
+                metric.get('reader_cfg') is not None:
+            return dict(metric['reader_cfg'])
+    return None
 
 
 class DigitInferencer(DetInferencer):
@@ -184,8 +186,9 @@ class DigitInferencer(DetInferencer):
             as ``tools/test.py`` does for ``pred.csv``.
         reader_cfg (dict, optional): Reader options of
             :func:`~mmdigit.evaluation.functional.select_digits`. None: the
-            config's, as ``tools/test.py`` uses them
-            (:func:`config_reader_cfg`).
+            config's dumper's (:func:`config_reader_cfg`), else those
+            recorded in the checkpoint with the threshold, else the
+            reader's defaults, as ``tools/test.py`` reads ``pred.csv``.
         palette (str): Box colours, as in ``DetInferencer``. Defaults to
             ``'none'`` (the dataset's palette).
         show_progress (bool): Show a progress bar while inferring.
@@ -208,10 +211,14 @@ class DigitInferencer(DetInferencer):
                  palette: str = 'none',
                  show_progress: bool = True) -> None:
         self.recorded_thr: Optional[float] = None
+        self.recorded_reader_cfg: Optional[dict] = None
         # names for check_state_dict_fits' message
-        self._fit_names = (str(weights), model if isinstance(model, str)
-                           else getattr(model, 'filename', None)
-                           or 'the given config')
+        if isinstance(model, str):
+            config_name = model
+        else:
+            config_name = (
+                getattr(model, 'filename', None) or 'the given config')
+        self._fit_names = (str(weights), config_name)
         super().__init__(
             model=model,
             weights=weights,
@@ -231,14 +238,18 @@ class DigitInferencer(DetInferencer):
                 'digit/best_thr'
         #: Threshold for reading numbers; may be changed between calls.
         self.score_thr = float(score_thr)
+        if reader_cfg is None:
+            reader_cfg = config_reader_cfg(self.cfg)
+        if reader_cfg is None:
+            reader_cfg = self.recorded_reader_cfg
         #: Reader options (``READER_OPTIONS``) for reading numbers.
-        self.reader_cfg = check_reader_cfg(
-            config_reader_cfg(self.cfg) if reader_cfg is None else reader_cfg)
+        self.reader_cfg = check_reader_cfg(reader_cfg)
 
     def _load_weights_to_model(self, model: nn.Module,
                                checkpoint: Optional[dict],
                                cfg: Optional[ConfigType]) -> None:
-        """Load weights as mmdet does and keep the recorded threshold.
+        """Load weights as mmdet does and keep the recorded threshold and
+        reader options.
 
         The checkpoint dict is the one ``BaseInferencer._init_model`` loaded,
         so the file is read once. Weights that do not fit the config's
@@ -248,9 +259,8 @@ class DigitInferencer(DetInferencer):
         if checkpoint is not None:
             check_state_dict_fits(model, checkpoint, *self._fit_names)
         super()._load_weights_to_model(model, checkpoint, cfg)
-        message_hub = (checkpoint or {}).get('message_hub', {})
-        value = message_hub.get('runtime_info', {}).get(BEST_THR_KEY)
-        self.recorded_thr = None if value is None else float(value)
+        self.recorded_thr, self.recorded_reader_cfg = recorded_reading(
+            checkpoint or {})
 
     def _init_pipeline(self, cfg: ConfigType) -> 'ImageLoadingPipeline':
         """mmdet's test pipeline, reporting unreadable files per image."""
@@ -497,12 +507,12 @@ class ImageLoadingPipeline:
         return results
 
 
-def read_image_numbers(inferencer: DigitInferencer,
-                       inputs: Sequence[str],
-                       out_dir: Optional[str] = None,
-                       batch_size: int = 1,
-                       progress: bool = False
-                       ) -> List[Tuple[str, str, Optional[float]]]:
+def read_image_numbers(
+        inferencer: DigitInferencer,
+        inputs: Sequence[str],
+        out_dir: Optional[str] = None,
+        batch_size: int = 1,
+        progress: bool = False) -> List[Tuple[str, str, Optional[float]]]:
     """Read the number in each image file (``tools/read_numbers.py``).
 
     Args:
@@ -541,8 +551,8 @@ def read_image_numbers(inferencer: DigitInferencer,
     return rows
 
 
-def number_rows_to_csv(rows: Sequence[Tuple[str, str,
-                                            Optional[float]]]) -> str:
+def number_rows_to_csv(
+        rows: Sequence[Tuple[str, str, Optional[float]]]) -> str:
     """CSV text of :func:`read_image_numbers`' rows.
 
     Args:

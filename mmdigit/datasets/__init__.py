@@ -11,8 +11,7 @@ from .transforms import ColorJitter, GaussianBlur
 __all__ = [
     'DIGIT_METAINFO', 'DigitCocoDataset', 'DigitImageFolderDataset',
     'HouseNumberRenderer', 'find_fonts', 'make_synthetic_dataset',
-    'split_seed', 'SyntheticDigitDataset',
-    'ColorJitter', 'GaussianBlur', 'DatasetError', 'DatasetProblem',
-    'check_coco_split', 'check_dataset', 'check_image_folder',
-    'convert_svhn', 'read_digit_struct'
+    'split_seed', 'SyntheticDigitDataset', 'ColorJitter', 'GaussianBlur',
+    'DatasetError', 'DatasetProblem', 'check_coco_split', 'check_dataset',
+    'check_image_folder', 'convert_svhn', 'read_digit_struct'
 ]

@@ -12,13 +12,12 @@ import os.path as osp
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
+from ..utils.digits import DIGIT_CLASSES
 from ..utils.errors import MMDigitUserError
 
 ERROR = 'error'
 WARNING = 'warning'
 
-#: Digit class names, in label order (``category_id = digit + 1``).
-DIGIT_NAMES = tuple(str(d) for d in range(10))
 #: Larger images are fine (every pipeline resizes) but worth knowing about.
 LARGE_SIDE = 4000
 
@@ -86,11 +85,15 @@ def _image_problems(path: str, where: str, size: Optional[tuple],
     """Problems of one image file; ``size`` is the json's ``(w, h)``."""
     from PIL import Image
     if not osp.isfile(path):
-        return [DatasetProblem(ERROR, 'missing_image', where,
-                               'image file not found')]
+        return [
+            DatasetProblem(ERROR, 'missing_image', where,
+                           'image file not found')
+        ]
     if osp.getsize(path) == 0:
-        return [DatasetProblem(ERROR, 'unreadable_image', where,
-                               'empty (0-byte) file')]
+        return [
+            DatasetProblem(ERROR, 'unreadable_image', where,
+                           'empty (0-byte) file')
+        ]
     problems = []
     try:
         with Image.open(path) as im:
@@ -98,8 +101,10 @@ def _image_problems(path: str, where: str, size: Optional[tuple],
             if decode:
                 im.load()  # truncated files fail here, not at open
     except Exception as e:  # PIL raises many types for bad files
-        return [DatasetProblem(ERROR, 'unreadable_image', where,
-                               f'cannot be decoded ({e})')]
+        return [
+            DatasetProblem(ERROR, 'unreadable_image', where,
+                           f'cannot be decoded ({e})')
+        ]
     if size is not None and (w, h) != tuple(size):
         problems.append(
             DatasetProblem(
@@ -107,8 +112,8 @@ def _image_problems(path: str, where: str, size: Optional[tuple],
                 f'file is {w}x{h} but the json says {size[0]}x{size[1]} '
                 '(boxes would be misplaced)'))
     if mode != 'RGB':
-        handling = _MODE_HANDLING.get(mode, f'mode {mode}: converted by '
-                                      'OpenCV to 8-bit BGR')
+        handling = _MODE_HANDLING.get(
+            mode, f'mode {mode}: converted by OpenCV to 8-bit BGR')
         problems.append(
             DatasetProblem(WARNING, 'non_rgb_image', where, handling))
     if max(w, h) > LARGE_SIDE:
@@ -129,6 +134,7 @@ def load_coco_json(ann_file: str) -> dict:
     Returns:
         dict: The parsed json.
     """
+
     def fail(kind, message):
         raise DatasetError([DatasetProblem(ERROR, kind, ann_file, message)],
                            ann_file)
@@ -191,7 +197,7 @@ def check_coco_split(ann_file: str,
         if missing_keys(cat, 'categories', i):
             continue
         cat_ids.add(cat['id'])
-        if str(cat['name']) not in DIGIT_NAMES:
+        if str(cat['name']) not in DIGIT_CLASSES:
             add(ERROR, 'unknown_category', f'{ann_file} categories[{i}]',
                 f'name {cat["name"]!r} is not a digit 0-9')
     images: Dict[int, dict] = {}
@@ -222,28 +228,32 @@ def check_coco_split(ann_file: str,
             add(ERROR, 'unknown_category', where,
                 f'category_id {ann["category_id"]} is not in categories')
         bbox = ann['bbox']
-        if not (isinstance(bbox, list) and len(bbox) == 4 and all(
-                isinstance(v, (int, float)) for v in bbox)):
+        if not (isinstance(bbox, list) and len(bbox) == 4
+                and all(isinstance(v, (int, float)) for v in bbox)):
             add(ERROR, 'bad_box', where, f'bbox {bbox!r} is not [x, y, w, h]')
             continue
         x, y, w, h = bbox
         if w < 1 or h < 1:
-            add(ERROR, 'bad_box', where,
+            add(
+                ERROR, 'bad_box', where,
                 f'bbox {bbox} has w or h < 1 px (mmdet would drop it, '
                 'changing the number)')
         elif x >= img['width'] or y >= img['height'] or x + w <= 0 or \
                 y + h <= 0:
-            add(ERROR, 'bad_box', where,
+            add(
+                ERROR, 'bad_box', where,
                 f'bbox {bbox} lies outside the {img["width"]}x'
                 f'{img["height"]} image')
         elif x < 0 or y < 0 or x + w > img['width'] or \
                 y + h > img['height']:
-            add(WARNING, 'box_outside', where,
+            add(
+                WARNING, 'box_outside', where,
                 f'bbox {bbox} sticks out of the {img["width"]}x'
                 f'{img["height"]} image (clipped by Resize)')
     for img_id, img in images.items():
         if img_id not in annotated:
-            add(WARNING, 'no_annotations',
+            add(
+                WARNING, 'no_annotations',
                 f'{osp.join(img_dir, img["file_name"])} (image id {img_id})',
                 'no annotations: skipped in training (filter_empty_gt), '
                 'reads as "-1" in validation')
@@ -281,11 +291,14 @@ def check_image_folder(img_dir: str,
         warnings here: inference writes ``-1`` for them.
     """
     if not osp.isdir(img_dir):
-        return [DatasetProblem(ERROR, 'missing_folder', img_dir,
-                               'folder not found')]
+        return [
+            DatasetProblem(ERROR, 'missing_folder', img_dir,
+                           'folder not found')
+        ]
     problems = []
-    names = sorted(n for n in os.listdir(img_dir)
-                   if osp.splitext(n)[1].lower() in suffixes)
+    names = sorted(
+        n for n in os.listdir(img_dir)
+        if osp.splitext(n)[1].lower() in suffixes)
     if not names:
         problems.append(
             DatasetProblem(ERROR, 'empty_folder', img_dir,
@@ -294,9 +307,10 @@ def check_image_folder(img_dir: str,
         path = osp.join(img_dir, name)
         if not osp.splitext(name)[0].isdigit():
             problems.append(
-                DatasetProblem(ERROR, 'bad_name', path,
-                               'not named <integer id>.png (the image_id of '
-                               'pred.csv)'))
+                DatasetProblem(
+                    ERROR, 'bad_name', path,
+                    'not named <integer id>.png (the image_id of '
+                    'pred.csv)'))
             continue
         if not check_files:
             continue

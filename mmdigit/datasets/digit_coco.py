@@ -1,20 +1,24 @@
 import logging
 from typing import List
 
-from mmengine.logging import print_log
-
 from mmdet.datasets import CocoDataset
 from mmdet.registry import DATASETS
+from mmengine.logging import print_log
+
+from ..utils.digits import DIGIT_CLASSES
 from .checks import ERROR, DatasetError, check_coco_split
 
 #: Classes and palette shared by every digit dataset. Label ``i`` is digit
-#: ``i``; the course's ``category_id`` is ``label + 1``.
+#: ``i``; the course's ``category_id`` is ``label + 1`` (see
+#: :mod:`mmdigit.utils.digits`).
+# yapf: disable
 DIGIT_METAINFO = {
-    'classes': tuple(str(d) for d in range(10)),
+    'classes': DIGIT_CLASSES,
     'palette': [(230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200),
                 (245, 130, 48), (145, 30, 180), (70, 240, 240),
                 (240, 50, 230), (210, 245, 60), (0, 128, 128)],
 }
+# yapf: enable
 
 
 @DATASETS.register_module()

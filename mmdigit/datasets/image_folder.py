@@ -6,10 +6,10 @@ from typing import Any, List, Sequence
 
 import numpy as np
 from mmcv.transforms import LoadImageFromFile
-from mmengine.logging import print_log
-
 from mmdet.datasets import BaseDetDataset
 from mmdet.registry import DATASETS
+from mmengine.logging import print_log
+
 from .checks import DatasetError, check_image_folder
 from .digit_coco import DIGIT_METAINFO
 

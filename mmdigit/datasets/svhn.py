@@ -19,10 +19,10 @@ from mmengine.logging import print_log
 from mmengine.utils import track_iter_progress
 from PIL import Image
 
+from ..utils.digits import DIGIT_CATEGORIES, label_to_category_id
 from ..utils.errors import (InputNotFoundError, OutputExistsError,
                             UserInputError)
 from ..utils.fileio import atomic_write_bytes
-from .synthetic import DIGIT_CATEGORIES
 
 #: Fields of a ``digitStruct.bbox`` entry, in the order of the returned box.
 BOX_FIELDS = ('left', 'top', 'width', 'height', 'label')
@@ -36,8 +36,7 @@ def _progress(items: Sequence, show: bool):
     return track_iter_progress(list(items))
 
 
-def read_digit_struct(mat_file: str,
-                      progress: bool = False) -> List[dict]:
+def read_digit_struct(mat_file: str, progress: bool = False) -> List[dict]:
     """Read an SVHN format-1 ``digitStruct.mat``.
 
     The file is MATLAB v7.3, i.e. HDF5: ``digitStruct/name`` and
@@ -79,9 +78,8 @@ def read_digit_struct(mat_file: str,
             name = ''.join(map(chr, f[name_ref][()].ravel()))
             fields = [values(f[bbox_ref][k]) for k in BOX_FIELDS]
             if len({len(v) for v in fields}) != 1:
-                raise UserInputError(
-                    f'{mat_file}: {name}: ' + ', '.join(
-                        f'{len(v)} {k}' for k, v in zip(BOX_FIELDS, fields)))
+                raise UserInputError(f'{mat_file}: {name}: ' + ', '.join(
+                    f'{len(v)} {k}' for k, v in zip(BOX_FIELDS, fields)))
             boxes = []
             for left, top, width, height, label in zip(*fields):
                 if label != int(label) or not 1 <= label <= 10:
@@ -108,8 +106,8 @@ def _clip_box(box: Tuple[float, ...], width: int,
     return bbox, bbox != list(box[:4])
 
 
-def _write_split(images: List[dict], src_dir: str, out_root: str,
-                 split: str, link: bool, progress: bool) -> Dict[str, int]:
+def _write_split(images: List[dict], src_dir: str, out_root: str, split: str,
+                 link: bool, progress: bool) -> Dict[str, int]:
     """Copy (or link) ``images`` to ``out_root/split/<id>.png`` and write
     ``out_root/split.json``; returns the split's counts."""
     dst_dir = osp.join(out_root, split)
@@ -126,8 +124,12 @@ def _write_split(images: List[dict], src_dir: str, out_root: str,
             os.link(src, dst)
         else:
             shutil.copyfile(src, dst)
-        coco_images.append(dict(id=img_id, file_name=f'{img_id}.png',
-                                height=height, width=width))
+        coco_images.append(
+            dict(
+                id=img_id,
+                file_name=f'{img_id}.png',
+                height=height,
+                width=width))
         for box in item['boxes']:
             bbox, clipped = _clip_box(box, width, height)
             # What mmdet and check_dataset would reject: nothing left.
@@ -138,18 +140,28 @@ def _write_split(images: List[dict], src_dir: str, out_root: str,
                 continue
             counts['boxes'] += 1
             counts['clipped'] += clipped
-            annotations.append(dict(
-                id=len(annotations) + 1, image_id=img_id, bbox=bbox,
-                category_id=box[4] + 1, area=bbox[2] * bbox[3], iscrowd=0))
+            annotations.append(
+                dict(
+                    id=len(annotations) + 1,
+                    image_id=img_id,
+                    bbox=bbox,
+                    category_id=label_to_category_id(box[4]),
+                    area=bbox[2] * bbox[3],
+                    iscrowd=0))
     if dropped:
-        print_log(f'{split}: dropped {len(dropped)} box(es) with nothing '
-                  f'left inside the image, e.g. {dropped[0]}',
-                  logger='current', level=logging.WARNING)
+        print_log(
+            f'{split}: dropped {len(dropped)} box(es) with nothing '
+            f'left inside the image, e.g. {dropped[0]}',
+            logger='current',
+            level=logging.WARNING)
     # Written last: a json on disk means the split is complete.
-    coco = dict(images=coco_images, annotations=annotations,
-                categories=DIGIT_CATEGORIES)
+    coco = dict(
+        images=coco_images,
+        annotations=annotations,
+        categories=DIGIT_CATEGORIES)
     atomic_write_bytes(
-        osp.join(out_root, f'{split}.json'), json.dumps(coco).encode())
+        osp.join(out_root, f'{split}.json'),
+        json.dumps(coco).encode())
     return counts
 
 
@@ -211,8 +223,7 @@ def convert_svhn(svhn_root: str,
         dst_dir = osp.join(out_root, split)
         if osp.isdir(dst_dir) and os.listdir(dst_dir):
             # Files of an earlier, bigger run would sit among the new ids.
-            raise OutputExistsError(
-                f'{dst_dir} is not empty; remove it first')
+            raise OutputExistsError(f'{dst_dir} is not empty; remove it first')
     summary = {}
     for split in splits:
         src_dir = osp.join(svhn_root, split)
@@ -227,12 +238,12 @@ def convert_svhn(svhn_root: str,
                     f'split_valid={split_valid} but train has '
                     f'{len(images)} images')
             rng = np.random.default_rng(seed)
-            chosen = set(rng.choice(len(images), split_valid,
-                                    replace=False).tolist())
-            parts = [('train', [im for i, im in enumerate(images)
-                                if i not in chosen]),
-                     ('valid', [im for i, im in enumerate(images)
-                                if i in chosen])]
+            chosen = set(
+                rng.choice(len(images), split_valid, replace=False).tolist())
+            parts = [('train',
+                      [im for i, im in enumerate(images) if i not in chosen]),
+                     ('valid',
+                      [im for i, im in enumerate(images) if i in chosen])]
         for name, part in parts:
             if progress:
                 print(f'writing {osp.join(out_root, name)}/')

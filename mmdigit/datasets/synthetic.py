@@ -32,8 +32,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-# category_id = digit + 1, as in the course data.
-DIGIT_CATEGORIES = [dict(id=d + 1, name=str(d)) for d in range(10)]
+from ..utils.digits import DIGIT_CATEGORIES, label_to_category_id
+
 # Digits per image, as in SVHN (mostly 2-3).
 NUM_DIGITS_P = {1: 0.14, 2: 0.53, 3: 0.26, 4: 0.06, 5: 0.01}
 # Median image aspect ratio (width / height) per digit count.
@@ -50,6 +50,7 @@ BOX_PAD_TOP = 0.06
 BOX_PAD_BOTTOM = 0.08
 
 # Muted real-world colours (RGB).
+# yapf: disable
 WALL_COLOURS = np.array([
     (232, 228, 218), (215, 205, 185), (222, 206, 160), (196, 176, 140),
     (170, 140, 105), (150, 150, 148), (110, 110, 112), (70, 72, 75),
@@ -68,6 +69,7 @@ INK_COLOURS = np.array([
     (30, 40, 85), (35, 60, 40), (140, 35, 30), (175, 175, 180),
     (60, 45, 35), (90, 90, 95), (230, 225, 200), (25, 25, 30)
 ], np.float32)
+# yapf: enable
 # Enamel street-number plates: white and blue.
 ENAMEL = np.array([(35, 65, 140), (240, 240, 235)], np.float32)
 LETTERS = 'ABCDEFGHJKLMNPRSTUVWXYZ'
@@ -95,9 +97,8 @@ def _find_fonts(system: bool) -> Tuple[str, ...]:
         for folder in ('/usr/share/fonts', '/usr/local/share/fonts',
                        osp.expanduser('~/.fonts')):
             for ext in ('ttf', 'otf'):
-                paths += sorted(
-                    glob.glob(
-                        osp.join(folder, '**', f'*.{ext}'), recursive=True))
+                pattern = osp.join(folder, '**', f'*.{ext}')
+                paths += sorted(glob.glob(pattern, recursive=True))
     usable, seen = [], set()
     for path in paths:
         name = osp.basename(path)
@@ -109,8 +110,9 @@ def _find_fonts(system: bool) -> Tuple[str, ...]:
         except OSError:
             continue
         # Symbol fonts map digits to empty or identical glyphs.
-        if all(m.size[0] * m.size[1] for m in masks) and len(
-                {bytes(m) for m in masks}) == 10:
+        non_empty = all(m.size[0] * m.size[1] for m in masks)
+        distinct = len({bytes(m) for m in masks}) == 10
+        if non_empty and distinct:
             usable.append(path)
             seen.add(name)
     return tuple(usable)
@@ -148,7 +150,8 @@ def _noise(rng: np.random.Generator, h: int, w: int,
     return cv2.resize(grid, (w, h), interpolation=cv2.INTER_CUBIC) * 0.7
 
 
-def _jitter_colour(rng: np.random.Generator, colour: np.ndarray,
+def _jitter_colour(rng: np.random.Generator,
+                   colour: np.ndarray,
                    amount: float = 1.) -> np.ndarray:
     colour = colour * np.exp(rng.normal(0, 0.12 * amount)) + rng.normal(
         0, 7 * amount, 3)
@@ -170,8 +173,12 @@ def _shift(mask: np.ndarray, dx: int, dy: int) -> np.ndarray:
     return out
 
 
-def _rect_mask(shape: Tuple[int, int], x0: float, y0: float, x1: float,
-               y1: float, radius: float = 0.) -> np.ndarray:
+def _rect_mask(shape: Tuple[int, int],
+               x0: float,
+               y0: float,
+               x1: float,
+               y1: float,
+               radius: float = 0.) -> np.ndarray:
     """Anti-aliased filled (rounded) rectangle as a float mask."""
     h, w = shape
     ys = np.arange(h, dtype=np.float32)[:, None] + 0.5
@@ -188,10 +195,12 @@ def _rect_mask(shape: Tuple[int, int], x0: float, y0: float, x1: float,
 def _wall(rng: np.random.Generator, h: int, w: int, unit: float,
           colour: np.ndarray) -> np.ndarray:
     """A textured wall ``h x w`` (float RGB); ``unit`` is the digit height."""
-    kind = str(
-        rng.choice(['stucco', 'brick', 'siding', 'wood', 'glass', 'concrete',
-                    'flat', 'metal'],
-                   p=[0.2, 0.14, 0.15, 0.1, 0.07, 0.1, 0.17, 0.07]))
+    kinds = [
+        'stucco', 'brick', 'siding', 'wood', 'glass', 'concrete', 'flat',
+        'metal'
+    ]
+    kind_p = [0.2, 0.14, 0.15, 0.1, 0.07, 0.1, 0.17, 0.07]
+    kind = str(rng.choice(kinds, p=kind_p))
     ys = np.arange(h, dtype=np.float32)[:, None]
     xs = np.arange(w, dtype=np.float32)[None, :]
     base = np.broadcast_to(colour, (h, w, 3)).astype(np.float32)
@@ -212,11 +221,10 @@ def _wall(rng: np.random.Generator, h: int, w: int, unit: float,
         # Per-brick tone from a hash of (row, col).
         tone = np.sin(row * 12.9898 + col * 78.233 + rng.uniform(0, 100))
         tone = (tone * 43758.5453) % 1.
-        shade = (tone - 0.5) * rng.uniform(15, 50) + _noise(
-            rng, h, w, 1.5) * 8
+        shade = (tone - 0.5) * rng.uniform(15, 50) + _noise(rng, h, w, 1.5) * 8
         joint = ((yy % bh) < mortar) | ((xx % bw) < mortar)
-        mortar_colour = _jitter_colour(
-            rng, WALL_COLOURS[rng.choice([1, 5, 6, 19])])
+        mortar_colour = _jitter_colour(rng,
+                                       WALL_COLOURS[rng.choice([1, 5, 6, 19])])
         base = np.where(joint[..., None], mortar_colour, base)
     elif kind == 'siding':
         period = unit * rng.uniform(0.3, 0.9)
@@ -242,8 +250,8 @@ def _wall(rng: np.random.Generator, h: int, w: int, unit: float,
         base = np.broadcast_to(np.clip(colour, 0, 255), (h, w, 3))
         angle = rng.uniform(0.3, 1.2)
         d = xs * np.cos(angle) + ys * np.sin(angle)
-        shade = np.clip(np.sin(d / (unit * rng.uniform(0.5, 2.)) +
-                               rng.uniform(0, 6)), 0, 1) * rng.uniform(20, 90)
+        wave = np.sin(d / (unit * rng.uniform(0.5, 2.)) + rng.uniform(0, 6))
+        shade = np.clip(wave, 0, 1) * rng.uniform(20, 90)
         shade = shade + _noise(rng, h, w, unit) * 15
     elif kind == 'concrete':
         shade = _noise(rng, h, w, 1.2) * rng.uniform(6, 16) + _noise(
@@ -251,18 +259,20 @@ def _wall(rng: np.random.Generator, h: int, w: int, unit: float,
         if rng.random() < 0.5:  # block joints
             bh = unit * rng.uniform(1., 3.)
             bw = bh * rng.uniform(1.5, 2.5)
-            joint = (((ys + rng.uniform(0, bh)) % bh) < 1.2) | (
-                ((xs + rng.uniform(0, bw)) % bw) < 1.2)
+            row_joint = ((ys + rng.uniform(0, bh)) % bh) < 1.2
+            col_joint = ((xs + rng.uniform(0, bw)) % bw) < 1.2
+            joint = row_joint | col_joint
             shade = shade - joint * rng.uniform(15, 40)
     elif kind == 'metal':
         stretched = cv2.resize(
             rng.standard_normal((h, max(2, w // 8))).astype(np.float32),
-            (w, h), interpolation=cv2.INTER_LINEAR)
+            (w, h),
+            interpolation=cv2.INTER_LINEAR)
         shade = stretched * rng.uniform(3, 10) + (ys / max(h, 1)) * \
             rng.uniform(-30, 30)
     else:  # flat paint
-        shade = _noise(rng, h, w, 1.5) * rng.uniform(1, 5) + (
-            ys / max(h, 1) - 0.5) * rng.uniform(-20, 20)
+        noise = _noise(rng, h, w, 1.5) * rng.uniform(1, 5)
+        shade = noise + (ys / max(h, 1) - 0.5) * rng.uniform(-20, 20)
     return base + shade[..., None]
 
 
@@ -280,7 +290,8 @@ class HouseNumberRenderer:
             :func:`find_fonts`.
     """
 
-    def __init__(self, seed: int = 0,
+    def __init__(self,
+                 seed: int = 0,
                  fonts: Optional[Sequence[str]] = None) -> None:
         if int(seed) < 0:
             raise ValueError(f'seed must be >= 0, got {seed}')
@@ -288,8 +299,9 @@ class HouseNumberRenderer:
         self.fonts = list(fonts) if fonts else find_fonts()
         # Italic and hairline digits are rare on houses.
         weights = np.array([
-            0.3 if any(k in osp.basename(f).lower()
-                       for k in ('italic', 'oblique', 'ita.', 'light')) else 1.
+            0.3 if any(
+                k in osp.basename(f).lower()
+                for k in ('italic', 'oblique', 'ita.', 'light')) else 1.
             for f in self.fonts
         ])
         self.font_p = weights / weights.sum()
@@ -329,17 +341,16 @@ class HouseNumberRenderer:
             tuple[int, int, int]: Number of digits, width and height.
         """
         rng = np.random.default_rng([self.seed, int(index), 0])
-        n = int(rng.choice(list(NUM_DIGITS_P),
-                           p=list(NUM_DIGITS_P.values())))
-        height = int(np.clip(round(np.exp(rng.normal(np.log(47), 0.5))), 18,
-                             360))
+        n = int(rng.choice(list(NUM_DIGITS_P), p=list(NUM_DIGITS_P.values())))
+        height = int(
+            np.clip(round(np.exp(rng.normal(np.log(47), 0.5))), 18, 360))
         aspect = FRAME_ASPECT[n] * np.exp(rng.normal(0, 0.12))
         width = int(np.clip(round(height * aspect), 24, 1200))
         return n, width, height
 
     def _glyphs(self, text: str, font_path: str, ink_height: float,
-                x_scale: float, stroke: int
-                ) -> List[Tuple[np.ndarray, float, float]]:
+                x_scale: float,
+                stroke: int) -> List[Tuple[np.ndarray, float, float]]:
         """One tight float mask per character with its top-left corner
         relative to the text origin, laid out by advance widths."""
         font = self._font_for_height(font_path, ink_height)
@@ -347,8 +358,11 @@ class HouseNumberRenderer:
         for ch in text:
             left, top, right, bottom = font.getbbox(ch, stroke_width=stroke)
             img = Image.new('L', (right - left + 2, bottom - top + 2), 0)
-            ImageDraw.Draw(img).text((1 - left, 1 - top), ch, fill=255,
-                                     font=font, stroke_width=stroke,
+            ImageDraw.Draw(img).text((1 - left, 1 - top),
+                                     ch,
+                                     fill=255,
+                                     font=font,
+                                     stroke_width=stroke,
                                      stroke_fill=255)
             mask = np.asarray(img, np.float32) / 255.
             ys, xs = np.nonzero(mask > 0.05)
@@ -358,14 +372,16 @@ class HouseNumberRenderer:
             y = top - 1 + ys.min()
             if x_scale != 1.:
                 mask = cv2.resize(
-                    mask, (max(1, round(mask.shape[1] * x_scale)),
-                           mask.shape[0]),
+                    mask,
+                    (max(1, round(mask.shape[1] * x_scale)), mask.shape[0]),
                     interpolation=cv2.INTER_AREA)
             out.append((mask, 0., float(y)))
         return out
 
-    def render(self, index: Optional[int] = None
-               ) -> Tuple[Image.Image, List[Tuple[int, List[float]]]]:
+    def render(
+        self,
+        index: Optional[int] = None
+    ) -> Tuple[Image.Image, List[Tuple[int, List[float]]]]:
         """Render one sample.
 
         Args:
@@ -378,8 +394,10 @@ class HouseNumberRenderer:
         img, anns = self.render_array(index)
         return Image.fromarray(img), anns
 
-    def render_array(self, index: Optional[int] = None
-                     ) -> Tuple[np.ndarray, List[Tuple[int, List[float]]]]:
+    def render_array(
+        self,
+        index: Optional[int] = None
+    ) -> Tuple[np.ndarray, List[Tuple[int, List[float]]]]:
         """Render one sample as an RGB ``uint8`` array.
 
         Args:
@@ -403,9 +421,8 @@ class HouseNumberRenderer:
 class _Scene:
     """State of one sample being rendered (see ``HouseNumberRenderer``)."""
 
-    def __init__(self, renderer: HouseNumberRenderer,
-                 rng: np.random.Generator, n: int, width: int,
-                 height: int) -> None:
+    def __init__(self, renderer: HouseNumberRenderer, rng: np.random.Generator,
+                 n: int, width: int, height: int) -> None:
         self.r, self.rng = renderer, rng
         self.n, self.w, self.h = n, width, height
 
@@ -418,8 +435,8 @@ class _Scene:
         rng, w, h = self.rng, self.w, self.h
         digits = self.digits()
         # The camera's true resolution: large crops are blurry upsamplings.
-        h_lo = int(min(h, max(12, h / 4, round(np.exp(rng.normal(
-            np.log(30), 0.35))))))
+        h_camera = round(np.exp(rng.normal(np.log(30), 0.35)))
+        h_lo = int(min(h, max(12, h / 4, h_camera)))
         w_lo = max(8, int(round(w * h_lo / h)))
         # Compose at twice that resolution ("plane" pixels), then warp down.
         k = 2. * h_lo / h
@@ -431,23 +448,24 @@ class _Scene:
         # Number layout, in final pixels then in plane pixels.
         box_h = h * float(np.clip(rng.normal(0.64, 0.12), 0.3, 0.92))
         ink_h = box_h / (1 + BOX_PAD_TOP + BOX_PAD_BOTTOM)
-        font = self.r.fonts[rng.choice(len(self.r.fonts),
-                                       p=self.r.font_p)]
+        font = self.r.fonts[rng.choice(len(self.r.fonts), p=self.r.font_p)]
         # House-number digits are narrower than the bundled fonts' (SVHN
         # boxes are about half as wide as tall).
-        x_scale = float(np.clip(np.exp(rng.normal(np.log(0.66), 0.15)), 0.45,
-                                1.1))
+        x_scale = float(
+            np.clip(np.exp(rng.normal(np.log(0.66), 0.15)), 0.45, 1.1))
         bold = rng.random() < 0.35
-        style = str(rng.choice(['painted', 'plate', 'tiles', 'enamel'],
-                               p=[0.35, 0.42, 0.11, 0.12]))
+        style = str(
+            rng.choice(['painted', 'plate', 'tiles', 'enamel'],
+                       p=[0.35, 0.42, 0.11, 0.12]))
         spacing_mode = rng.choice(3, p=[0.7, 0.17, 0.13])
         if style == 'tiles':
             spacing_mode = 2
         spacing = [
-            float([np.clip(rng.normal(0.12, 0.06), 0.02, 0.4),
-                   rng.uniform(-0.03, 0.03),
-                   rng.uniform(0.3, 0.8)][spacing_mode])
-            for _ in range(self.n - 1)
+            float([
+                np.clip(rng.normal(0.12, 0.06), 0.02, 0.4),
+                rng.uniform(-0.03, 0.03),
+                rng.uniform(0.3, 0.8)
+            ][spacing_mode]) for _ in range(self.n - 1)
         ]
         for _ in range(2):  # shrink once if the number does not fit
             gh = ink_h * k
@@ -479,15 +497,16 @@ class _Scene:
             max(p[2] + p[0].shape[0] for p in placed)
         ], np.float32)
 
-        plane, ink_pts = self.compose(hp, wp, gh, placed, num_box, style,
-                                      font, x_scale, stroke, border,
-                                      frame_w, frame_h)
+        plane, ink_pts = self.compose(hp, wp, gh, placed, num_box, style, font,
+                                      x_scale, stroke, border, frame_w,
+                                      frame_h)
 
         # Camera: rotation, shear, aspect and perspective of the wall.
         cx, cy = (num_box[0] + num_box[2]) / 2, (num_box[1] + num_box[3]) / 2
-        src = np.array([[border, border], [border + frame_w, border],
-                        [border + frame_w, border + frame_h],
-                        [border, border + frame_h]], np.float32)
+        src = np.array(
+            [[border, border], [border + frame_w, border],
+             [border + frame_w, border + frame_h], [border, border + frame_h]],
+            np.float32)
         angle = np.deg2rad(np.clip(rng.normal(0, 3), -10, 10))
         shear = np.clip(rng.normal(0, 0.08), -0.25, 0.25)
         aspect = np.exp(rng.normal(0, 0.06))
@@ -500,9 +519,11 @@ class _Scene:
         dst = np.array([[0, 0], [w_lo, 0], [w_lo, h_lo], [0, h_lo]],
                        np.float32) - 0.5
         mat = cv2.getPerspectiveTransform(src - 0.5, dst)
-        lo = cv2.warpPerspective(plane, mat, (w_lo, h_lo),
-                                 flags=cv2.INTER_LINEAR,
-                                 borderMode=cv2.BORDER_REFLECT)
+        lo = cv2.warpPerspective(
+            plane,
+            mat, (w_lo, h_lo),
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REFLECT)
 
         img = self.camera(lo, w_lo, h_lo)
         anns = self.boxes(digits, ink_pts, mat, w_lo, h_lo)
@@ -510,8 +531,8 @@ class _Scene:
 
     def compose(self, hp: int, wp: int, gh: float, placed: list,
                 num_box: np.ndarray, style: str, font: str, x_scale: float,
-                stroke: int, border: int, frame_w: float, frame_h: float
-                ) -> Tuple[np.ndarray, List[np.ndarray]]:
+                stroke: int, border: int, frame_w: float,
+                frame_h: float) -> Tuple[np.ndarray, List[np.ndarray]]:
         """Paint the wall, context, plate and digits on the plane.
 
         Returns:
@@ -521,16 +542,16 @@ class _Scene:
         rng = self.rng
         wall_colour = _jitter_colour(
             rng, WALL_COLOURS[rng.integers(len(WALL_COLOURS))])
-        img = np.ascontiguousarray(_wall(rng, hp, wp, gh, wall_colour),
-                                   np.float32)
+        img = np.ascontiguousarray(
+            _wall(rng, hp, wp, gh, wall_colour), np.float32)
         x0, y0, x1, y1 = num_box
         frame = (border, border, border + frame_w, border + frame_h)
 
         self.context(img, gh, num_box, frame)
 
         # Background right under the digits: a plate, tiles or the wall.
-        bg_colour = img[int(y0):int(y1) + 1, int(x0):int(x1) + 1].reshape(
-            -1, 3).mean(0)
+        bg_colour = img[int(y0):int(y1) + 1,
+                        int(x0):int(x1) + 1].reshape(-1, 3).mean(0)
         if style != 'painted':
             plate_colour = _jitter_colour(
                 rng, PLATE_COLOURS[rng.integers(len(PLATE_COLOURS))])
@@ -538,10 +559,10 @@ class _Scene:
                 plate_colour = _jitter_colour(rng, ENAMEL[rng.integers(2)])
             if style in ('plate', 'enamel'):
                 big = rng.random() < 0.15
-                px = gh * (rng.uniform(1.5, 4) if big else rng.uniform(
-                    0.15, 0.9))
-                py = gh * (rng.uniform(1, 3) if big else rng.uniform(
-                    0.08, 0.5))
+                px = gh * (
+                    rng.uniform(1.5, 4) if big else rng.uniform(0.15, 0.9))
+                py = gh * (
+                    rng.uniform(1, 3) if big else rng.uniform(0.08, 0.5))
                 rects = [(x0 - px, y0 - py, x1 + px, y1 + py)]
             else:
                 pad = gh * rng.uniform(0.1, 0.3)
@@ -549,8 +570,12 @@ class _Scene:
                          for m, x, _ in placed]
             radius = gh * rng.uniform(0.05, 0.4) if rng.random() < 0.3 else 0
             for rx0, ry0, rx1, ry1 in rects:
-                self.plate(img, (rx0, ry0, rx1, ry1), radius, plate_colour,
-                           gh, enamel=style == 'enamel')
+                self.plate(
+                    img, (rx0, ry0, rx1, ry1),
+                    radius,
+                    plate_colour,
+                    gh,
+                    enamel=style == 'enamel')
             bg_colour = plate_colour
 
         alpha = np.zeros((hp, wp), np.float32)
@@ -565,13 +590,19 @@ class _Scene:
             ys0, xs0 = max(0, y), max(0, x)
             ys1, xs1 = min(hp, y + mh), min(wp, x + mw)
             sub = mask[ys0 - y:ys1 - y, xs0 - x:xs1 - x]
-            np.maximum(alpha[ys0:ys1, xs0:xs1], sub,
-                       out=alpha[ys0:ys1, xs0:xs1])
-            ys, xs = np.nonzero(sub > 0.5)
-            ink_pts.append(np.stack([xs + xs0, ys + ys0], 1).astype(
-                np.float32))
-        self.draw_ink(img, alpha, bg_colour, gh, ink_pts,
-                      enamel=style == 'enamel')
+            np.maximum(
+                alpha[ys0:ys1, xs0:xs1], sub, out=alpha[ys0:ys1, xs0:xs1])
+            peak = float(sub.max()) if sub.size else 0.
+            if peak > 0:
+                # a faint, thin glyph may have no pixel above 0.5
+                ys, xs = np.nonzero(sub > (0.5 if peak > 0.5 else peak / 2))
+            else:  # no ink inside the plane: box the glyph's rectangle
+                ys = np.array([0, mh - 1]) + y - ys0
+                xs = np.array([0, mw - 1]) + x - xs0
+            ink_pts.append(
+                np.stack([xs + xs0, ys + ys0], 1).astype(np.float32))
+        self.draw_ink(
+            img, alpha, bg_colour, gh, ink_pts, enamel=style == 'enamel')
         self.neighbours(img, gh, num_box, frame, font, x_scale, stroke)
         self.lighting(img, hp, wp, gh)
         return img, ink_pts
@@ -599,8 +630,12 @@ class _Scene:
                 colour = colour + (255 - colour) * t
         return np.clip(colour, 0, 255).astype(np.float32)
 
-    def draw_ink(self, img: np.ndarray, alpha: np.ndarray, bg: np.ndarray,
-                 gh: float, ink_pts: List[np.ndarray],
+    def draw_ink(self,
+                 img: np.ndarray,
+                 alpha: np.ndarray,
+                 bg: np.ndarray,
+                 gh: float,
+                 ink_pts: List[np.ndarray],
                  enamel: bool = False) -> None:
         rng = self.rng
         hp, wp = alpha.shape
@@ -634,9 +669,9 @@ class _Scene:
             else:
                 _paint(img, outer, self.ink_colour(colour))
             for i, pts in enumerate(ink_pts):
-                ink_pts[i] = np.concatenate([
-                    pts + [dx, dy] for dx in (-r, r) for dy in (-r, r)
-                ] + [pts])
+                ink_pts[i] = np.concatenate(
+                    [pts + [dx, dy] for dx in (-r, r)
+                     for dy in (-r, r)] + [pts])
         elif effect == 'emboss':
             d = max(1, int(round(gh * 0.04)))
             light = np.minimum(bg * 1.35 + 20, 255)
@@ -647,8 +682,13 @@ class _Scene:
             rng.uniform(0, 0.08)
         _paint(img, alpha, colour[None, None] * texture)
 
-    def plate(self, img: np.ndarray, rect: Tuple[float, ...], radius: float,
-              colour: np.ndarray, gh: float, enamel: bool = False) -> None:
+    def plate(self,
+              img: np.ndarray,
+              rect: Tuple[float, ...],
+              radius: float,
+              colour: np.ndarray,
+              gh: float,
+              enamel: bool = False) -> None:
         rng = self.rng
         hp, wp = img.shape[:2]
         x0, y0, x1, y1 = rect
@@ -657,8 +697,8 @@ class _Scene:
             d = max(1, int(round(gh * rng.uniform(0.03, 0.12))))
             shadow = cv2.GaussianBlur(_shift(mask, d, d), (0, 0), d * 0.7)
             img *= 1 - shadow[..., None] * rng.uniform(0.3, 0.6)
-        tex = colour[None, None] + _noise(rng, hp, wp, gh * 0.5)[
-            ..., None] * rng.uniform(2, 12)
+        tex = colour[None, None] + _noise(
+            rng, hp, wp, gh * 0.5)[..., None] * rng.uniform(2, 12)
         _paint(img, mask, tex)
         t = max(1., gh * rng.uniform(0.04, 0.1))
         edge = rng.choice(['none', 'border', 'bevel', 'frame'],
@@ -688,9 +728,9 @@ class _Scene:
         elif edge == 'frame':  # a raised frame in another colour
             inner = _rect_mask((hp, wp), x0 + t, y0 + t, x1 - t, y1 - t,
                                max(0, radius - t))
+            frame_colour = PLATE_COLOURS[rng.integers(len(PLATE_COLOURS))]
             _paint(img, np.clip(mask - inner, 0, 1),
-                   _jitter_colour(rng, PLATE_COLOURS[rng.integers(
-                       len(PLATE_COLOURS))]))
+                   _jitter_colour(rng, frame_colour))
         if rng.random() < 0.15:  # screws
             r = max(1., gh * 0.05)
             for sx in (x0 + 3 * r, x1 - 3 * r):
@@ -751,14 +791,18 @@ class _Scene:
                     0.15 * size * (len(glyphs) - 1)
                 if rng.random() < 0.6:  # beside the number
                     left = rng.random() < 0.5
-                    x = (_between(rng, fx0 - width, x0 - gap - width)
-                         if left else _between(rng, x1 + gap, fx1))
+                    if left:
+                        x = _between(rng, fx0 - width, x0 - gap - width)
+                    else:
+                        x = _between(rng, x1 + gap, fx1)
                     y = _between(rng, y0 - size, y1)
                 else:  # above or below
                     x = _between(rng, fx0 - width, fx1)
-                    y = (_between(rng, fy0 - size, y0 - gap - size)
-                         if rng.random() < 0.5 else _between(
-                             rng, y1 + gap, max(y1 + gap, fy1 - size * 0.5)))
+                    if rng.random() < 0.5:
+                        y = _between(rng, fy0 - size, y0 - gap - size)
+                    else:
+                        y = _between(rng, y1 + gap,
+                                     max(y1 + gap, fy1 - size * 0.5))
                 letters = np.zeros((hp, wp), np.float32)
                 for mask, _, gy in glyphs:
                     self._stamp(letters, mask, x, y + gy - glyphs[0][2])
@@ -775,9 +819,10 @@ class _Scene:
         ys1, xs1 = min(hp, y + mh), min(wp, x + mw)
         if ys1 <= ys0 or xs1 <= xs0:
             return
-        np.maximum(alpha[ys0:ys1, xs0:xs1],
-                   mask[ys0 - y:ys1 - y, xs0 - x:xs1 - x],
-                   out=alpha[ys0:ys1, xs0:xs1])
+        np.maximum(
+            alpha[ys0:ys1, xs0:xs1],
+            mask[ys0 - y:ys1 - y, xs0 - x:xs1 - x],
+            out=alpha[ys0:ys1, xs0:xs1])
 
     def neighbours(self, img: np.ndarray, gh: float, num_box: np.ndarray,
                    frame: Tuple[float, ...], font: str, x_scale: float,
@@ -791,9 +836,9 @@ class _Scene:
             if rng.random() > 0.2:
                 continue
             # Not a '1': a sliver of any digit would look like one.
-            glyphs = self.r._glyphs(str(int(rng.choice([0] + list(range(2,
-                                                                        10))))),
-                                    font, gh, x_scale, stroke)
+            glyphs = self.r._glyphs(
+                str(int(rng.choice([0] + list(range(2, 10))))), font, gh,
+                x_scale, stroke)
             if not glyphs:
                 continue
             mask, _, _ = glyphs[0]
@@ -801,8 +846,9 @@ class _Scene:
             # At most 35% of it inside the frame, clear of the number.
             inside = mw * rng.uniform(0.1, 0.35)
             x = fx0 + inside - mw if side < 0 else fx1 - inside
-            if (side < 0 and x + mw > x0 - 0.25 * gh) or (
-                    side > 0 and x < x1 + 0.25 * gh):
+            near_left = side < 0 and x + mw > x0 - 0.25 * gh
+            near_right = side > 0 and x < x1 + 0.25 * gh
+            if near_left or near_right:
                 continue
             alpha = np.zeros(img.shape[:2], np.float32)
             self._stamp(alpha, mask, x, y0 + rng.normal(0, 0.05 * gh))
@@ -857,15 +903,15 @@ class _Scene:
             for t in np.linspace(-length, length, 2 * length + 1):
                 kernel[int(round(length + t * np.sin(theta))),
                        int(round(length + t * np.cos(theta)))] = 1
-            img = cv2.filter2D(img, -1, kernel / kernel.sum(),
-                               borderType=cv2.BORDER_REFLECT)
+            img = cv2.filter2D(
+                img, -1, kernel / kernel.sum(), borderType=cv2.BORDER_REFLECT)
         if rng.random() < 0.3:
             img = _jpeg(img, int(rng.integers(40, 95)))
         return np.ascontiguousarray(img)
 
     def boxes(self, digits: List[int], ink_pts: List[np.ndarray],
-              mat: np.ndarray, w_lo: int, h_lo: int
-              ) -> List[Tuple[int, List[float]]]:
+              mat: np.ndarray, w_lo: int,
+              h_lo: int) -> List[Tuple[int, List[float]]]:
         """SVHN-style boxes from each digit's warped ink: one height for the
         image, a little looser than the ink."""
         w, h = self.w, self.h
@@ -877,8 +923,10 @@ class _Scene:
             quad = (pts[:, None] + corners[None]).reshape(-1, 1, 2)
             lo = cv2.perspectiveTransform(quad - 0.5, mat).reshape(-1, 2)
             lo += 0.5
-            inks.append([lo[:, 0].min() * sx, lo[:, 1].min() * sy,
-                         lo[:, 0].max() * sx, lo[:, 1].max() * sy])
+            inks.append([
+                lo[:, 0].min() * sx, lo[:, 1].min() * sy, lo[:, 0].max() * sx,
+                lo[:, 1].max() * sy
+            ])
         inks = np.asarray(inks, np.float64)
         ink_h = float((inks[:, 3] - inks[:, 1]).max())
         anns = []
@@ -888,8 +936,8 @@ class _Scene:
             by0 = max(0., y0 - BOX_PAD_TOP * ink_h)
             by1 = min(float(h), y0 + (1 + BOX_PAD_BOTTOM) * ink_h)
             bx0, by0 = round(bx0, 1), round(by0, 1)
-            anns.append((int(d), [bx0, by0, round(bx1 - bx0, 1),
-                                  round(by1 - by0, 1)]))
+            bbox = [bx0, by0, round(bx1 - bx0, 1), round(by1 - by0, 1)]
+            anns.append((int(d), bbox))
         return anns
 
 
@@ -943,19 +991,30 @@ def make_synthetic_dataset(out_dir: str,
             img, anns = renderer.render(img_id - 1)
             file_name = f'{img_id}.png'
             img.save(osp.join(out_dir, split, file_name))
-            images.append(dict(id=img_id, file_name=file_name,
-                               height=img.height, width=img.width))
+            images.append(
+                dict(
+                    id=img_id,
+                    file_name=file_name,
+                    height=img.height,
+                    width=img.width))
             for digit, bbox in anns:
-                annotations.append(dict(
-                    id=len(annotations) + 1, image_id=img_id, bbox=bbox,
-                    category_id=digit + 1, area=round(bbox[2] * bbox[3], 2),
-                    iscrowd=0))
+                annotations.append(
+                    dict(
+                        id=len(annotations) + 1,
+                        image_id=img_id,
+                        bbox=bbox,
+                        category_id=label_to_category_id(digit),
+                        area=round(bbox[2] * bbox[3], 2),
+                        iscrowd=0))
             if bar is not None:
                 bar.update()
         if bar is not None:
             print()
         if split != 'test':
             with open(osp.join(out_dir, f'{split}.json'), 'w') as f:
-                json.dump(dict(images=images, annotations=annotations,
-                               categories=DIGIT_CATEGORIES), f)
+                json.dump(
+                    dict(
+                        images=images,
+                        annotations=annotations,
+                        categories=DIGIT_CATEGORIES), f)
     return dict(splits)

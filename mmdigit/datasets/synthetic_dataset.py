@@ -2,12 +2,15 @@ from typing import List, Optional, Sequence, Union
 
 import numpy as np
 from mmcv.transforms import LoadImageFromFile
-
 from mmdet.datasets import BaseDetDataset
 from mmdet.datasets.transforms import LoadImageFromNDArray
 from mmdet.registry import DATASETS
+
 from .digit_coco import DIGIT_METAINFO
 from .synthetic import HouseNumberRenderer
+
+#: Sample indices, or a count as ``BaseDataset.get_subset`` takes it.
+_Indices = Union[Sequence[int], int]
 
 
 @DATASETS.register_module()
@@ -90,12 +93,11 @@ class SyntheticDigitDataset(BaseDetDataset):
             ids = self._sample_ids[ids]
         return ids.astype(np.int64)
 
-    def get_subset_(self, indices: Union[Sequence[int], int]) -> None:
+    def get_subset_(self, indices: _Indices) -> None:
         """Keep only ``indices`` of this dataset, in place."""
         self._sample_ids = self._select(indices)
 
-    def get_subset(self, indices: Union[Sequence[int],
-                                        int]) -> 'SyntheticDigitDataset':
+    def get_subset(self, indices: _Indices) -> 'SyntheticDigitDataset':
         """A copy that keeps only ``indices``."""
         sub = self._copy_without_annotation()
         sub._sample_ids = self._select(indices)
@@ -128,8 +130,13 @@ class SyntheticDigitDataset(BaseDetDataset):
         """
         sample = self._sample_id(idx)
         _, width, height = self.renderer.frame(sample)
-        return dict(img_id=sample, sample_idx=idx, seed=self.seed,
-                    img_path=None, width=width, height=height)
+        return dict(
+            img_id=sample,
+            sample_idx=idx,
+            seed=self.seed,
+            img_path=None,
+            width=width,
+            height=height)
 
     def render(self, idx: int) -> dict:
         """:meth:`get_data_info` plus the rendered ``img`` (BGR ``uint8``)

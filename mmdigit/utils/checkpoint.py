@@ -128,7 +128,7 @@ def register_checkpoint_safe_globals() -> None:
 
 
 def load_from_local_file(filename: str,
-                          map_location=None) -> Mapping[str, object]:
+                         map_location=None) -> Mapping[str, object]:
     """Read a local checkpoint, or say in one line why it cannot be read.
 
     mmengine's ``load_from_local`` with one difference: a missing file, a
@@ -157,9 +157,8 @@ def load_from_local_file(filename: str,
         raise
     except Exception as e:  # the unpickler raises many types for bad input
         reason = (str(e).strip().splitlines() or [''])[0]
-        raise CheckpointError(
-            f'{filename} is not a readable checkpoint '
-            f'({type(e).__name__}: {reason})') from e
+        raise CheckpointError(f'{filename} is not a readable checkpoint '
+                              f'({type(e).__name__}: {reason})') from e
     if not isinstance(checkpoint, Mapping):
         raise CheckpointError(
             f'{filename} holds a {type(checkpoint).__name__}, not a '
@@ -239,8 +238,7 @@ def _unwrap(model: torch.nn.Module) -> torch.nn.Module:
 def compare_state_dict(
         model: torch.nn.Module,
         checkpoint: Mapping[str, object],
-        revise_keys: Sequence[Tuple[str, str]] = _REVISE_KEYS
-) -> StateDictFit:
+        revise_keys: Sequence[Tuple[str, str]] = _REVISE_KEYS) -> StateDictFit:
     """Compare a checkpoint's weights with a model, as mmengine loads them.
 
     Keys are revised as ``Runner.load_checkpoint`` does (``module.``
@@ -346,5 +344,7 @@ def check_state_dict_fits(model: torch.nn.Module,
     import logging
     print_log(
         f'load_from {checkpoint_name}: loaded {share}; not loaded: '
-        f'{fit.describe()}', logger=logger, level=logging.WARNING)
+        f'{fit.describe()}',
+        logger=logger,
+        level=logging.WARNING)
     return fit

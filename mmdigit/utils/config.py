@@ -8,6 +8,9 @@ from mmengine.config import Config
 #: ``MessageHub`` runtime-info key under which :class:`DigitThresholdHook`
 #: stores the validation-best score threshold for reading numbers.
 BEST_THR_KEY = 'digit_best_thr'
+#: ``MessageHub`` runtime-info key under which :class:`DigitThresholdHook`
+#: stores every reader option ``best_thr`` was chosen with.
+READER_CFG_KEY = 'digit_reader_cfg'
 
 
 def _iter_datasets(dataset_cfg):
@@ -81,6 +84,24 @@ def cfg_set_img_scale(cfg: Config, img_scale: Tuple[int, int]) -> Config:
     return cfg
 
 
+def recorded_reading(
+        checkpoint: dict) -> Tuple[Optional[float], Optional[dict]]:
+    """How a training run read numbers best on validation, from a loaded
+    checkpoint dict.
+
+    Args:
+        checkpoint (dict): An MMEngine checkpoint, as loaded.
+
+    Returns:
+        tuple: The score threshold and the reader options recorded by
+        ``DigitThresholdHook``, each None when the run did not record it.
+    """
+    info = (checkpoint.get('message_hub') or {}).get('runtime_info', {})
+    thr, reader_cfg = info.get(BEST_THR_KEY), info.get(READER_CFG_KEY)
+    return (None if thr is None else float(thr),
+            None if reader_cfg is None else dict(reader_cfg))
+
+
 def read_best_thr(checkpoint: str) -> Optional[float]:
     """Read the score threshold a training run found best on validation.
 
@@ -93,6 +114,4 @@ def read_best_thr(checkpoint: str) -> Optional[float]:
     """
     from mmengine.runner import CheckpointLoader
     ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
-    info = ckpt.get('message_hub', {}).get('runtime_info', {})
-    value = info.get(BEST_THR_KEY)
-    return None if value is None else float(value)
+    return recorded_reading(ckpt)[0]

@@ -3,7 +3,7 @@
 Every tool reports a :class:`MMDigitUserError` (and a config mistake that
 mmengine's registry rejects, see :func:`is_config_error`) as one ``error:``
 line with exit code 1; anything else is a bug and keeps its traceback
-(``mmdigit.apis.exit_on_user_error``). The subclasses also derive from the
+(``mmdigit.tools.exit_on_user_error``). The subclasses also derive from the
 builtin type they replace, so ``except ValueError`` / ``except
 FileNotFoundError`` callers keep working.
 """
@@ -62,9 +62,8 @@ class NonFiniteLossError(MMDigitUserError, FloatingPointError):
 
 def debug_enabled() -> bool:
     """Whether ``MMDIGIT_DEBUG`` asks for every traceback."""
-    return os.environ.get(DEBUG_ENV, '').strip().lower() not in ('', '0',
-                                                                 'false',
-                                                                 'no')
+    value = os.environ.get(DEBUG_ENV, '').strip().lower()
+    return value not in ('', '0', 'false', 'no')
 
 
 def _innermost_file(tb: Optional[TracebackType]) -> str:

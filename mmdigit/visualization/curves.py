@@ -16,6 +16,7 @@ X_KEYS = ('iter', 'step', 'epoch')
 
 #: Panels of :func:`plot_training_curves`: title, y label, keys (a key
 #: ending in ``*`` stands for every key with that prefix), y range.
+# yapf: disable
 PANELS = (
     ('training losses', 'loss', ('loss*', ), None),
     ('learning rate', 'lr', ('lr', ), None),
@@ -24,6 +25,7 @@ PANELS = (
     ('whole-number accuracy (validation)', 'accuracy',
      ('digit/accuracy', 'digit/best_accuracy'), (0, 1)),
 )
+# yapf: enable
 
 
 def find_scalar_logs(path: str) -> List[str]:
@@ -83,8 +85,8 @@ def read_training_curves(path: str) -> Curves:
                 last_iter = x = float(rec['iter'])
                 keys = [k for k in rec if '/' not in k and k not in X_KEYS]
             else:
-                x = float(rec.get('step', 0) if last_iter is None else
-                          last_iter)
+                x = float(
+                    rec.get('step', 0) if last_iter is None else last_iter)
                 keys = [k for k in rec if '/' in k]
             run += [(x, k, float(rec[k])) for k in keys
                     if isinstance(rec[k], (int, float))]
@@ -97,6 +99,13 @@ def read_training_curves(path: str) -> Curves:
         curves[key][0].append(x)
         curves[key][1].append(value)
     return dict(curves)
+
+
+def _key_matches(key: str, pattern: str) -> bool:
+    """Whether ``key`` is ``pattern`` (``prefix*``: starts with it)."""
+    if pattern.endswith('*'):
+        return key.startswith(pattern[:-1])
+    return key == pattern
 
 
 def plot_training_curves(path: str,
@@ -130,8 +139,7 @@ def plot_training_curves(path: str,
         ax.set_ylabel(ylabel)
         shown = [
             k for pattern in keys for k in sorted(curves)
-            if (k.startswith(pattern[:-1]) if pattern.endswith('*') else
-                k == pattern)
+            if _key_matches(k, pattern)
         ]
         for key in shown:
             xs, ys = curves[key]
@@ -142,8 +150,14 @@ def plot_training_curves(path: str,
             if ylim:
                 ax.set_ylim(*ylim)
         else:
-            ax.text(0.5, 0.5, 'no data', ha='center', va='center',
-                    transform=ax.transAxes, color='gray')
+            ax.text(
+                0.5,
+                0.5,
+                'no data',
+                ha='center',
+                va='center',
+                transform=ax.transAxes,
+                color='gray')
     fig.suptitle(path if title is None else title, fontsize=10)
     fig.tight_layout()
     os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)

@@ -7,6 +7,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 from ..datasets.digit_coco import DIGIT_METAINFO
+from ..utils.digits import DIGIT_CLASSES, category_id_to_label
 
 
 def plot_predictions(img_dir: str,
@@ -51,8 +52,8 @@ def plot_predictions(img_dir: str,
         img_ids = sorted(numbers)
     img_ids = list(img_ids)[:num]
     rows = max(1, int(np.ceil(len(img_ids) / cols)))
-    fig, axes = plt.subplots(rows, cols, figsize=(3 * cols, 2.2 * rows),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(3 * cols, 2.2 * rows), squeeze=False)
     palette = np.array(DIGIT_METAINFO['palette']) / 255
     for ax in axes.flat:
         ax.axis('off')
@@ -61,16 +62,22 @@ def plot_predictions(img_dir: str,
         try:
             ax.imshow(Image.open(path).convert('RGB'))
         except OSError:
-            ax.text(0.5, 0.5, 'unreadable', ha='center', transform=ax.transAxes)
+            ax.text(
+                0.5, 0.5, 'unreadable', ha='center', transform=ax.transAxes)
         for det in by_image.get(img_id, []):
             x, y, w, h = det['bbox']
-            label = det['category_id'] - 1
+            label = category_id_to_label(det['category_id'])
             color = palette[label % len(palette)]
-            ax.add_patch(Rectangle((x, y), w, h, fill=False, lw=1.5,
-                                   edgecolor=color))
-            ax.text(x, y, f'{label} {det["score"]:.2f}', fontsize=6,
-                    color='white', va='bottom',
-                    bbox=dict(facecolor=color, pad=0.5, lw=0))
+            ax.add_patch(
+                Rectangle((x, y), w, h, fill=False, lw=1.5, edgecolor=color))
+            ax.text(
+                x,
+                y,
+                f'{label} {det["score"]:.2f}',
+                fontsize=6,
+                color='white',
+                va='bottom',
+                bbox=dict(facecolor=color, pad=0.5, lw=0))
         title = f'id {img_id}: {numbers.get(img_id, "?")}'
         wrong = False
         if gt_numbers is not None:
@@ -114,7 +121,7 @@ def plot_confusion_matrix(matrix: np.ndarray, out_file: str) -> str:
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
-    labels = [str(d) for d in range(10)] + ['none']
+    labels = list(DIGIT_CLASSES) + ['none']
     # colour by share of each GT row, so rare digits are as readable
     rows = matrix.sum(axis=1, keepdims=True)
     share = matrix / np.maximum(rows, 1)
@@ -122,8 +129,14 @@ def plot_confusion_matrix(matrix: np.ndarray, out_file: str) -> str:
     im = ax.imshow(share, cmap='Blues', vmin=0, vmax=1)
     for (i, j), count in np.ndenumerate(matrix):
         if count:
-            ax.text(j, i, str(count), ha='center', va='center', fontsize=7,
-                    color='white' if share[i, j] > 0.5 else 'black')
+            ax.text(
+                j,
+                i,
+                str(count),
+                ha='center',
+                va='center',
+                fontsize=7,
+                color='white' if share[i, j] > 0.5 else 'black')
     ax.set_xticks(range(11))
     ax.set_xticklabels(labels)
     ax.set_yticks(range(11))

@@ -1,11 +1,8 @@
-import json
 import os.path as osp
 import subprocess
 import sys
 
 import numpy as np
-import pytest
-import torch
 
 from mmdigit.analysis import (anchor_fit, anchor_shapes, centered_iou,
                               kmeans_iou, load_box_sizes, propose_anchors,
@@ -76,13 +73,14 @@ def test_proposed_anchors_fit_tall_boxes_better_than_default():
 
 def test_anchor_stats_tool(tiny_data, tmp_path):
     png = tmp_path / 'anchors.png'
-    proc = subprocess.run([
+    cmd = [
         sys.executable,
         osp.join(REPO, 'tools', 'analysis_tools', 'anchor_stats.py'),
         osp.join(tiny_data, 'train.json'), '--config',
         osp.join(REPO, 'configs', 'faster_rcnn_r50_fpn_digits.py'), '--out',
         str(png)
-    ], capture_output=True, text=True, cwd=REPO)
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 0, proc.stderr
     boxes, _ = load_box_sizes(osp.join(tiny_data, 'train.json'))
     assert f'{len(boxes)} boxes' in proc.stdout

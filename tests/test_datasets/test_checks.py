@@ -8,9 +8,9 @@ import sys
 import cv2
 import numpy as np
 import pytest
+from mmdet.registry import DATASETS
 from mmengine.registry import init_default_scope
 
-from mmdet.registry import DATASETS
 from mmdigit.datasets import (DatasetError, check_coco_split, check_dataset,
                               check_image_folder)
 
@@ -33,8 +33,8 @@ def edit_json(root, split, fn):
 
 
 def problems(root, split='train', decode=True):
-    return check_coco_split(str(root / f'{split}.json'), str(root / split),
-                            decode=decode)
+    return check_coco_split(
+        str(root / f'{split}.json'), str(root / split), decode=decode)
 
 
 def kinds(found, level='error'):
@@ -49,8 +49,8 @@ def first_image(root, split='train'):
 
 def test_clean_dataset_has_no_problems(data):
     found = check_dataset(str(data))
-    assert {k: kinds(v) for k, v in found.items()} == dict(
-        train=[], valid=[], test=[])
+    errors = {k: kinds(v) for k, v in found.items()}
+    assert errors == dict(train=[], valid=[], test=[])
 
 
 def test_missing_zero_byte_and_truncated_images(data):
@@ -72,8 +72,8 @@ def test_missing_zero_byte_and_truncated_images(data):
 
 def test_size_mismatch(data):
     img, path = first_image(data)
-    cv2.imwrite(str(path), np.zeros((img['height'] + 3, img['width'], 3),
-                                    np.uint8))
+    cv2.imwrite(
+        str(path), np.zeros((img['height'] + 3, img['width'], 3), np.uint8))
     (p, ) = [p for p in problems(data) if p.level == 'error']
     assert p.kind == 'size_mismatch' and str(path) in p.where
     assert f'json says {img["width"]}x{img["height"]}' in p.message
@@ -88,8 +88,10 @@ def test_size_mismatch(data):
     ([2, 2, 5], 'bad_box', 'error'),
 ])
 def test_degenerate_and_outside_boxes(data, bbox, kind, level):
+
     def fn(coco):
         coco['annotations'][0]['bbox'] = bbox
+
     edit_json(data, 'train', fn)
     found = [p for p in problems(data) if p.kind == kind]
     assert len(found) == 1 and found[0].level == level
@@ -97,11 +99,13 @@ def test_degenerate_and_outside_boxes(data, bbox, kind, level):
 
 
 def test_unknown_category_and_duplicate_ids(data):
+
     def fn(coco):
         coco['annotations'][0]['category_id'] = 11
         coco['annotations'][2]['id'] = coco['annotations'][1]['id']
         coco['images'].append(dict(coco['images'][0]))
         coco['categories'][3]['name'] = 'three'
+
     edit_json(data, 'train', fn)
     assert kinds(problems(data)) == ['duplicate_id', 'unknown_category']
     msgs = [p.message for p in problems(data) if p.level == 'error']
@@ -110,20 +114,25 @@ def test_unknown_category_and_duplicate_ids(data):
 
 
 def test_unknown_image_id(data):
+
     def fn(coco):
         coco['annotations'][0]['image_id'] = 999
+
     edit_json(data, 'train', fn)
     assert kinds(problems(data)) == ['unknown_image']
 
 
 def test_missing_keys_and_malformed_json(data):
+
     def fn(coco):
         del coco['annotations'][1]['bbox']
         del coco['images'][0]['height']
+
     edit_json(data, 'train', fn)
     found = [p for p in problems(data) if p.kind == 'missing_key']
-    assert {p.message for p in found} == {'missing key(s) bbox',
-                                          'missing key(s) height'}
+    assert {p.message
+            for p in found
+            } == {'missing key(s) bbox', 'missing key(s) height'}
     (data / 'valid.json').write_text('{"images": [}')
     (p, ) = problems(data, 'valid')
     assert p.kind == 'malformed_json' and 'line 1' in p.message
@@ -139,6 +148,7 @@ def test_image_without_annotations_is_a_warning(data):
         coco['annotations'] = [
             a for a in coco['annotations'] if a['image_id'] != img['id']
         ]
+
     edit_json(data, 'train', fn)
     found = problems(data)
     assert kinds(found) == []
@@ -190,16 +200,21 @@ def test_test_folder_problems(tmp_path):
 
 
 def test_dataset_fails_fast_with_one_line(data):
+
     def fn(coco):
         coco['annotations'][0]['category_id'] = 42
         coco['annotations'][1]['bbox'] = [1, 1, 0, 0]
+
     edit_json(data, 'train', fn)
     init_default_scope('mmdet')
     with pytest.raises(DatasetError) as err:
         DATASETS.build(
-            dict(type='DigitCocoDataset', data_root=str(data),
-                 ann_file='train.json', data_prefix=dict(img='train/'),
-                 pipeline=[]))
+            dict(
+                type='DigitCocoDataset',
+                data_root=str(data),
+                ann_file='train.json',
+                data_prefix=dict(img='train/'),
+                pipeline=[]))
     msg = str(err.value)
     assert '\n' not in msg
     assert 'train.json annotations[0]' in msg and 'category_id 42' in msg

@@ -3,9 +3,9 @@ import shutil
 
 import numpy as np
 import pytest
+from mmdet.registry import DATASETS
 from mmengine.registry import init_default_scope
 
-from mmdet.registry import DATASETS
 from mmdigit.datasets import DatasetError
 
 PIPELINE = [

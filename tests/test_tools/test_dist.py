@@ -24,7 +24,10 @@ def dist_tool(script, *args):
     env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
     env.update(PYTHON=sys.executable, PORT=_free_port(), OMP_NUM_THREADS='1')
     proc = subprocess.run(['bash', osp.join('tools', script), *args],
-                          cwd=REPO, env=env, capture_output=True, text=True,
+                          cwd=REPO,
+                          env=env,
+                          capture_output=True,
+                          text=True,
                           timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout + proc.stderr
@@ -47,9 +50,9 @@ def test_two_process_train_and_test(tiny_data, tiny_config, tmp_path):
 
     out = tmp_path / 'sub'
     log = dist_tool('dist_test.sh', tiny_config,
-                    osp.join(work_dir, 'iter_4.pth'), '2', '--data-root',
-                    tiny_data, '--work-dir', str(tmp_path / 'test_wd'),
-                    '--out', str(out))
+                    osp.join(work_dir, 'iter_4.pth'), '2',
+                    '--data-root', tiny_data, '--work-dir',
+                    str(tmp_path / 'test_wd'), '--out', str(out))
     assert log.count('wrote ') == 1  # the submission is written once
     with open(out / 'pred.csv') as f:
         rows = list(csv.reader(f))[1:]

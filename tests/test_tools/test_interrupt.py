@@ -69,10 +69,10 @@ runpy.run_path(sys.argv[0], run_name='__main__')
 
 @pytest.fixture(scope='module')
 def ckpt(tiny_config, tmp_path_factory):
+    from mmdet.registry import MODELS
     from mmengine.registry import init_default_scope
 
-    from mmdet.registry import MODELS
-    from mmdigit.apis import load_cfg
+    from mmdigit.tools import load_cfg
     init_default_scope('mmdet')
     torch.manual_seed(0)
     model = MODELS.build(load_cfg(tiny_config).model)
@@ -85,41 +85,54 @@ def submission(out):
     return {p: (out / p).read_bytes() for p in sorted(os.listdir(out))}
 
 
-@pytest.mark.parametrize('stage, signum, previous', [
-    ('write', signal.SIGINT, True),
-    ('write', signal.SIGTERM, True),
-    ('write', signal.SIGINT, False),
-    ('commit:SIGINT', signal.SIGINT, True),
-    ('commit:SIGTERM', signal.SIGTERM, True),
-],
-                         ids=['write-SIGINT', 'write-SIGTERM',
-                              'write-SIGINT-no-previous', 'commit-SIGINT',
-                              'commit-SIGTERM'])
+@pytest.mark.parametrize(
+    'stage, signum, previous', [
+        ('write', signal.SIGINT, True),
+        ('write', signal.SIGTERM, True),
+        ('write', signal.SIGINT, False),
+        ('commit:SIGINT', signal.SIGINT, True),
+        ('commit:SIGTERM', signal.SIGTERM, True),
+    ],
+    ids=[
+        'write-SIGINT', 'write-SIGTERM', 'write-SIGINT-no-previous',
+        'commit-SIGINT', 'commit-SIGTERM'
+    ])
 def test_interrupted_submission_is_old_or_new_never_mixed(
         tiny_data, tiny_config, ckpt, tmp_path, stage, signum, previous):
     out = tmp_path / 'sub'
     old = {}
     if previous:
         out.mkdir()
-        old = {'pred.csv': b'image_id,pred_label\n1,7\n',
-               'pred.json': b'[]', 'submission.zip': b'previous zip'}
+        old = {
+            'pred.csv': b'image_id,pred_label\n1,7\n',
+            'pred.json': b'[]',
+            'submission.zip': b'previous zip'
+        }
         for name, data in old.items():
             (out / name).write_bytes(data)
     child = tmp_path / 'child.py'
     child.write_text(CHILD)
     marker = tmp_path / 'at_the_point'
-    env = {k: v for k, v in os.environ.items()
-           if k not in ('PYTHONPATH', 'MMDIGIT_DEBUG')}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ('PYTHONPATH', 'MMDIGIT_DEBUG')
+    }
     # a file, not a pipe: the parent reads nothing until the child ends,
     # and a full pipe would block the child
     log = tmp_path / 'stderr.log'
     with open(log, 'w') as stderr:
+        cmd = [
+            sys.executable,
+            str(child), stage,
+            str(marker),
+            osp.join(REPO, 'tools', 'test.py'), tiny_config, ckpt,
+            '--data-root', tiny_data, '--out',
+            str(out), '--csv-thr', '0.5', '--work-dir',
+            str(tmp_path / 'wd')
+        ]
         proc = subprocess.Popen(
-            [sys.executable, str(child), stage, str(marker),
-             osp.join(REPO, 'tools', 'test.py'), tiny_config, ckpt,
-             '--data-root', tiny_data, '--out', str(out), '--csv-thr', '0.5',
-             '--work-dir', str(tmp_path / 'wd')],
-            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+            cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
     try:
         if stage == 'write':
             deadline = time.time() + 600
@@ -136,7 +149,9 @@ def test_interrupted_submission_is_old_or_new_never_mixed(
     assert marker.exists()
     assert proc.returncode == 128 + signum, err[-3000:]
     assert 'Traceback' not in err, err[-3000:]
-    lines = [l for l in err.splitlines() if l.startswith('interrupted:')]
+    lines = [
+        line for line in err.splitlines() if line.startswith('interrupted:')
+    ]
     if stage == 'write':
         state = 'the previous files' if previous else 'nothing written'
         assert lines == [f'interrupted: {out} left unchanged ({state})']

@@ -70,8 +70,8 @@ def test_numbers_equal_test_py_pred_csv(checkpoint, tiny_data, tiny_config,
     assert f'({source}' in proc.stderr
     assert '] 6/6, ' in proc.stderr  # the progress bar of a folder
     assert (tmp_path / 'numbers.csv').read_text() == proc.stdout
-    assert sorted(os.listdir(tmp_path / 'vis' /
-                             'vis')) == sorted(f'{i}.png' for i in range(1, 7))
+    assert sorted(os.listdir(tmp_path / 'vis' / 'vis')) == sorted(
+        f'{i}.png' for i in range(1, 7))
 
 
 def test_image_kinds_and_unreadable_files(checkpoint, tiny_data, tiny_config,

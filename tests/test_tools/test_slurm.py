@@ -37,13 +37,13 @@ def fake_srun(tmp_path):
             PATH=f'{bin_dir}{os.pathsep}{os.environ["PATH"]}',
             FAKE_SRUN_LOG=str(log),
             **env)
-        proc = subprocess.run(['bash',
-                               osp.join('tools', script), *args],
-                              cwd=REPO,
-                              env=full_env,
-                              capture_output=True,
-                              text=True,
-                              timeout=60)
+        proc = subprocess.run(
+            ['bash', osp.join('tools', script), *args],
+            cwd=REPO,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            timeout=60)
         argv = log.read_bytes().decode().split('\0')[:-1] \
             if log.exists() else None
         port = (tmp_path / 'srun_args.port').read_text().strip() \

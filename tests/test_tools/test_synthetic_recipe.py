@@ -20,8 +20,11 @@ pytestmark = pytest.mark.slow
 
 def tool(*args):
     env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
-    return subprocess.run([sys.executable, *args], cwd=REPO, env=env,
-                          capture_output=True, text=True)
+    return subprocess.run([sys.executable, *args],
+                          cwd=REPO,
+                          env=env,
+                          capture_output=True,
+                          text=True)
 
 
 def test_pretrain_then_finetune(tiny_data, tmp_path):
@@ -38,8 +41,8 @@ train_dataloader = dict(dataset=dict(length=64, seed=5))
     pre_ckpt = osp.join(pre_dir, 'iter_2.pth')
     assert osp.isfile(pre_ckpt)
     # the tiny dataset's train/ was never read: the images were rendered
-    assert 'SyntheticDigitDataset' in open(
-        osp.join(pre_dir, 'pretrain.py')).read()
+    with open(osp.join(pre_dir, 'pretrain.py')) as f:
+        assert 'SyntheticDigitDataset' in f.read()
 
     finetune = write_tiny_config(
         tmp_path / 'finetune.py', FINETUNE, f"""

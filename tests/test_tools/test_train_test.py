@@ -25,8 +25,11 @@ pytestmark = pytest.mark.slow
 
 def tool(*args, check=True):
     env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
-    proc = subprocess.run([sys.executable, *args], cwd=REPO, env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, *args],
+                          cwd=REPO,
+                          env=env,
+                          capture_output=True,
+                          text=True)
     if check and proc.returncode != 0:
         raise AssertionError(f'{args} failed ({proc.returncode}):\n'
                              f'{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}')
@@ -50,15 +53,15 @@ def losses(work_dir, runs=slice(None)):
 
 
 def val_metrics(work_dir):
-    return [{k: v for k, v in r.items() if '/' in k}
-            for r in scalars(work_dir) if 'coco/bbox_mAP' in r]
+    records = [r for r in scalars(work_dir) if 'coco/bbox_mAP' in r]
+    return [{k: v for k, v in r.items() if '/' in k} for r in records]
 
 
 @pytest.fixture(scope='module')
 def trained(tiny_data, tiny_config, tmp_path_factory):
     work_dir = str(tmp_path_factory.mktemp('train'))
-    tool('tools/train.py', tiny_config, '--data-root', tiny_data,
-         '--work-dir', work_dir)
+    tool('tools/train.py', tiny_config, '--data-root', tiny_data, '--work-dir',
+         work_dir)
     return work_dir
 
 
@@ -77,8 +80,8 @@ def test_train_writes_checkpoints_and_both_metrics(trained):
 def test_resume_continues_from_checkpoint(trained, tiny_data, tiny_config,
                                           tmp_path):
     resumed = str(tmp_path / 'resumed')
-    tool('tools/train.py', tiny_config, '--data-root', tiny_data,
-         '--work-dir', resumed, '--resume', osp.join(trained, 'iter_2.pth'))
+    tool('tools/train.py', tiny_config, '--data-root', tiny_data, '--work-dir',
+         resumed, '--resume', osp.join(trained, 'iter_2.pth'))
     iters = [r['iter'] for r in scalars(resumed) if 'loss' in r]
     assert iters == [3, 4]
     # RNGStateHook + MMEngine's dataloader replay: the resumed iterations
@@ -96,9 +99,8 @@ def test_resume_continues_from_checkpoint(trained, tiny_data, tiny_config,
 def test_test_writes_submission_for_every_image(trained, tiny_data,
                                                 tiny_config, tmp_path):
     out = tmp_path / 'sub'
-    proc = tool('tools/test.py', tiny_config,
-                osp.join(trained, 'iter_4.pth'), '--data-root', tiny_data,
-                '--out', str(out))
+    proc = tool('tools/test.py', tiny_config, osp.join(trained, 'iter_4.pth'),
+                '--data-root', tiny_data, '--out', str(out))
     assert 'recorded on validation' in proc.stderr + proc.stdout
     with open(out / 'pred.csv') as f:
         rows = list(csv.reader(f))
@@ -122,8 +124,8 @@ def test_test_writes_submission_for_every_image(trained, tiny_data,
         assert sorted(zf.namelist()) == ['pred.csv', 'pred.json']
 
 
-def test_test_out_zip_pkl_valid_split_and_tta(trained, tiny_data,
-                                              tiny_config, tmp_path):
+def test_test_out_zip_pkl_valid_split_and_tta(trained, tiny_data, tiny_config,
+                                              tmp_path):
     ckpt = osp.join(trained, 'iter_4.pth')
     base = ['tools/test.py', tiny_config, ckpt, '--data-root', tiny_data]
     tool(*base, '--out', str(tmp_path / 'team.zip'), '--csv-thr', '0.05',
@@ -142,30 +144,38 @@ def test_test_out_zip_pkl_valid_split_and_tta(trained, tiny_data,
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only behaviour')
-@pytest.mark.parametrize('amp_config', [False, True],
-                         ids=['--amp', 'amp config'])
-def test_amp_without_cuda_is_one_clear_line(tiny_data, tiny_config,
-                                            tmp_path, amp_config):
+@pytest.mark.parametrize(
+    'amp_config', [False, True], ids=['--amp', 'amp config'])
+def test_amp_without_cuda_is_one_clear_line(tiny_data, tiny_config, tmp_path,
+                                            amp_config):
     if amp_config:
         args = [AMP_CONFIG]
     else:
         args = [tiny_config, '--amp']
-    proc = tool('tools/train.py', *args, '--data-root', tiny_data,
-                '--work-dir', str(tmp_path), check=False)
+    proc = tool(
+        'tools/train.py',
+        *args,
+        '--data-root',
+        tiny_data,
+        '--work-dir',
+        str(tmp_path),
+        check=False)
     assert proc.returncode == 1
     assert 'Traceback' not in proc.stderr
-    errors = [l for l in proc.stderr.splitlines() if l.startswith('error:')]
+    errors = [
+        line for line in proc.stderr.splitlines() if line.startswith('error:')
+    ]
     assert len(errors) == 1 and 'CUDA' in errors[0]
 
 
 def test_boxes_are_mapped_back_to_original_pixels(trained, tiny_data,
                                                   tiny_config, tmp_path):
-    from mmengine.dataset import pseudo_collate
-
     from mmdet.apis import init_detector
     from mmdet.registry import DATASETS
-    from mmdigit.apis import load_cfg
+    from mmengine.dataset import pseudo_collate
+
     from mmdigit.evaluation import DigitSubmissionDumper
+    from mmdigit.tools import load_cfg
 
     cfg = load_cfg(tiny_config, data_root=tiny_data)
     model = init_detector(cfg, osp.join(trained, 'iter_4.pth'), device='cpu')
@@ -175,10 +185,9 @@ def test_boxes_are_mapped_back_to_original_pixels(trained, tiny_data,
     sx, sy = sample.scale_factor
     assert sx > 1 and sy > 1  # the input was upscaled
     with torch.no_grad():
-        scaled = model.predict(data['inputs'], [sample.clone()],
-                               rescale=True)[0]
-        raw = model.predict(data['inputs'], [sample.clone()],
-                            rescale=False)[0]
+        scaled = model.predict(
+            data['inputs'], [sample.clone()], rescale=True)[0]
+        raw = model.predict(data['inputs'], [sample.clone()], rescale=False)[0]
     boxes = scaled.pred_instances.bboxes
     assert len(boxes) > 0
     torch.testing.assert_close(
@@ -195,8 +204,8 @@ def test_boxes_are_mapped_back_to_original_pixels(trained, tiny_data,
 def test_same_seed_gives_identical_losses(trained, tiny_data, tiny_config,
                                           tmp_path):
     again = str(tmp_path / 'again')
-    tool('tools/train.py', tiny_config, '--data-root', tiny_data,
-         '--work-dir', again)
+    tool('tools/train.py', tiny_config, '--data-root', tiny_data, '--work-dir',
+         again)
     assert len(losses(trained)) == 4
     assert losses(again) == losses(trained)
 
@@ -204,20 +213,31 @@ def test_same_seed_gives_identical_losses(trained, tiny_data, tiny_config,
 def test_nan_loss_stops_with_iteration_and_term(tiny_data, tiny_config,
                                                 tmp_path):
     # An absurd learning rate makes the weights, then the loss, explode.
-    proc = tool('tools/train.py', tiny_config, '--data-root', tiny_data,
-                '--work-dir', str(tmp_path), '--cfg-options',
-                'optim_wrapper.optimizer.lr=1e30',
-                'optim_wrapper.clip_grad=None', check=False)
+    proc = tool(
+        'tools/train.py',
+        tiny_config,
+        '--data-root',
+        tiny_data,
+        '--work-dir',
+        str(tmp_path),
+        '--cfg-options',
+        'optim_wrapper.optimizer.lr=1e30',
+        'optim_wrapper.clip_grad=None',
+        check=False)
     assert proc.returncode == 1
-    errors = [l for l in proc.stderr.splitlines() if l.startswith('error:')]
+    errors = [
+        line for line in proc.stderr.splitlines() if line.startswith('error:')
+    ]
     assert len(errors) == 1, proc.stderr[-2000:]
     match = re.search(r'non-finite loss at iteration (\d+): (\w+)=', errors[0])
     assert match and match.group(2).startswith('loss')
     stopped_at = int(match.group(1))
     assert 'Traceback' not in proc.stderr
     # nothing from the bad iteration onwards was checkpointed
-    saved = [int(re.search(r'iter_(\d+)', p).group(1))
-             for p in glob.glob(osp.join(str(tmp_path), 'iter_*.pth'))]
+    saved = [
+        int(re.search(r'iter_(\d+)', p).group(1))
+        for p in glob.glob(osp.join(str(tmp_path), 'iter_*.pth'))
+    ]
     assert all(i < stopped_at for i in saved)
 
 
@@ -228,35 +248,58 @@ def test_bad_dataset_and_misspelt_config_key_are_one_line(
     shutil.copytree(tiny_data, data)
     broken = data / 'train' / '1.png'
     broken.write_bytes(broken.read_bytes()[:100])  # truncated
-    proc = tool('tools/train.py', tiny_config, '--data-root', str(data),
-                '--work-dir', str(tmp_path / 'wd'), check=False)
+    proc = tool(
+        'tools/train.py',
+        tiny_config,
+        '--data-root',
+        str(data),
+        '--work-dir',
+        str(tmp_path / 'wd'),
+        check=False)
     assert proc.returncode == 1
     assert 'Traceback' not in proc.stderr
-    errors = [l for l in proc.stderr.splitlines() if l.startswith('error:')]
+    errors = [
+        line for line in proc.stderr.splitlines() if line.startswith('error:')
+    ]
     assert len(errors) == 1 and str(broken) in errors[0]
     assert 'cannot be decoded' in errors[0]
 
-    proc = tool('tools/train.py', tiny_config, '--data-root', tiny_data,
-                '--work-dir', str(tmp_path / 'wd2'), '--cfg-options',
-                'model.backbone.dpeth=18', check=False)
+    proc = tool(
+        'tools/train.py',
+        tiny_config,
+        '--data-root',
+        tiny_data,
+        '--work-dir',
+        str(tmp_path / 'wd2'),
+        '--cfg-options',
+        'model.backbone.dpeth=18',
+        check=False)
     assert proc.returncode == 1
     assert 'Traceback' not in proc.stderr
-    errors = [l for l in proc.stderr.splitlines() if l.startswith('error:')]
+    errors = [
+        line for line in proc.stderr.splitlines() if line.startswith('error:')
+    ]
     assert len(errors) == 1 and errors[0].startswith('error: config:')
     assert "'dpeth'" in errors[0]
 
 
-def test_killed_run_resumes_to_the_same_result(trained, tiny_data,
-                                               tiny_config, tmp_path):
+def test_killed_run_resumes_to_the_same_result(trained, tiny_data, tiny_config,
+                                               tmp_path):
     import signal
     import time
     work_dir = tmp_path / 'killed'
     env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
-    cmd = [sys.executable, 'tools/train.py', tiny_config, '--data-root',
-           tiny_data, '--work-dir', str(work_dir)]
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env,
-                            stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    cmd = [
+        sys.executable, 'tools/train.py', tiny_config, '--data-root',
+        tiny_data, '--work-dir',
+        str(work_dir)
+    ]
+    proc = subprocess.Popen(
+        cmd,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
     # kill as soon as a checkpoint is complete and recorded
     while not (work_dir / 'last_checkpoint').exists():

@@ -21,7 +21,7 @@ def mmengine_like_checkpoint():
         meta=dict(epoch=1, iter=3, seed=np.int64(0)),
         state_dict={'w': torch.ones(2)},
         message_hub=hub.state_dict(),
-        optimizer={'state': {}, 'param_groups': [{'lr': 0.01}]})
+        optimizer=dict(state={}, param_groups=[dict(lr=0.01)]))
 
 
 def test_weights_only_load_reads_mmengine_checkpoint(tmp_path):
@@ -39,7 +39,7 @@ def test_weights_only_load_reads_mmengine_checkpoint(tmp_path):
 class Evil:
 
     def __reduce__(self):
-        return (os.system, ('echo pwned',))
+        return (os.system, ('echo pwned', ))
 
 
 def test_weights_only_still_refuses_code(tmp_path):
@@ -122,18 +122,21 @@ class Reduce:
         return self.func, self.args
 
 
-@pytest.mark.parametrize('payload', [
-    Reduce(os.system, 'echo pwned'),
-    Reduce(eval, '__import__("os").system("echo pwned")'),
-    Reduce(exec, 'import os'),
-    Reduce(__import__, 'os'),
-    Reduce(subprocess.call, ['echo', 'pwned']),
-    # bytes is allowed only as the empty bytes() of protocol 2: a size would
-    # allocate that much memory
-    Reduce(bytes, 10**12),
-],
-                         ids=['os.system', 'eval', 'exec', '__import__',
-                              'subprocess', 'bytes-size'])
+@pytest.mark.parametrize(
+    'payload',
+    [
+        Reduce(os.system, 'echo pwned'),
+        Reduce(eval, '__import__("os").system("echo pwned")'),
+        Reduce(exec, 'import os'),
+        Reduce(__import__, 'os'),
+        Reduce(subprocess.call, ['echo', 'pwned']),
+        # bytes is allowed only as the empty bytes() of protocol 2: a size
+        # would allocate that much memory
+        Reduce(bytes, 10**12),
+    ],
+    ids=[
+        'os.system', 'eval', 'exec', '__import__', 'subprocess', 'bytes-size'
+    ])
 def test_malicious_pickles_are_still_refused(payload):
     with pytest.raises(pickle.UnpicklingError):
         _round_trip({'x': payload})
@@ -157,13 +160,16 @@ def test_compare_state_dict_as_mmengine_loads():
 
     from mmdigit.utils import compare_state_dict
     model = Net()
-    state = {f'module.{k}': v for k, v in model.state_dict().items()
-             if 'num_batches_tracked' not in k}  # DDP prefix, old BN
+    state = {
+        f'module.{k}': v
+        for k, v in model.state_dict().items()
+        if 'num_batches_tracked' not in k
+    }  # DDP prefix, old BN
     fit = compare_state_dict(model, {'state_dict': state})
     assert fit.exact and fit.fraction == 1.0
 
-    fit = compare_state_dict(Net(width=8, classes=5), dict(state_dict=state,
-                                                            meta={}))
+    fit = compare_state_dict(
+        Net(width=8, classes=5), dict(state_dict=state, meta={}))
     assert not fit.exact
     assert [k for k, _, _ in fit.mismatched] == [
         'body.0.weight', 'body.0.bias', 'body.1.weight', 'body.1.bias',
@@ -194,8 +200,9 @@ def test_compare_state_dict_as_mmengine_loads():
 def test_check_state_dict_fits_strict_and_fine_tuning(caplog):
     from mmdigit.utils import (MIN_LOADED_FRACTION, CheckpointError,
                                check_state_dict_fits)
-    ckpt = dict(state_dict=Net().state_dict(),
-                meta=dict(experiment_name='net_20260101_000000'))
+    ckpt = dict(
+        state_dict=Net().state_dict(),
+        meta=dict(experiment_name='net_20260101_000000'))
     kwargs = dict(checkpoint_name='a.pth', config_name='b.py')
     assert check_state_dict_fits(Net(), ckpt, **kwargs).exact
 
@@ -214,23 +221,24 @@ def test_check_state_dict_fits_strict_and_fine_tuning(caplog):
         Net(classes=5), ckpt, strict=False, logger=None, **kwargs)
     assert MIN_LOADED_FRACTION <= fit.fraction < 1
     # ... but a checkpoint that fills little of the model stops
-    with pytest.raises(CheckpointError, match=r'fits only \d+\.\d% .*at '
-                       r'least 50% must load'):
+    with pytest.raises(
+            CheckpointError,
+            match=r'fits only \d+\.\d% .*at '
+            r'least 50% must load'):
         check_state_dict_fits(
             Net(width=8, classes=400), ckpt, strict=False, **kwargs)
     with pytest.raises(CheckpointError, match='fits only 0.0%'):
+        prefixed = {'backbone.' + k: v for k, v in Net().state_dict().items()}
         check_state_dict_fits(
-            Net(), {'state_dict': {'backbone.' + k: v
-                                   for k, v in Net().state_dict().items()}},
-            strict=False, **kwargs)
+            Net(), {'state_dict': prefixed}, strict=False, **kwargs)
 
 
 def test_local_checkpoint_errors_are_one_line(tmp_path):
     from mmengine.runner import CheckpointLoader
 
     from mmdigit.utils import CheckpointError, CheckpointNotFoundError
-    with pytest.raises(CheckpointNotFoundError,
-                       match='checkpoint not found: .*nope.pth'):
+    with pytest.raises(
+            CheckpointNotFoundError, match='checkpoint not found: .*nope.pth'):
         CheckpointLoader.load_checkpoint(str(tmp_path / 'nope.pth'))
     cases = {
         'text.pth': b'epoch 12, mAP 0.4\n',  # torch.load: KeyError: 101

@@ -26,12 +26,14 @@ def raised(fn):
     raise AssertionError('nothing raised')
 
 
-@pytest.mark.parametrize('cfg', [
-    dict(type='Thing', dpeth=18),  # misspelt keyword
-    dict(type='Thing'),  # missing required keyword
-    dict(type='Thnig', depth=18),  # unknown type
-    dict(depth=18),  # no type
-])
+@pytest.mark.parametrize(
+    'cfg',
+    [
+        dict(type='Thing', dpeth=18),  # misspelt keyword
+        dict(type='Thing'),  # missing required keyword
+        dict(type='Thnig', depth=18),  # unknown type
+        dict(depth=18),  # no type
+    ])
 def test_registry_rejecting_a_config_is_a_config_error(cfg):
     e = raised(lambda: THINGS.build(cfg))
     assert isinstance(e, (TypeError, KeyError))
@@ -83,8 +85,8 @@ def test_user_errors_keep_their_builtin_types():
     assert issubclass(CheckpointNotFoundError, CheckpointError)
     assert issubclass(InputNotFoundError, FileNotFoundError)
     assert issubclass(NonFiniteLossError, FloatingPointError)
-    from mmdigit.apis import AmpUnavailableError
     from mmdigit.datasets import DatasetError
+    from mmdigit.tools import AmpUnavailableError
     for cls in (CheckpointError, ConfigError, AmpUnavailableError,
                 DatasetError, NonFiniteLossError, InputNotFoundError):
         assert issubclass(cls, MMDigitUserError)

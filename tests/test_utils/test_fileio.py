@@ -84,8 +84,8 @@ def sigint_raises():
 
 
 @pytest.mark.parametrize('signum', [signal.SIGINT, signal.SIGTERM])
-def test_signal_during_replacement_is_delivered_after_it(tmp_path, signum,
-                                                          sigint_raises):
+def test_signal_during_replacement_is_delivered_after_it(
+        tmp_path, signum, sigint_raises):
     files = {tmp_path / n: n.encode() for n in ('a.json', 'b.csv', 'c.zip')}
     for path in files:
         path.write_bytes(b'old')
@@ -113,8 +113,8 @@ def test_signal_during_replacement_is_delivered_after_it(tmp_path, signum,
         signal.signal(signal.SIGTERM, old_term)
     # it was held back until all three were in place
     assert len(seen) == 3
-    assert {p.name: p.read_bytes() for p in files} == {
-        p.name: data for p, data in files.items()}
+    written = {p.name: p.read_bytes() for p in files}
+    assert written == {p.name: data for p, data in files.items()}
     assert sorted(os.listdir(tmp_path)) == ['a.json', 'b.csv', 'c.zip']
     # the handlers are the old ones again
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

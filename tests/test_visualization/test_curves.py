@@ -14,21 +14,35 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 def train(it, loss, lr=0.01):
     # as MMEngine's LoggerHook writes them (iteration-based loop)
-    return dict(lr=lr, data_time=0.01, loss=loss, loss_cls=loss / 2,
-                time=0.5, iter=it, memory=100, step=it)
+    return dict(
+        lr=lr,
+        data_time=0.01,
+        loss=loss,
+        loss_cls=loss / 2,
+        time=0.5,
+        iter=it,
+        memory=100,
+        step=it)
 
 
 def val(mAP, acc):
     # step is 0: log_metric_by_epoch=True in an iteration-based loop
-    return {'coco/bbox_mAP': mAP, 'coco/bbox_mAP_50': 2 * mAP,
-            'digit/accuracy': acc, 'digit/best_accuracy': acc,
-            'data_time': 0.02, 'time': 0.3, 'step': 0}
+    return {
+        'coco/bbox_mAP': mAP,
+        'coco/bbox_mAP_50': 2 * mAP,
+        'digit/accuracy': acc,
+        'digit/best_accuracy': acc,
+        'data_time': 0.02,
+        'time': 0.3,
+        'step': 0
+    }
 
 
 @pytest.fixture
 def work_dir(tmp_path):
     """A run killed after iteration 4, resumed from iteration 2's
     checkpoint: it logs iterations 3 and 4 again."""
+    # yapf: disable
     runs = {
         '20250101_120000': [train(1, 2.0, 0.001), train(2, 1.8),
                             val(0.1, 0.2), train(3, 1.6), train(4, 1.5),
@@ -36,6 +50,7 @@ def work_dir(tmp_path):
         '20250102_090000': [train(3, 1.61), train(4, 1.41), val(0.2, 0.4),
                             train(5, 1.2)],
     }
+    # yapf: enable
     for stamp, records in runs.items():
         folder = tmp_path / stamp / 'vis_data'
         folder.mkdir(parents=True)
@@ -66,8 +81,8 @@ def test_find_logs(work_dir):
     ]
     # one run by its folder or its file
     assert find_scalar_logs(str(work_dir / '20250102_090000')) == logs[1:]
-    assert read_training_curves(logs[1])['loss'] == ([3, 4, 5],
-                                                      [1.61, 1.41, 1.2])
+    resumed = read_training_curves(logs[1])
+    assert resumed['loss'] == ([3, 4, 5], [1.61, 1.41, 1.2])
     with pytest.raises(FileNotFoundError, match='scalars.json'):
         find_scalar_logs(str(work_dir / '20250101_120000' / 'vis_data'))
 
@@ -75,11 +90,9 @@ def test_find_logs(work_dir):
 def test_plot_png_size_and_cli(work_dir, tmp_path):
     out = plot_training_curves(str(work_dir), str(tmp_path / 'c' / 'x.png'))
     assert Image.open(out).size == (1200, 800)
-    proc = subprocess.run([
-        sys.executable,
-        osp.join(REPO, 'tools', 'analysis_tools', 'plot_curves.py'),
-        str(work_dir)
-    ], capture_output=True, text=True)
+    tool = osp.join(REPO, 'tools', 'analysis_tools', 'plot_curves.py')
+    proc = subprocess.run(
+        [sys.executable, tool, str(work_dir)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert 'loss: 5 points, last 1.2000 at iteration 5' in proc.stdout
     assert 'digit/accuracy: 2 points, last 0.4000 at iteration 4' in \

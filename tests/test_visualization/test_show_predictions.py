@@ -21,23 +21,34 @@ def test_show_predictions_tool_writes_both_pngs(tiny_data, tmp_path):
     sub = tmp_path / 'sub'
     sub.mkdir()
     # a submission that reads every GT box right except image 1's
-    dets = [dict(image_id=a['image_id'], bbox=a['bbox'], score=0.9,
-                 category_id=a['category_id'] if a['image_id'] != 1 else
-                 a['category_id'] % 10 + 1) for a in ann['annotations']]
+    dets = []
+    for a in ann['annotations']:
+        category_id = a['category_id']
+        if a['image_id'] == 1:
+            category_id = category_id % 10 + 1
+        dets.append(
+            dict(
+                image_id=a['image_id'],
+                bbox=a['bbox'],
+                score=0.9,
+                category_id=category_id))
     (sub / 'pred.json').write_text(json.dumps(dets))
     from mmdigit.evaluation import load_gt_numbers
     gt = load_gt_numbers(osp.join(tiny_data, 'valid.json'))
     rows = ['image_id,pred_label'] + [
-        f'{i},{n if i != 1 else "-1"}' for i, n in sorted(gt.items())]
+        f'{i},{n if i != 1 else "-1"}' for i, n in sorted(gt.items())
+    ]
     (sub / 'pred.csv').write_text('\n'.join(rows) + '\n')
     out = tmp_path / 'look'
-    proc = subprocess.run([
+    cmd = [
         sys.executable,
         osp.join(REPO, 'tools', 'analysis_tools', 'show_predictions.py'),
-        str(sub), osp.join(tiny_data, 'valid'), '--ann-file',
+        str(sub),
+        osp.join(tiny_data, 'valid'), '--ann-file',
         osp.join(tiny_data, 'valid.json'), '--num', '4', '--out-dir',
         str(out)
-    ], capture_output=True, text=True)
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert f'1 of {len(gt)} numbers read wrong' in proc.stdout
     assert Image.open(out / 'predictions.png').size == (1200, 220)

@@ -21,7 +21,7 @@ from mmdigit.analysis import (DEFAULT_ANCHORS, anchor_fit, anchor_shapes,
                               config_anchors, kmeans_iou, load_box_sizes,
                               propose_anchors, roi_levels, scale_to_input,
                               train_resize)
-from mmdigit.apis import exit_on_user_error, load_cfg
+from mmdigit.tools import exit_on_user_error, load_cfg
 from mmdigit.utils import InputNotFoundError
 
 DEFAULT_CONFIG = 'configs/faster_rcnn_r50_fpn_digits.py'
@@ -47,8 +47,8 @@ def parse_args():
 
 def describe(name, values):
     q = np.percentile(values, [5, 25, 50, 75, 95])
-    return (f'{name:<14}' + ''.join(f'{v:9.1f}' for v in q) +
-            f'{values.mean():9.1f}')
+    cells = ''.join(f'{v:9.1f}' for v in q)
+    return f'{name:<14}{cells}{values.mean():9.1f}'
 
 
 def level_table(levels, num_levels):
@@ -78,16 +78,18 @@ def plot(path, wh, current, proposal):
     for r in proposal['ratios']:
         axes[1].axvline(r, color='k', ls='--')
     axes[1].set_xlabel('aspect h / w (dashed: proposed ratios)')
-    axes[2].hist(size, bins=np.geomspace(size.min(), size.max(), 50),
-                 color='tab:purple')
+    axes[2].hist(
+        size,
+        bins=np.geomspace(size.min(), size.max(), 50),
+        color='tab:purple')
     axes[2].set_xscale('log')
     for anchors, style, label in ((current, ':', 'config'),
                                   (proposal['anchors'], '--', 'proposed')):
-        sizes = np.unique(np.round(np.sqrt(anchors[..., 0] *
-                                           anchors[..., 1]), 1))
+        sizes = np.unique(
+            np.round(np.sqrt(anchors[..., 0] * anchors[..., 1]), 1))
         for i, s in enumerate(sizes):
-            axes[2].axvline(s, color='k', ls=style,
-                            label=label if i == 0 else None)
+            axes[2].axvline(
+                s, color='k', ls=style, label=label if i == 0 else None)
     axes[2].set_xlabel('sqrt(w*h) at training scale (px)')
     axes[2].legend()
     fig.tight_layout()
@@ -115,8 +117,8 @@ def main():
 
     print(f'{len(wh)} boxes from {args.ann_file}; training Resize '
           f'scale={scale} keep_ratio={keep_ratio}')
-    print(f'{"":<14}' + ''.join(f'{h:>9}' for h in
-                                ('p5', 'p25', 'p50', 'p75', 'p95', 'mean')))
+    columns = ('p5', 'p25', 'p50', 'p75', 'p95', 'mean')
+    print(f'{"":<14}' + ''.join(f'{h:>9}' for h in columns))
     print(describe('orig w', box_wh[:, 0]))
     print(describe('orig h', box_wh[:, 1]))
     print(describe('input w', wh[:, 0]))
@@ -137,18 +139,21 @@ def main():
 
     proposal = propose_anchors(wh, anchors['strides'], args.num_scales,
                                args.num_ratios)
-    proposal['anchors'] = anchor_shapes(anchors['strides'],
-                                        proposal['scales'],
+    proposal['anchors'] = anchor_shapes(anchors['strides'], proposal['scales'],
                                         proposal['ratios'])
     print('\nanchor fit (centred IoU of each box with its best anchor):')
-    print(fit_line('config', fit_now) + f'   scales={anchors["scales"]} '
-          f'ratios={anchors["ratios"]}')
-    print(fit_line('proposed', proposal['fit']) +
-          f'   scales={proposal["scales"]} ratios={proposal["ratios"]}')
+    print(
+        fit_line('config', fit_now) + f'   scales={anchors["scales"]} '
+        f'ratios={anchors["ratios"]}')
+    print(
+        fit_line('proposed', proposal['fit']) +
+        f'   scales={proposal["scales"]} ratios={proposal["ratios"]}')
     print('best-anchor level (proposed): ' +
           level_table(proposal['fit']['level'], num_levels))
-    sizes = sorted({round(float(np.sqrt(w * h)), 1)
-                    for w, h in proposal['anchors'].reshape(-1, 2)})
+    sizes = sorted({
+        round(float(np.sqrt(w * h)), 1)
+        for w, h in proposal['anchors'].reshape(-1, 2)
+    })
     print(f'proposed anchor sizes sqrt(wh): {sizes}')
 
     print('\n# config delta:')

@@ -11,14 +11,15 @@ Example:
 import argparse
 import os.path as osp
 
-from mmdigit.apis import exit_on_user_error
+from mmdigit.tools import exit_on_user_error
 from mmdigit.visualization import plot_training_curves, read_training_curves
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument(
-        'work_dir', help='work dir, one run\'s timestamp folder, or a '
+        'work_dir',
+        help='work dir, one run\'s timestamp folder, or a '
         'scalars.json')
     parser.add_argument(
         '--out', help='PNG path (default: curves.png in the work dir)')

@@ -13,9 +13,9 @@ Example:
 import argparse
 import os.path as osp
 
-from mmdigit.apis import exit_on_user_error
 from mmdigit.evaluation import (digit_confusion_matrix, load_gt_numbers,
                                 load_submission)
+from mmdigit.tools import exit_on_user_error
 from mmdigit.utils import InputNotFoundError
 from mmdigit.visualization import (mistakes_first, plot_confusion_matrix,
                                    plot_predictions)
@@ -39,16 +39,20 @@ def main():
     with exit_on_user_error():
         detections, numbers = load_submission(args.pred)
         if not osp.isdir(args.img_dir):
-            raise InputNotFoundError(
-                f'image folder not found: {args.img_dir}')
+            raise InputNotFoundError(f'image folder not found: {args.img_dir}')
         gt_numbers = ids = None
         if args.ann_file:
             gt_numbers = load_gt_numbers(args.ann_file)
             ids = mistakes_first(numbers, gt_numbers)
     out = plot_predictions(
-        args.img_dir, detections, numbers,
-        osp.join(args.out_dir, 'predictions.png'), img_ids=ids,
-        gt_numbers=gt_numbers, score_thr=args.score_thr, num=args.num)
+        args.img_dir,
+        detections,
+        numbers,
+        osp.join(args.out_dir, 'predictions.png'),
+        img_ids=ids,
+        gt_numbers=gt_numbers,
+        score_thr=args.score_thr,
+        num=args.num)
     print(f'predictions: {out}')
     if args.ann_file:
         matrix = digit_confusion_matrix(detections, args.ann_file,

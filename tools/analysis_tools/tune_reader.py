@@ -25,14 +25,14 @@ import os.path as osp
 from mmengine.config import DictAction
 from terminaltables import AsciiTable
 
-from mmdigit.apis import exit_on_user_error
 from mmdigit.evaluation import load_gt_numbers, sweep_reader_options
+from mmdigit.tools import exit_on_user_error
 
 #: Values tried per reader option; ``inf`` or ``0``/``1`` turn one off.
 DEFAULT_GRID = dict(
     nms_iou_thr=[0.3, 0.4, 0.5, 0.6, 1.0],
-    nms_ios_thr=[0.5, 0.6, 0.7, 0.8, 0.9, 1.0],
-    nms_x_thr=[0.5, 0.6, 0.7, 0.8, 0.9, 1.0],
+    nms_ios_thr=[0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0],
+    nms_x_thr=[0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0],
     rel_score_thr=[0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7],
     line_tol=[0.25, 0.35, 0.5, 0.75, 1.0, math.inf],
     height_tol=[1.25, 1.5, 2.0, 3.0, math.inf],
@@ -85,10 +85,12 @@ def plot_rows(rows: list, out: str, score_thr: float) -> str:
     for ax, option in zip(axes.flat, options):
         sub = [r for r in rows[1:] if r['option'] == option]
         xs = range(len(sub))
-        ax.plot(xs, [r['best_accuracy'] for r in sub], 'o-',
-                label='at best_thr')
-        ax.plot(xs, [r['fixed_accuracy'] for r in sub], 's--',
-                label=f'at {score_thr}')
+        ax.plot(
+            xs, [r['best_accuracy'] for r in sub], 'o-', label='at best_thr')
+        ax.plot(
+            xs, [r['fixed_accuracy'] for r in sub],
+            's--',
+            label=f'at {score_thr}')
         ax.axhline(rows[0]['best_accuracy'], color='grey', lw=0.8)
         ax.set_xticks(list(xs), [f'{r["value"]:g}' for r in sub])
         ax.set_title(option, fontsize=9)
@@ -97,8 +99,8 @@ def plot_rows(rows: list, out: str, score_thr: float) -> str:
     for ax in list(axes.flat)[len(options):]:
         ax.axis('off')
     axes.flat[0].legend(fontsize=7)
-    fig.suptitle('reader options, one at a time (grey: base variant)',
-                 fontsize=10)
+    fig.suptitle(
+        'reader options, one at a time (grey: base variant)', fontsize=10)
     fig.tight_layout()
     fig.savefig(out, dpi=100)
     plt.close(fig)
@@ -137,23 +139,22 @@ def main():
     out = args.out or osp.join(osp.dirname(args.pkl) or '.', 'reader.png')
     with exit_on_user_error(extra=(FileNotFoundError, ValueError, KeyError)):
         detections, gts = load_detections(args.pkl, args.ann_file)
-        rows = sweep_reader_options(
-            detections, gts, {k: DEFAULT_GRID[k]
-                              for k in args.options}, args.reader_cfg,
-            args.score_thr)
+        grid = {k: DEFAULT_GRID[k] for k in args.options}
+        rows = sweep_reader_options(detections, gts, grid, args.reader_cfg,
+                                    args.score_thr)
     s = args.score_thr
     table = [[
         'option', 'value', f'acc@{s}', f'count@{s}', f'CER@{s}', 'best_thr',
         'acc@best', 'count@best', 'CER@best'
     ]]
+    metrics = ('accuracy', 'count_accuracy', 'char_error_rate')
     for r in rows:
+        value = '' if r['value'] is None else f'{r["value"]:g}'
+        fixed = [f'{r["fixed_" + k]:.4f}' for k in metrics]
+        best = [f'{r["best_" + k]:.4f}' for k in metrics]
         table.append([
-            r['option'] or '(base)', '' if r['value'] is None else
-            f'{r["value"]:g}', *(f'{r[k]:.4f}' for k in (
-                'fixed_accuracy', 'fixed_count_accuracy',
-                'fixed_char_error_rate')), f'{r["best_thr"]:.2f}',
-            *(f'{r[k]:.4f}' for k in ('best_accuracy', 'best_count_accuracy',
-                                      'best_char_error_rate'))
+            r['option'] or '(base)', value, *fixed, f'{r["best_thr"]:.2f}',
+            *best
         ])
     print(f'{len(gts)} images; base reader options: '
           f'{args.reader_cfg or "defaults"}')

@@ -14,8 +14,8 @@ Example:
 """
 import argparse
 
-from mmdigit.apis import exit_on_user_error
 from mmdigit.datasets import convert_svhn
+from mmdigit.tools import exit_on_user_error
 
 
 def parse_args():

@@ -79,4 +79,6 @@ val_evaluator = [
 # Writes pred.json, pred.csv and submission.zip; tools/test.py points out_dir
 # at --out (default <work_dir>/submission) and sets the pred.csv threshold.
 test_evaluator = dict(
-    _delete_=True, type='DigitSubmissionDumper', out_dir='work_dirs/submission')
+    _delete_=True,
+    type='DigitSubmissionDumper',
+    out_dir='work_dirs/submission')

@@ -10,7 +10,6 @@ import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
-
 from mmdet.registry import TRANSFORMS
 
 # ITU-R 601-2 luma weights in BGR order (mmcv loads images as BGR), the same
@@ -101,9 +100,12 @@ class ColorJitter(BaseTransform):
             return results
         img = results['img']
         dtype = img.dtype
-        max_value = 255.0 if dtype == np.uint8 else (
-            float(np.iinfo(dtype).max) if np.issubdtype(dtype, np.integer)
-            else 1.0)
+        if dtype == np.uint8:
+            max_value = 255.0
+        elif np.issubdtype(dtype, np.integer):
+            max_value = float(np.iinfo(dtype).max)
+        else:
+            max_value = 1.0
         out = img.astype(np.float32)
         color = out.ndim == 3 and out.shape[2] == 3
         for idx, factor in ops:
@@ -159,9 +161,8 @@ class GaussianBlur(BaseTransform):
                  kernel_size: Union[int, Sequence[int]] = 3,
                  sigma: Union[float, Sequence[float]] = (0.1, 2.0),
                  prob: float = 1.0) -> None:
-        ksize = (kernel_size, kernel_size) if isinstance(kernel_size,
-                                                         int) else tuple(
-                                                             kernel_size)
+        ksize = (kernel_size, kernel_size) if isinstance(
+            kernel_size, int) else tuple(kernel_size)
         if len(ksize) != 2 or any(k <= 0 or k % 2 == 0 for k in ksize):
             raise ValueError(
                 f'kernel_size must be positive and odd, got {kernel_size}')
@@ -195,7 +196,10 @@ class GaussianBlur(BaseTransform):
             return results
         img = results['img']
         blurred = cv2.GaussianBlur(
-            img, self.kernel_size, sigmaX=sigma, sigmaY=sigma,
+            img,
+            self.kernel_size,
+            sigmaX=sigma,
+            sigmaY=sigma,
             borderType=cv2.BORDER_REFLECT_101)
         # cv2 drops a trailing singleton channel axis.
         results['img'] = blurred.reshape(img.shape).astype(img.dtype)

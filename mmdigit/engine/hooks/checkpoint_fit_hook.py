@@ -1,6 +1,6 @@
+from mmdet.registry import HOOKS
 from mmengine.hooks import Hook
 
-from mmdet.registry import HOOKS
 from ...utils.checkpoint import MIN_LOADED_FRACTION, check_state_dict_fits
 
 

@@ -3,11 +3,11 @@ import math
 from typing import Optional, Sequence
 
 import torch
+from mmdet.registry import HOOKS
 from mmengine import dist
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
-from mmdet.registry import HOOKS
 from ...utils.errors import NonFiniteLossError
 
 

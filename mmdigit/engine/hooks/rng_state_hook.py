@@ -1,9 +1,8 @@
 from typing import Dict, Optional
 
 import torch
-from mmengine.hooks import Hook
-
 from mmdet.registry import HOOKS
+from mmengine.hooks import Hook
 
 RNG_KEY = 'rng_state'
 

@@ -1,10 +1,9 @@
 import time
 from typing import Optional, Sequence
 
+from mmdet.registry import HOOKS
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
-
-from mmdet.registry import HOOKS
 
 
 @HOOKS.register_module()

@@ -1,18 +1,19 @@
 from .confusion import digit_confusion_matrix
 from .digit_string import (NO_NUMBER, READER_OPTIONS, SWEEP_THRS,
                            boxes_to_number, check_reader_cfg, edit_distance,
-                           gt_to_number, number_metrics, select_digits,
-                           sweep_reader_options, sweep_score_thr)
+                           gt_to_number, number_metrics, resolve_reader_cfg,
+                           select_digits, sweep_reader_options,
+                           sweep_score_thr)
 from .ensemble import CONF_TYPES, fuse_detections, fuse_submissions
-from .submission import (evaluate_submission, load_gt_numbers,
-                         load_submission, read_numbers, write_submission)
+from .submission import (evaluate_submission, load_gt_numbers, load_submission,
+                         read_numbers, write_submission)
 
 __all__ = [
     'NO_NUMBER', 'READER_OPTIONS', 'SWEEP_THRS', 'boxes_to_number',
-    'check_reader_cfg', 'edit_distance', 'select_digits',
-    'gt_to_number', 'number_metrics', 'sweep_reader_options',
-    'sweep_score_thr',
-    'evaluate_submission', 'load_gt_numbers', 'load_submission',
-    'read_numbers', 'write_submission', 'digit_confusion_matrix',
-    'CONF_TYPES', 'fuse_detections', 'fuse_submissions'
+    'check_reader_cfg', 'edit_distance', 'select_digits', 'gt_to_number',
+    'number_metrics', 'resolve_reader_cfg', 'sweep_reader_options',
+    'sweep_score_thr', 'evaluate_submission', 'load_gt_numbers',
+    'load_submission', 'read_numbers', 'write_submission',
+    'digit_confusion_matrix', 'CONF_TYPES', 'fuse_detections',
+    'fuse_submissions'
 ]

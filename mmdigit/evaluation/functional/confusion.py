@@ -4,25 +4,12 @@ from collections import defaultdict
 from typing import Dict, List, Sequence, Union
 
 import numpy as np
-
 from mmdet.evaluation.functional import bbox_overlaps
+
+from ...utils.digits import category_id_to_label, xywh_to_xyxy
 
 #: Index of the extra row/column: a missed GT digit / a box with no GT.
 BACKGROUND = 10
-
-
-def xywh_to_xyxy(xywh: Sequence[Sequence[float]]) -> np.ndarray:
-    """COCO ``[x, y, w, h]`` boxes as an (N, 4) ``x1, y1, x2, y2`` array.
-
-    Args:
-        xywh (Sequence[Sequence[float]]): Boxes, possibly none.
-
-    Returns:
-        np.ndarray: (N, 4) float32 array.
-    """
-    boxes = np.array(xywh, dtype=np.float32).reshape(-1, 4)
-    boxes[:, 2:] += boxes[:, :2]
-    return boxes
 
 
 def digit_confusion_matrix(detections: Sequence[dict],
@@ -62,15 +49,16 @@ def digit_confusion_matrix(detections: Sequence[dict],
         boxes = xywh_to_xyxy([g['bbox'] for g in gts])
         free = np.ones(len(gts), dtype=bool)
         for d in sorted(preds[img['id']], key=lambda d: -d['score']):
-            pred = d['category_id'] - 1
+            pred = category_id_to_label(d['category_id'])
             overlaps = bbox_overlaps(xywh_to_xyxy([d['bbox']]), boxes)[0]
             ious = np.where(free, overlaps, -1)
             if len(ious) and ious.max() >= iou_thr:
                 j = int(ious.argmax())
                 free[j] = False
-                matrix[gts[j]['category_id'] - 1, pred] += 1
+                matrix[category_id_to_label(gts[j]['category_id']), pred] += 1
             else:
                 matrix[BACKGROUND, pred] += 1
         for j in np.flatnonzero(free):
-            matrix[gts[j]['category_id'] - 1, BACKGROUND] += 1
+            matrix[category_id_to_label(gts[j]['category_id']),
+                   BACKGROUND] += 1
     return matrix

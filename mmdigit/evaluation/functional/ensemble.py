@@ -4,7 +4,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .confusion import xywh_to_xyxy
+from ...utils.digits import xywh_to_xyxy, xyxy_to_xywh
 from .digit_string import check_reader_cfg
 from .submission import DEFAULT_CSV_SCORE_THR, load_submission, read_numbers
 
@@ -78,13 +78,14 @@ def fuse_detections(submissions: Sequence[Sequence[dict]],
             iou_thr=iou_thr,
             skip_box_thr=skip_box_thr,
             conf_type=conf_type)
-        for (x1, y1, x2, y2), score, label in zip(
-                bboxes.reshape(-1, 4).tolist(), scores.tolist(),
-                labels.tolist()):
+        # float64: the same numbers as subtracting Python floats
+        for bbox, score, label in zip(
+                xyxy_to_xywh(bboxes, dtype=np.float64).tolist(),
+                scores.tolist(), labels.tolist()):
             fused.append(
                 dict(
                     image_id=img_id,
-                    bbox=[x1, y1, x2 - x1, y2 - y1],
+                    bbox=bbox,
                     score=score,
                     category_id=int(label)))
     return fused

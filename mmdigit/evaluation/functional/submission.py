@@ -11,9 +11,9 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
+from ...utils.digits import category_id_to_label, xywh_to_xyxy
 from ...utils.errors import InputNotFoundError, UserInputError
 from ...utils.fileio import atomic_write_files
-from .confusion import xywh_to_xyxy
 from .digit_string import (NO_NUMBER, boxes_to_number, gt_to_number,
                            number_metrics)
 
@@ -97,10 +97,11 @@ def read_numbers(detections: Sequence[dict],
     rows = []
     for img_id in img_ids:
         dets = by_image.get(img_id, [])
-        number = boxes_to_number(
-            xywh_to_xyxy([d['bbox'] for d in dets]),
-            [d['score'] for d in dets], [d['category_id'] - 1 for d in dets],
-            score_thr, **reader_cfg)
+        bboxes = xywh_to_xyxy([d['bbox'] for d in dets])
+        scores = [d['score'] for d in dets]
+        labels = [category_id_to_label(d['category_id']) for d in dets]
+        number = boxes_to_number(bboxes, scores, labels, score_thr,
+                                 **reader_cfg)
         rows.append((img_id, number or NO_NUMBER))
     return rows
 
@@ -188,10 +189,10 @@ def load_gt_numbers(coco) -> Dict[int, str]:
     for img_id in sorted(coco.getImgIds()):
         anns = [a for a in coco.imgToAnns[img_id] if not a.get('iscrowd', 0)]
         # only x_min matters for the order
-        boxes = np.array([[a['bbox'][0], 0, 0, 0] for a in anns]).reshape(
-            -1, 4)
-        numbers[img_id] = gt_to_number(boxes,
-                                       [a['category_id'] - 1 for a in anns])
+        x_min_boxes = [[a['bbox'][0], 0, 0, 0] for a in anns]
+        boxes = np.array(x_min_boxes).reshape(-1, 4)
+        numbers[img_id] = gt_to_number(
+            boxes, [category_id_to_label(a['category_id']) for a in anns])
     return numbers
 
 

@@ -1,11 +1,11 @@
 from typing import Dict, List, Optional, Sequence
 
+from mmdet.registry import METRICS
+from mmdet.structures.bbox import get_box_tensor
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from terminaltables import AsciiTable
 
-from mmdet.registry import METRICS
-from mmdet.structures.bbox import get_box_tensor
 from ..functional import (SWEEP_THRS, boxes_to_number, check_reader_cfg,
                           gt_to_number, number_metrics, sweep_score_thr)
 
@@ -114,17 +114,16 @@ class DigitStringMetric(BaseMetric):
             sweep_score_thr(lambda thr: self.read(results, thr), gts,
                             self.sweep_thrs)
 
-        table = [['score_thr', 'accuracy']] + [
-            [f'{t:.2f}', f'{a:.4f}'] for t, a in zip(self.sweep_thrs, sweep)
-        ]
+        table = [['score_thr', 'accuracy']]
+        table += [[f'{t:.2f}', f'{a:.4f}']
+                  for t, a in zip(self.sweep_thrs, sweep)]
         logger.info('digit-string accuracy by score threshold:\n' +
                     AsciiTable(table).table)
-        logger.info(
-            f'digit-string at score_thr={self.score_thr}: ' + ', '.join(
-                f'{k}={v:.4f}' for k, v in metrics.items()
-                if k not in ('best_thr', 'best_accuracy')) +
-            f'; best_thr={metrics["best_thr"]:.2f} '
-            f'(accuracy {metrics["best_accuracy"]:.4f}) over '
-            f'{len(results)} images; reader options: '
-            f'{self.reader_cfg or "defaults"}')
+        logger.info(f'digit-string at score_thr={self.score_thr}: ' +
+                    ', '.join(f'{k}={v:.4f}' for k, v in metrics.items()
+                              if k not in ('best_thr', 'best_accuracy')) +
+                    f'; best_thr={metrics["best_thr"]:.2f} '
+                    f'(accuracy {metrics["best_accuracy"]:.4f}) over '
+                    f'{len(results)} images; reader options: '
+                    f'{self.reader_cfg or "defaults"}')
         return {k: round(float(v), 4) for k, v in metrics.items()}

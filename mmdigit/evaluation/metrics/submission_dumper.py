@@ -1,9 +1,11 @@
 from typing import Dict, List, Optional, Sequence
 
+import numpy as np
+from mmdet.registry import METRICS
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
-from mmdet.registry import METRICS
+from ...utils.digits import label_to_category_id, xyxy_to_xywh
 from ..functional import (NO_NUMBER, boxes_to_number, check_reader_cfg,
                           write_submission)
 # pred.csv threshold when the checkpoint recorded no validation-best one;
@@ -17,8 +19,10 @@ class DigitSubmissionDumper(BaseMetric):
 
     - ``pred.json`` (Task 1): COCO detections ``{image_id, bbox: [x, y, w,
       h], score, category_id}`` in original-image pixels with
-      ``category_id = label + 1``, every box scoring ``>= json_score_thr``
-      (low-score boxes raise mAP, so the default keeps them all).
+      ``category_id = label + 1``
+      (:func:`~mmdigit.utils.label_to_category_id`), every box scoring
+      ``>= json_score_thr`` (low-score boxes raise mAP, so the default
+      keeps them all).
     - ``pred.csv`` (Task 2): header ``image_id,pred_label`` and one row per
       image in ``image_id`` order; the number is read with
       :func:`boxes_to_number` at ``csv_score_thr``, ``-1`` when no digit is
@@ -37,14 +41,15 @@ class DigitSubmissionDumper(BaseMetric):
             ``'submission.zip'``.
         json_score_thr (float): Minimum score of a box in ``pred.json``.
             Defaults to 0.
-        csv_score_thr (float): Score threshold for reading numbers.
-            Defaults to ``DEFAULT_CSV_SCORE_THR`` (0.5); ``tools/test.py``
-            passes the checkpoint's validation-best threshold when it has one.
+        csv_score_thr (float, optional): Score threshold for reading
+            numbers. Defaults to None: the validation-best threshold the
+            tested checkpoint recorded (set by ``DigitThresholdHook``
+            before the test), else ``DEFAULT_CSV_SCORE_THR`` (0.5).
         reader_cfg (dict, optional): Reader options for ``pred.csv``,
             keyword arguments of :func:`boxes_to_number` other than
-            ``score_thr``; give the same as ``DigitStringMetric``'s so that
-            numbers are read as validated. Defaults to None (the reader's
-            defaults).
+            ``score_thr``. Defaults to None: the options the checkpoint's
+            run validated with (set by ``DigitThresholdHook``), else the
+            reader's defaults.
         collect_device (str): ``'cpu'`` or ``'gpu'``. Defaults to ``'cpu'``.
         prefix (str, optional): Defaults to ``'submission'``.
     """
@@ -55,7 +60,7 @@ class DigitSubmissionDumper(BaseMetric):
                  out_dir: str,
                  zip_name: str = 'submission.zip',
                  json_score_thr: float = 0.0,
-                 csv_score_thr: float = DEFAULT_CSV_SCORE_THR,
+                 csv_score_thr: Optional[float] = None,
                  reader_cfg: Optional[dict] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
@@ -64,7 +69,16 @@ class DigitSubmissionDumper(BaseMetric):
         self.zip_name = zip_name
         self.json_score_thr = json_score_thr
         self.csv_score_thr = csv_score_thr
-        self.reader_cfg = check_reader_cfg(reader_cfg)
+        self.reader_cfg = None if reader_cfg is None else \
+            check_reader_cfg(reader_cfg)
+
+    @property
+    def read_score_thr(self) -> float:
+        """The threshold ``pred.csv`` is read at: ``csv_score_thr``, or
+        ``DEFAULT_CSV_SCORE_THR`` when no one set it."""
+        if self.csv_score_thr is None:
+            return DEFAULT_CSV_SCORE_THR
+        return self.csv_score_thr
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         """Keep each image's predictions as CPU numpy.
@@ -100,17 +114,19 @@ class DigitSubmissionDumper(BaseMetric):
                 rows.append((r['img_id'], NO_NUMBER))
                 continue
             keep = r['scores'] >= self.json_score_thr
-            for box, score, label in zip(r['bboxes'][keep], r['scores'][keep],
-                                         r['labels'][keep]):
-                x1, y1, x2, y2 = (float(v) for v in box)
+            # float64: the same numbers as subtracting Python floats
+            bboxes = xyxy_to_xywh(r['bboxes'][keep], dtype=np.float64)
+            for bbox, score, label in zip(bboxes.tolist(), r['scores'][keep],
+                                          r['labels'][keep]):
                 detections.append(
                     dict(
                         image_id=r['img_id'],
-                        bbox=[x1, y1, x2 - x1, y2 - y1],
+                        bbox=bbox,
                         score=float(score),
-                        category_id=int(label) + 1))
+                        category_id=label_to_category_id(int(label))))
             number = boxes_to_number(r['bboxes'], r['scores'], r['labels'],
-                                     self.csv_score_thr, **self.reader_cfg)
+                                     self.read_score_thr,
+                                     **(self.reader_cfg or {}))
             rows.append((r['img_id'], number or NO_NUMBER))
         return detections, rows
 
@@ -132,7 +148,7 @@ class DigitSubmissionDumper(BaseMetric):
         MMLogger.get_current_instance().info(
             f'wrote {zip_path} (pred.json: {len(detections)} boxes with '
             f'score >= {self.json_score_thr}; pred.csv: {len(rows)} rows, '
-            f'{num_read} numbers read at score >= {self.csv_score_thr})')
+            f'{num_read} numbers read at score >= {self.read_score_thr})')
         return dict(
             num_images=float(len(rows)),
             num_read=float(num_read),

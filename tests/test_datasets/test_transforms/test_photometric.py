@@ -69,8 +69,11 @@ def test_hue_shift_rotates_colour():
 
 def test_prob_zero_is_identity_and_keys_untouched():
     img = np.random.RandomState(0).randint(0, 255, (7, 9, 3), np.uint8)
-    for t in (ColorJitter(0.5, 0.5, 0.5, 0.2, prob=0.),
-              GaussianBlur(3, (0.3, 0.8), prob=0.)):
+    transforms = [
+        ColorJitter(0.5, 0.5, 0.5, 0.2, prob=0.),
+        GaussianBlur(3, (0.3, 0.8), prob=0.),
+    ]
+    for t in transforms:
         out = t(_results(img.copy()))
         np.testing.assert_array_equal(out['img'], img)
 
@@ -124,8 +127,11 @@ def test_gaussian_blur_constant_image_and_single_channel():
 
 
 @pytest.mark.parametrize('kwargs', [
-    dict(kernel_size=4), dict(kernel_size=0), dict(sigma=(0.8, 0.3)),
-    dict(sigma=0), dict(prob=1.5)
+    dict(kernel_size=4),
+    dict(kernel_size=0),
+    dict(sigma=(0.8, 0.3)),
+    dict(sigma=0),
+    dict(prob=1.5)
 ])
 def test_gaussian_blur_rejects_bad_args(kwargs):
     with pytest.raises(ValueError):
@@ -133,7 +139,9 @@ def test_gaussian_blur_rejects_bad_args(kwargs):
 
 
 @pytest.mark.parametrize('kwargs', [
-    dict(brightness=-0.1), dict(hue=0.6), dict(prob=-1)
+    dict(brightness=-0.1),
+    dict(hue=0.6),
+    dict(prob=-1),
 ])
 def test_color_jitter_rejects_bad_args(kwargs):
     with pytest.raises(ValueError):

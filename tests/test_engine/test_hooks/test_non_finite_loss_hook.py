@@ -13,16 +13,19 @@ def _runner(iteration):
 
 
 def test_finite_losses_pass():
-    outputs = dict(loss=torch.tensor(1.5), loss_cls=torch.tensor(0.5),
-                   acc=torch.tensor(97.0))
+    outputs = dict(
+        loss=torch.tensor(1.5),
+        loss_cls=torch.tensor(0.5),
+        acc=torch.tensor(97.0))
     NonFiniteLossHook().after_train_iter(_runner(0), 0, outputs=outputs)
 
 
 def test_names_iteration_and_every_bad_term():
-    outputs = dict(loss=torch.tensor(float('nan')),
-                   loss_rpn_cls=torch.tensor(0.3),
-                   loss_bbox=torch.tensor(float('inf')),
-                   loss_cls=torch.tensor(float('nan')))
+    outputs = dict(
+        loss=torch.tensor(float('nan')),
+        loss_rpn_cls=torch.tensor(0.3),
+        loss_bbox=torch.tensor(float('inf')),
+        loss_cls=torch.tensor(float('nan')))
     with pytest.raises(FloatingPointError) as err:
         NonFiniteLossHook().after_train_iter(_runner(6), 0, outputs=outputs)
     msg = str(err.value)

@@ -2,6 +2,7 @@ import numpy as np
 
 from mmdigit.evaluation import digit_confusion_matrix
 
+# yapf: disable
 ANN = {
     'images': [{'id': 1, 'file_name': '1.png', 'width': 50, 'height': 30},
                {'id': 2, 'file_name': '2.png', 'width': 50, 'height': 30}],
@@ -12,6 +13,7 @@ ANN = {
     ],
     'categories': [{'id': i + 1, 'name': str(i)} for i in range(10)],
 }
+# yapf: enable
 
 
 def det(img, box, cat, score):

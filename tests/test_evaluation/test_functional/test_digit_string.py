@@ -3,13 +3,18 @@ import pytest
 
 from mmdigit.evaluation import (READER_OPTIONS, boxes_to_number,
                                 check_reader_cfg, edit_distance, gt_to_number,
-                                number_metrics, select_digits,
-                                sweep_reader_options)
+                                number_metrics, resolve_reader_cfg,
+                                select_digits, sweep_reader_options)
 
 # every reader rule off but the IoU suppression: the reader before its
 # options were added
-PLAIN = dict(nms_ios_thr=1.0, nms_x_thr=1.0, rel_score_thr=0.0,
-             line_tol=float('inf'), height_tol=float('inf'), max_digits=0)
+PLAIN = dict(
+    nms_ios_thr=1.0,
+    nms_x_thr=1.0,
+    rel_score_thr=0.0,
+    line_tol=float('inf'),
+    height_tol=float('inf'),
+    max_digits=0)
 
 
 def box(x, w=10, y=0, h=20):
@@ -58,16 +63,33 @@ def test_leading_zero_is_kept():
 
 
 def test_digit_inside_a_bigger_box_is_read_once():
-    # '1' (0.9) and a '7' (0.6) covering its top half: IoU 0.5 is not above
-    # 0.5, but the intersection over the smaller box is 1
-    bboxes = [box(0), box(0, h=10), box(20)]
+    # '1' (0.9) and a '7' (0.6) inside its upper half: IoU 81 / 209 = 0.39,
+    # intersection over the smaller box 81 / 90 = 0.9
+    bboxes = [box(0), box(1, y=2, h=9), box(20)]
     scores, labels = [0.9, 0.6, 0.8], [1, 7, 2]
     assert boxes_to_number(bboxes, scores, labels, **PLAIN) == '172'
+    assert boxes_to_number(bboxes, scores, labels,
+                           **dict(PLAIN, nms_ios_thr=0.9)) == '172'
     assert boxes_to_number(bboxes, scores, labels,
                            **dict(PLAIN, nms_ios_thr=0.8)) == '12'
     # touching neighbours: intersection over the smaller box 0.2
     assert boxes_to_number([box(0), box(8)], [0.9, 0.9], [1, 1],
-                           **dict(PLAIN, nms_ios_thr=0.8)) == '11'
+                           **dict(PLAIN, nms_ios_thr=0.5)) == '11'
+
+
+def test_defaults_are_the_measured_reader():
+    # suppression by IoU and by intersection over the smaller box at 0.5,
+    # every other rule off
+    assert resolve_reader_cfg() == dict(
+        PLAIN, nms_iou_thr=0.5, nms_ios_thr=0.5)
+    assert resolve_reader_cfg(dict(line_tol=1.0))['line_tol'] == 1.0
+    # the doubled '1' above is read once by default
+    bboxes = [box(0), box(1, y=2, h=9), box(20)]
+    assert boxes_to_number(bboxes, [0.9, 0.6, 0.8], [1, 7, 2]) == '12'
+    # a box 0.6 heights off the line, half as high, scoring half the best:
+    # still read by default
+    assert boxes_to_number([box(0), box(20, y=12, h=10)], [0.9, 0.5],
+                           [1, 5]) == '15'
 
 
 def test_overlap_along_x_suppression():
@@ -137,14 +159,17 @@ def test_reader_options_are_checked():
 
 def test_sweep_reader_options_rows():
     # image 1: '1' read twice (IoU 0.5, IoS 1); image 2: '2' at 0.3
-    dets = [(np.array([box(0), box(0, h=10)]), np.array([0.9, 0.6]),
-             np.array([1, 7])),
-            (np.array([box(0)]), np.array([0.3]), np.array([2]))]
-    rows = sweep_reader_options(dets, ['1', '2'],
-                                dict(nms_ios_thr=[1.0, 0.8]), PLAIN,
-                                thrs=[0.2, 0.5])
+    twice = np.array([box(0), box(0, h=10)])
+    image1 = (twice, np.array([0.9, 0.6]), np.array([1, 7]))
+    image2 = (np.array([box(0)]), np.array([0.3]), np.array([2]))
+    dets = [image1, image2]
+    rows = sweep_reader_options(
+        dets, ['1', '2'], dict(nms_ios_thr=[1.0, 0.8]), PLAIN, thrs=[0.2, 0.5])
     assert [(r['option'], r['value']) for r in rows] == [
-        (None, None), ('nms_ios_thr', 1.0), ('nms_ios_thr', 0.8)]
+        (None, None),
+        ('nms_ios_thr', 1.0),
+        ('nms_ios_thr', 0.8),
+    ]
     assert [r['fixed_accuracy'] for r in rows] == [0.0, 0.0, 0.5]
     assert [r['best_accuracy'] for r in rows] == [0.5, 0.5, 1.0]
     assert [r['best_thr'] for r in rows] == [0.2, 0.2, 0.2]
@@ -155,14 +180,14 @@ def test_sweep_reader_options_rows():
 
 
 def test_gt_to_number_orders_by_x():
-    assert gt_to_number(np.array([box(30), box(0), box(15)]),
-                        np.array([3, 1, 2])) == '123'
+    assert gt_to_number(
+        np.array([box(30), box(0), box(15)]), np.array([3, 1, 2])) == '123'
     assert gt_to_number(np.zeros((0, 4)), np.zeros(0)) == ''
 
 
-@pytest.mark.parametrize('a,b,d', [('', '', 0), ('12', '12', 0),
-                                   ('12', '', 2), ('123', '13', 1),
-                                   ('123', '321', 2), ('12', '123', 1)])
+@pytest.mark.parametrize('a,b,d', [('', '', 0), ('12', '12', 0), ('12', '', 2),
+                                   ('123', '13', 1), ('123', '321', 2),
+                                   ('12', '123', 1)])
 def test_edit_distance(a, b, d):
     assert edit_distance(a, b) == d
 

@@ -15,8 +15,7 @@ REPO = osp.dirname(
 
 
 def det(img_id, bbox, score, digit):
-    return dict(image_id=img_id, bbox=bbox, score=score,
-                category_id=digit + 1)
+    return dict(image_id=img_id, bbox=bbox, score=score, category_id=digit + 1)
 
 
 # Two models. Image 1: both find a '1' (overlapping, IoU 2/3), only A finds
@@ -40,9 +39,8 @@ def approx(x):
 
 def test_fuse_by_hand():
     fused = fuse_detections([MODEL_A, MODEL_B])
-    assert [(d['image_id'], d['category_id']) for d in fused] == [
-        (1, 2), (1, 4), (1, 10), (2, 6), (2, 7)
-    ]
+    digits = [(d['image_id'], d['category_id']) for d in fused]
+    assert digits == [(1, 2), (1, 4), (1, 10), (2, 6), (2, 7)]
     one = fused[0]
     # score-weighted mean of x1, y1, x2, y2 = (0, 0, 10, 20), (2, 0, 12, 20)
     x1 = (0 * 0.8 + 2 * 0.4) / 1.2
@@ -53,8 +51,8 @@ def test_fuse_by_hand():
     assert one['score'] == approx((0.8 + 0.4) / 2 * 2 / 2)
     # found by one model of two: score halved, box unchanged
     assert fused[1]['bbox'] == approx([20, 0, 10, 20])
-    assert [d['score'] for d in fused[1:]] == approx(
-        [0.86 / 2, 0.34 / 2, 0.84 / 2, 0.5 / 2])
+    scores = [d['score'] for d in fused[1:]]
+    assert scores == approx([0.86 / 2, 0.34 / 2, 0.84 / 2, 0.5 / 2])
     # different digits on the same spot are not fused
     assert fused[3]['bbox'] == approx(fused[4]['bbox'])
 
@@ -66,14 +64,13 @@ def test_fuse_weights_and_conf_type():
     assert fused[0]['bbox'] == approx([x1, 0, 10, 20])
     assert fused[0]['score'] == approx((2.4 + 0.4) / 2 * 2 / 4)
     assert fused[1]['score'] == approx(0.86 * 3 / 4)
-    assert [d['score'] for d in fused if d['category_id'] == 7] == approx(
-        [0.5 * 1 / 4])
+    sevens = [d['score'] for d in fused if d['category_id'] == 7]
+    assert sevens == approx([0.5 * 1 / 4])
 
     # 'max': the highest score of a cluster, one model's boxes not lowered
     fused = fuse_detections([MODEL_A, MODEL_B], conf_type='max')
-    assert [(d['category_id'], d['score']) for d in fused[:3]] == [
-        (4, approx(0.86)), (2, approx(0.8)), (10, approx(0.34))
-    ]
+    top = [(d['category_id'], d['score']) for d in fused[:3]]
+    assert top == [(4, approx(0.86)), (2, approx(0.8)), (10, approx(0.34))]
 
 
 def test_fuse_rejects_what_mmdet_would_ignore_or_exit_on():
@@ -90,9 +87,9 @@ def submissions(tmp_path):
     """A as a folder, B as a zip; image 3 has no box, 4 is only in B."""
     a = str(tmp_path / 'a')
     write_submission(a, MODEL_A, [(1, '13'), (2, '5'), (3, '-1')])
+    b_rows = [(1, '1'), (2, '6'), (3, '-1'), (4, '-1')]
     b = write_submission(
-        str(tmp_path / 'b'), MODEL_B, [(1, '1'), (2, '6'), (3, '-1'),
-                                       (4, '-1')], zip_name='b.zip')
+        str(tmp_path / 'b'), MODEL_B, b_rows, zip_name='b.zip')
     return a, b
 
 
@@ -108,10 +105,18 @@ def test_fuse_submissions_rows(submissions):
     assert rows[:2] == [(1, '139'), (2, '5')]
 
 
+def test_fuse_submissions_reader_options(submissions):
+    # the reader options reach pred.csv: the weak '9' (0.17) is dropped
+    _, rows = fuse_submissions(
+        submissions, csv_score_thr=0.1, reader_cfg=dict(rel_score_thr=0.5))
+    assert rows[:2] == [(1, '13'), (2, '5')]
+    with pytest.raises(KeyError, match='ios'):
+        fuse_submissions(submissions, reader_cfg=dict(ios=0.5))
+
+
 def tool(*args):
-    proc = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools', 'ensemble.py'), *args],
-        capture_output=True, text=True)
+    cmd = [sys.executable, osp.join(REPO, 'tools', 'ensemble.py'), *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc.stdout
 
@@ -126,8 +131,8 @@ def test_cli_given_threshold_writes_the_three_files(submissions, tmp_path):
     stdout = tool(*submissions, '--out', str(out), '--csv-thr', '0.4')
     assert 'pred.csv score threshold: 0.4 (given by --csv-thr)' in stdout
     assert read_csv(out / 'pred.csv') == [['image_id', 'pred_label'],
-                                          ['1', '13'], ['2', '5'],
-                                          ['3', '-1'], ['4', '-1']]
+                                          ['1', '13'], ['2', '5'], ['3', '-1'],
+                                          ['4', '-1']]
     assert len(json.loads((out / 'pred.json').read_text())) == 5
     with zipfile.ZipFile(out / 'submission.zip') as zf:
         assert sorted(zf.namelist()) == ['pred.csv', 'pred.json']
@@ -138,12 +143,13 @@ def test_cli_given_threshold_writes_the_three_files(submissions, tmp_path):
 def test_cli_chooses_threshold_on_labelled_json(submissions, tmp_path):
     box = dict(bbox=[0, 0, 10, 20], area=200, iscrowd=0)
     ann = dict(
-        images=[dict(id=i, file_name=f'{i}.png', width=60, height=20)
-                for i in (1, 2, 3)],
+        images=[
+            dict(id=i, file_name=f'{i}.png', width=60, height=20)
+            for i in (1, 2, 3)
+        ],
         annotations=[
             dict(box, id=1, image_id=1, category_id=2),
-            dict(box, id=2, image_id=1, category_id=4,
-                 bbox=[20, 0, 10, 20]),
+            dict(box, id=2, image_id=1, category_id=4, bbox=[20, 0, 10, 20]),
             dict(box, id=3, image_id=2, category_id=6),
             dict(box, id=4, image_id=3, category_id=8),
         ],
@@ -151,8 +157,7 @@ def test_cli_chooses_threshold_on_labelled_json(submissions, tmp_path):
     ann_file = tmp_path / 'valid.json'
     ann_file.write_text(json.dumps(ann))
     out = tmp_path / 'fused'
-    stdout = tool(*submissions, '--out', str(out), '--ann-file',
-                  str(ann_file))
+    stdout = tool(*submissions, '--out', str(out), '--ann-file', str(ann_file))
     # '13' needs 0.17 < thr <= 0.43, '5' thr <= 0.42; image 3 is missed:
     # 2/3 right from 0.20 to 0.40, and the lowest of those is taken
     assert 'pred.csv score threshold: 0.2 (best exact-match accuracy ' \
@@ -163,3 +168,14 @@ def test_cli_chooses_threshold_on_labelled_json(submissions, tmp_path):
     assert len(table) == 4  # header, two inputs, the fused one
     assert table[-1].startswith(f'| {out} (fused)')
     assert table[-1].rstrip(' |').endswith('0.6667')
+
+
+def test_cli_reader_options(submissions, tmp_path):
+    # at 0.1 the weak fused '9' (0.17) is read, unless a reader option
+    # drops boxes under half the image's best score
+    out = tmp_path / 'fused'
+    tool(*submissions, '--out', str(out), '--csv-thr', '0.1')
+    assert read_csv(out / 'pred.csv')[1] == ['1', '139']
+    tool(*submissions, '--out', str(out), '--csv-thr', '0.1', '--reader-cfg',
+         'rel_score_thr=0.5')
+    assert read_csv(out / 'pred.csv')[1] == ['1', '13']

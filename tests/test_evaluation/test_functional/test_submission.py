@@ -19,8 +19,8 @@ def test_written_submission_loads_back(tmp_path):
     for path in (tmp_path / 'sub', zip_path):
         dets, labels = load_submission(str(path))
         assert dets == DETS and labels == {1: '1', 2: '-1'}
-    assert sorted(os.listdir(tmp_path / 'sub')) == [
-        'pred.csv', 'pred.json', 'submission.zip']
+    files = sorted(os.listdir(tmp_path / 'sub'))
+    assert files == ['pred.csv', 'pred.json', 'submission.zip']
 
 
 def test_failed_write_keeps_the_previous_three_files(tmp_path):

@@ -8,11 +8,13 @@ from mmdigit.evaluation import DigitStringMetric, DigitSubmissionDumper
 def sample(img_id, gt, preds):
     """gt: [(x, label)], preds: [(x, label, score)] or [(x, label, score,
     y, h)] -> a data sample dict."""
+
     def boxes(xs, yhs=None):
         yhs = yhs or [(0, 20)] * len(xs)
         return torch.tensor([[x, y, x + 10, y + h]
                              for x, (y, h) in zip(xs, yhs)],
                             dtype=torch.float32).reshape(-1, 4)
+
     return dict(
         img_id=img_id,
         gt_instances=dict(
@@ -59,9 +61,8 @@ def test_metric_class_agnostic_suppression_option():
     # '1' also detected as '7' on the same spot
     s = sample(1, [(0, 1)], [(0, 1, 0.9), (1, 7, 0.8)])
     assert evaluate([s])['digit/accuracy'] == 1.0
-    assert evaluate([s], reader_cfg=dict(
-        nms_iou_thr=1.0, nms_ios_thr=1.0,
-        nms_x_thr=1.0))['digit/accuracy'] == 0.0
+    no_suppression = dict(nms_iou_thr=1.0, nms_ios_thr=1.0, nms_x_thr=1.0)
+    assert evaluate([s], reader_cfg=no_suppression)['digit/accuracy'] == 0.0
 
 
 def test_unknown_reader_option_fails_at_build():
@@ -73,8 +74,13 @@ def test_unknown_reader_option_fails_at_build():
 
 @pytest.mark.parametrize('reader_cfg', [
     None,
-    dict(nms_ios_thr=1.0, nms_x_thr=1.0, line_tol=float('inf'),
-         height_tol=float('inf'), rel_score_thr=0.0, max_digits=0),
+    dict(
+        nms_ios_thr=1.0,
+        nms_x_thr=1.0,
+        line_tol=float('inf'),
+        height_tol=float('inf'),
+        rel_score_thr=0.0,
+        max_digits=0),
     dict(nms_ios_thr=0.5, line_tol=0.3, rel_score_thr=0.9, max_digits=1)
 ])
 def test_metric_and_dumper_read_the_same_numbers(tmp_path, reader_cfg):
@@ -82,9 +88,8 @@ def test_metric_and_dumper_read_the_same_numbers(tmp_path, reader_cfg):
         # '1' also read as a '7' in its top half (IoU 0.5, IoS 1)
         sample(1, [(0, 1)], [(0, 1, 0.9), (0, 7, 0.8, 0, 10)]),
         # a '5' 8 px (0.4 heights) below the line, and a weak '3'
-        sample(2, [(0, 4), (20, 2)],
-               [(0, 4, 0.95), (20, 2, 0.9), (40, 5, 0.85, 8, 20),
-                (60, 3, 0.6)]),
+        sample(2, [(0, 4), (20, 2)], [(0, 4, 0.95), (20, 2, 0.9),
+                                      (40, 5, 0.85, 8, 20), (60, 3, 0.6)]),
         sample(3, [(0, 6)], [(0, 6, 0.3)]),
     ]
     metric = DigitStringMetric(reader_cfg=reader_cfg)
@@ -100,12 +105,16 @@ def test_metric_and_dumper_read_the_same_numbers(tmp_path, reader_cfg):
 def test_reader_options_change_the_reading():
     samples = [
         sample(1, [(0, 1)], [(0, 1, 0.9), (0, 7, 0.8, 0, 10)]),
-        sample(2, [(0, 4), (20, 2)],
-               [(0, 4, 0.95), (20, 2, 0.9), (40, 5, 0.85, 8, 20),
-                (60, 3, 0.6)]),
+        sample(2, [(0, 4), (20, 2)], [(0, 4, 0.95), (20, 2, 0.9),
+                                      (40, 5, 0.85, 8, 20), (60, 3, 0.6)]),
     ]
-    plain = dict(nms_ios_thr=1.0, nms_x_thr=1.0, line_tol=float('inf'),
-                 height_tol=float('inf'), rel_score_thr=0.0, max_digits=0)
+    plain = dict(
+        nms_ios_thr=1.0,
+        nms_x_thr=1.0,
+        line_tol=float('inf'),
+        height_tol=float('inf'),
+        rel_score_thr=0.0,
+        max_digits=0)
     strict = dict(nms_ios_thr=0.5, line_tol=0.3, rel_score_thr=0.9)
     reads = []
     for cfg in (plain, strict):
@@ -126,5 +135,6 @@ def test_process_keeps_cpu_numpy():
     metric.process({}, [sample(1, [(0, 1)], [(0, 1, 0.9)])])
     result = metric.results[0]
     assert result['gt'] == '1'
-    assert all(isinstance(result[k], np.ndarray)
-               for k in ('bboxes', 'scores', 'labels'))
+    assert all(
+        isinstance(result[k], np.ndarray)
+        for k in ('bboxes', 'scores', 'labels'))

@@ -7,9 +7,9 @@ import zipfile
 import numpy as np
 import pytest
 import torch
+from mmdet.evaluation import CocoMetric
 from mmengine.logging import MMLogger
 
-from mmdet.evaluation import CocoMetric
 from mmdigit.evaluation import (DigitSubmissionDumper, evaluate_submission,
                                 load_gt_numbers)
 
@@ -40,7 +40,7 @@ def test_files_rows_and_category_mapping(tmp_path):
     samples = [
         # out of id order on purpose (as ranks may return them)
         pred_sample(10, [[30, 5, 40, 25], [10, 5, 20, 25]], [9, 0],
-                     [0.9, 0.8]),
+                    [0.9, 0.8]),
         pred_sample(2, [[1.5, 2.0, 11.5, 22.25]], [4], [0.3]),
         pred_sample(7, [], [], []),
     ]
@@ -56,21 +56,21 @@ def test_files_rows_and_category_mapping(tmp_path):
     dets = json.loads((tmp_path / 'pred.json').read_text())
     assert [d['image_id'] for d in dets] == [2, 10, 10]
     assert dets[0] == dict(
-        image_id=2, bbox=[1.5, 2.0, 10.0, 20.25], score=pytest.approx(0.3),
+        image_id=2,
+        bbox=[1.5, 2.0, 10.0, 20.25],
+        score=pytest.approx(0.3),
         category_id=5)
     assert [d['category_id'] for d in dets[1:]] == [10, 1]
     with zipfile.ZipFile(tmp_path / 'submission.zip') as zf:
         assert sorted(zf.namelist()) == ['pred.csv', 'pred.json']
         assert zf.read('pred.csv') == (tmp_path / 'pred.csv').read_bytes()
     # atomic writes leave no temporary files behind
-    assert sorted(os.listdir(tmp_path)) == [
-        'pred.csv', 'pred.json', 'submission.zip'
-    ]
+    assert sorted(
+        os.listdir(tmp_path)) == ['pred.csv', 'pred.json', 'submission.zip']
 
 
 def test_separate_json_and_csv_thresholds(tmp_path):
-    s = pred_sample(1, [[0, 0, 10, 20], [20, 0, 30, 20]], [1, 2],
-                    [0.9, 0.02])
+    s = pred_sample(1, [[0, 0, 10, 20], [20, 0, 30, 20]], [1, 2], [0.9, 0.02])
     dump(tmp_path, [s], json_score_thr=0.05, csv_score_thr=0.01)
     assert len(json.loads((tmp_path / 'pred.json').read_text())) == 1
     assert read_csv(tmp_path / 'pred.csv')[1] == ['1', '12']
@@ -98,9 +98,10 @@ def test_json_map_equals_in_loop_coco_metric(tiny_data, tmp_path):
             x, y, w, h = a['bbox']
             jitter = rng.normal(0, 0.08, 4) * [w, h, w, h]
             boxes.append([x, y, x + w, y + h] + jitter)
-            # a wrong class now and then
-            labels.append(a['category_id'] - 1 if rng.random() > 0.2 else
-                          int(rng.integers(10)))
+            if rng.random() > 0.2:
+                labels.append(a['category_id'] - 1)
+            else:  # a wrong class now and then
+                labels.append(int(rng.integers(10)))
         boxes.append([0, 0, 8, 8])  # a false positive
         labels.append(3)
         samples.append(
@@ -110,8 +111,9 @@ def test_json_map_equals_in_loop_coco_metric(tiny_data, tmp_path):
                 pred_instances=dict(
                     bboxes=torch.tensor(np.array(boxes), dtype=torch.float32),
                     labels=torch.tensor(labels),
-                    scores=torch.tensor(rng.uniform(0.1, 1, len(labels)),
-                                        dtype=torch.float32))))
+                    scores=torch.tensor(
+                        rng.uniform(0.1, 1, len(labels)),
+                        dtype=torch.float32))))
     MMLogger.get_instance('test_dumper')
     coco_metric = CocoMetric(ann_file=ann_file, metric='bbox')
     coco_metric.dataset_meta = dict(classes=tuple('0123456789'))
@@ -132,13 +134,16 @@ def test_evaluate_submission_perfect_and_missing_rows(tiny_data, tmp_path):
     with open(ann_file) as f:
         coco = json.load(f)
     dets = [
-        dict(image_id=a['image_id'], bbox=a['bbox'], score=1.0,
-             category_id=a['category_id']) for a in coco['annotations']
+        dict(
+            image_id=a['image_id'],
+            bbox=a['bbox'],
+            score=1.0,
+            category_id=a['category_id']) for a in coco['annotations']
     ]
     numbers = load_gt_numbers(ann_file)
     (tmp_path / 'pred.json').write_text(json.dumps(dets))
-    (tmp_path / 'pred.csv').write_text('image_id,pred_label\n' + ''.join(
-        f'{i},{n}\n' for i, n in numbers.items()))
+    csv_rows = ''.join(f'{i},{n}\n' for i, n in numbers.items())
+    (tmp_path / 'pred.csv').write_text('image_id,pred_label\n' + csv_rows)
     m = evaluate_submission(str(tmp_path), ann_file)
     assert m['coco/bbox_mAP'] == pytest.approx(1.0)
     assert m['digit/accuracy'] == 1.0

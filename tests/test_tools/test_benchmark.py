@@ -7,18 +7,18 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmdigit.apis import load_cfg, run_benchmark
-from mmdigit.apis.benchmark import PeakMemory, format_table, parse_row
+from mmdigit.tools import load_cfg, run_benchmark
+from mmdigit.tools.benchmark import PeakMemory, format_table, parse_row
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def test_parse_row():
     assert parse_row('configs/a.py') == ('configs/a.py', {})
-    assert parse_row("a.py label=+x") == ("a.py", {"label": "+x"})
+    assert parse_row('a.py label=+x') == ('a.py', {'label': '+x'})
     config, options = parse_row(
         'a.py model.test_cfg.rpn.max_per_img=100 img_scale=(320,160) '
-        "optim_wrapper.type=AmpOptimWrapper")
+        'optim_wrapper.type=AmpOptimWrapper')
     assert config == 'a.py'
     assert options == {
         'model.test_cfg.rpn.max_per_img': 100,
@@ -47,8 +47,14 @@ def test_run_benchmark_rows_ratios_and_report(tiny_data, tiny_config,
     work_dir = str(tmp_path / 'bench')
     rows = [tiny_config, f'{tiny_config} img_scale=(96,48)']
     results = run_benchmark(
-        rows, iters=2, warmup=1, infer_images=4, data_root=tiny_data,
-        batch_sizes=[1, 2], work_dir=work_dir, name='tiny')
+        rows,
+        iters=2,
+        warmup=1,
+        infer_images=4,
+        data_root=tiny_data,
+        batch_sizes=[1, 2],
+        work_dir=work_dir,
+        name='tiny')
     names = [r['name'] for r in results]
     assert names == [
         'tiny_digits bs1', 'tiny_digits bs2', 'tiny_digits @96x48 bs1',
@@ -59,12 +65,11 @@ def test_run_benchmark_rows_ratios_and_report(tiny_data, tiny_config,
         for key in ('train_img_s', 'infer1_img_s', 'infer_img_s',
                     'train_peak_mb', 'infer_peak_mb'):
             assert r[key] > 0
-            assert r[key + '_ratio'] == pytest.approx(
-                r[key] / results[0][key])
-        assert r['course_test_min'] == pytest.approx(
-            13068 / r['infer_img_s'] / 60)
-    assert all(results[0][k] == 1.0 for k in results[0] if
-               k.endswith('_ratio'))
+            assert r[key + '_ratio'] == pytest.approx(r[key] / results[0][key])
+        minutes = 13068 / r['infer_img_s'] / 60
+        assert r['course_test_min'] == pytest.approx(minutes)
+    assert all(results[0][k] == 1.0 for k in results[0]
+               if k.endswith('_ratio'))
     report = json.load(open(osp.join(work_dir, 'tiny.json')))
     assert report['meta']['device'].startswith('CPU')
     assert [r['name'] for r in report['results']] == names
@@ -92,7 +97,9 @@ def test_benchmark_tool_amp_without_cuda_is_one_error_line(tiny_config):
         pytest.skip('needs a machine without CUDA')
     proc = subprocess.run(
         [sys.executable, 'tools/benchmark.py', tiny_config, '--amp'],
-        cwd=REPO, capture_output=True, text=True)
+        cwd=REPO,
+        capture_output=True,
+        text=True)
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
     assert lines[-1].startswith('error: AMP') and 'Traceback' not in \

@@ -3,8 +3,8 @@ import signal
 import pytest
 from mmengine.registry import Registry
 
-from mmdigit.apis import exit_on_interrupt, exit_on_user_error
 from mmdigit.datasets import DatasetError, DatasetProblem
+from mmdigit.tools import exit_on_interrupt, exit_on_user_error
 from mmdigit.utils import DEBUG_ENV, CheckpointError, atomic_write_files
 
 PARTS = Registry('test_cli_parts')
@@ -31,24 +31,26 @@ def no_debug(monkeypatch):
 
 
 def test_user_errors_are_one_line(capsys):
+
     def bad_checkpoint():
         raise CheckpointError('x.pth is not a readable checkpoint')
 
-    assert exit_line(capsys, bad_checkpoint, prefix='test: ') == (
-        1, 'error: test: x.pth is not a readable checkpoint\n')
+    expected = (1, 'error: test: x.pth is not a readable checkpoint\n')
+    assert exit_line(capsys, bad_checkpoint, prefix='test: ') == expected
 
     def bad_dataset():
-        raise DatasetError(
-            [DatasetProblem('error', 'missing_image', 'a.json: 1.png',
-                            'image file not found')], 'a.json')
+        raise DatasetError([
+            DatasetProblem('error', 'missing_image', 'a.json: 1.png',
+                           'image file not found')
+        ], 'a.json')
 
-    assert exit_line(capsys, bad_dataset) == (
-        1, 'error: a.json: 1.png: image file not found\n')
+    expected = (1, 'error: a.json: 1.png: image file not found\n')
+    assert exit_line(capsys, bad_dataset) == expected
 
 
 def test_config_errors_are_one_line_and_bugs_keep_their_traceback(capsys):
-    code, err = exit_line(capsys, lambda: PARTS.build(dict(type='Part',
-                                                           dpeth=1)))
+    code, err = exit_line(capsys,
+                          lambda: PARTS.build(dict(type='Part', dpeth=1)))
     assert code == 1 and err.startswith('error: config: ')
     assert "'dpeth'" in err and err.count('\n') == 1
     code, err = exit_line(capsys, lambda: PARTS.build(dict(type='Prat')))
@@ -91,8 +93,8 @@ def test_extra_types_are_reported(capsys):
     def fail():
         raise UsageError('no images found')
 
-    assert exit_line(capsys, fail, extra=(UsageError, )) == (
-        1, 'error: no images found\n')
+    expected = (1, 'error: no images found\n')
+    assert exit_line(capsys, fail, extra=(UsageError, )) == expected
 
 
 @pytest.fixture

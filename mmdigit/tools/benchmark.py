@@ -19,10 +19,9 @@ on them, and nothing is downloaded.
 """
 import copy
 import ctypes
+import functools
 import gc
-import json
 import os
-import os.path as osp
 import platform
 import resource
 import shlex
@@ -34,12 +33,15 @@ from mmengine.config import Config
 from mmengine.logging import print_log
 
 from ..utils.config import cfg_set_img_scale
-from ..utils.fileio import atomic_write_bytes
-from .runner_cfg import (config_name, load_cfg, prepare_train_cfg,
-                         require_amp_device)
+from .report import BarPanel, markdown_table, write_table_report
+from .runner_cfg import config_name, load_cfg
+from .train_cfg import prepare_train_cfg, require_amp_device
 
 #: Course test set size (the submission a user must write).
 COURSE_TEST_IMAGES = 13068
+
+#: An image scale, as ``Resize``'s ``scale``.
+_Scale = Tuple[int, int]
 
 #: Table columns: (key, header, format, has a ratio column).
 COLUMNS = [
@@ -143,10 +145,9 @@ def time_steps(step, batches, warmup: int, steps: int,
 
 def _build(cfg: Config, device: str):
     """Model with random weights on ``device``, as the runner builds it."""
+    from mmdet.registry import MODELS
     from mmengine.registry import init_default_scope
     from mmengine.utils import import_modules_from_strings
-
-    from mmdet.registry import MODELS
     init_default_scope(cfg.get('default_scope', 'mmdet'))
     if cfg.get('custom_imports'):
         import_modules_from_strings(**cfg.custom_imports)
@@ -196,17 +197,19 @@ def benchmark_cfg(cfg: Config,
     model.train()
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
-    seconds, images = time_steps(
-        lambda batch: model.train_step(batch, optim_wrapper),
-        _endless(loader), warmup, iters, device)
+    # partial, not a lambda: no closure over the names deleted below
+    train_step = functools.partial(
+        model.train_step, optim_wrapper=optim_wrapper)
+    seconds, images = time_steps(train_step, _endless(loader), warmup, iters,
+                                 device)
     result['train_img_s'] = images / seconds
     result['train_peak_mb'] = memory.peak()
-    del optim_wrapper, loader
+    del train_step, optim_wrapper, loader
 
     model.eval()
     peaks = []
-    for key, batch_size in (('infer1_img_s', 1),
-                            ('infer_img_s', result['test_bs'])):
+    phases = (('infer1_img_s', 1), ('infer_img_s', result['test_bs']))
+    for key, batch_size in phases:
         loader_cfg = copy.deepcopy(cfg.test_dataloader)
         loader_cfg.batch_size = batch_size
         loader = Runner.build_dataloader(loader_cfg, seed=0)
@@ -215,8 +218,8 @@ def benchmark_cfg(cfg: Config,
         memory.reset()
         with torch.no_grad(), torch.autocast(
                 device_type=device, enabled=amp and device == 'cuda'):
-            seconds, images = time_steps(model.test_step, _endless(loader),
-                                         1, steps, device)
+            seconds, images = time_steps(model.test_step, _endless(loader), 1,
+                                         steps, device)
         result[key] = images / seconds
         peaks.append(memory.peak())
         del loader
@@ -250,10 +253,8 @@ def parse_row(spec: str) -> Tuple[str, Dict]:
     return config, options
 
 
-def _variants(specs: Sequence[str],
-              img_scales: Optional[Sequence[Tuple[int, int]]],
-              batch_sizes: Optional[Sequence[int]],
-              amp: bool) -> List[Dict]:
+def _variants(specs: Sequence[str], img_scales: Optional[Sequence[_Scale]],
+              batch_sizes: Optional[Sequence[int]], amp: bool) -> List[Dict]:
     """Expand rows: every scale x batch size (x AMP) of every spec."""
     rows = []
     for spec in specs:
@@ -268,8 +269,7 @@ def _variants(specs: Sequence[str],
                         row_options['train_dataloader.batch_size'] = \
                             batch_size
                     rows.append(
-                        dict(config=config, options=row_options,
-                             amp=use_amp))
+                        dict(config=config, options=row_options, amp=use_amp))
     return rows
 
 
@@ -333,13 +333,11 @@ def run_benchmark(rows: Sequence[str],
     results = []
     for i, row in enumerate(rows):
         label = _row_name(row)
-        print_log(f'[benchmark {i + 1}/{len(rows)}] {label}',
-                  logger='current')
+        print_log(f'[benchmark {i + 1}/{len(rows)}] {label}', logger='current')
         options = dict(cfg_options or {}, **row['options'])
         options.pop('label', None)
         img_scale = options.pop('img_scale', None)
-        cfg = load_cfg(row['config'], cfg_options=options,
-                       data_root=data_root)
+        cfg = load_cfg(row['config'], cfg_options=options, data_root=data_root)
         if img_scale:
             cfg_set_img_scale(cfg, img_scale)
         result = dict(name=label, **row)
@@ -348,16 +346,19 @@ def run_benchmark(rows: Sequence[str],
                           row['amp']))
         results.append(result)
         print_log(
-            '  ' + ', '.join(f'{k}={result[k]:.2f}'
-                             for k, *_ in COLUMNS), logger='current')
+            '  ' + ', '.join(f'{k}={result[k]:.2f}' for k, *_ in COLUMNS),
+            logger='current')
     for result in results:
         for key, *_, ratio in COLUMNS:
             if ratio:
                 result[key + '_ratio'] = result[key] / results[0][key]
     meta = environment(device)
     meta.update(
-        command='python ' + shlex.join(sys.argv), iters=iters, warmup=warmup,
-        infer_images=infer_images, data_root=data_root)
+        command='python ' + shlex.join(sys.argv),
+        iters=iters,
+        warmup=warmup,
+        infer_images=infer_images,
+        data_root=data_root)
     write_report(results, meta, work_dir, name)
     return results
 
@@ -365,10 +366,9 @@ def run_benchmark(rows: Sequence[str],
 def environment(device: str) -> Dict[str, str]:
     """Where the numbers were measured: device, versions, date."""
     import mmcv
+    import mmdet
     import mmengine
     import torch
-
-    import mmdet
     if device == 'cuda':
         name = torch.cuda.get_device_name()
     else:
@@ -393,25 +393,26 @@ def format_table(results: Sequence[Dict]) -> str:
     Returns:
         str: Markdown table.
     """
+    return markdown_table(*_table(results))
+
+
+def _table(results: Sequence[Dict]) -> Tuple[List[str], List[List[str]]]:
+    """Headers and formatted cells of :func:`format_table`."""
     headers, keys = ['config', 'train bs'], []
     for key, header, fmt, ratio in COLUMNS:
-        header = header.format(test_bs=results[0]['test_bs'])
-        headers.append(header)
+        headers.append(header.format(test_bs=results[0]['test_bs']))
         keys.append((key, fmt))
         if ratio:
             headers.append('×')
             keys.append((key + '_ratio', '.2f'))
-    lines = [
-        '| ' + ' | '.join(headers) + ' |', '|' + '---|' * len(headers)
-    ]
-    for r in results:
-        cells = [r['name'], str(r['train_bs'])]
-        cells += [format(r[k], fmt) for k, fmt in keys]
-        lines.append('| ' + ' | '.join(cells) + ' |')
-    return '\n'.join(lines)
+    rows = [[r['name'], str(r['train_bs'])] +
+            [format(r[k], fmt) for k, fmt in keys] for r in results]
+    return headers, rows
 
 
-def write_report(results: Sequence[Dict], meta: Dict, work_dir: str,
+def write_report(results: Sequence[Dict],
+                 meta: Dict,
+                 work_dir: str,
                  name: str = 'benchmark') -> Dict[str, str]:
     """Write ``<name>.md`` (table + set-up), ``.json`` and ``.png``.
 
@@ -424,51 +425,30 @@ def write_report(results: Sequence[Dict], meta: Dict, work_dir: str,
     Returns:
         dict[str, str]: Paths by extension.
     """
-    os.makedirs(work_dir, exist_ok=True)
-    paths = {ext: osp.join(work_dir, f'{name}.{ext}')
-             for ext in ('md', 'json', 'png')}
     setup = ', '.join(f'{k} {meta[k]}'
                       for k in ('device', 'torch', 'mmcv', 'mmdet', 'date'))
-    text = (f'{setup}.\n\n`{meta["command"]}`\n\n{format_table(results)}\n'
-            f'\nImages/s over {meta["iters"]} training iterations after '
+    note = (f'Images/s over {meta["iters"]} training iterations after '
             f'{meta["warmup"]} warm-up ones, and over up to '
             f'{meta["infer_images"]} inference images per batch size after '
             f'one warm-up batch; × = ratio to '
             f'the first row; peak memory is the process\'s RSS on CPU, '
-            f'allocated CUDA memory on a GPU.\n')
-    atomic_write_bytes(paths['md'], text.encode())
-    atomic_write_bytes(
-        paths['json'],
-        json.dumps(dict(meta=meta, results=list(results)), indent=1).encode())
-    _plot(results, paths['png'], setup)
-    return paths
-
-
-def _plot(results: Sequence[Dict], path: str, title: str) -> None:
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    panels = [(key, header.format(test_bs=results[0]['test_bs']))
-              for key, header, _, ratio in COLUMNS if ratio]
-    names = [r['name'] for r in results]
-    fig, axes = plt.subplots(
-        1, len(panels), figsize=(3.6 * len(panels), 1.4 + 0.4 * len(names)))
-    y = np.arange(len(names))
-    for ax, (key, header) in zip(axes, panels):
-        values = [r[key] for r in results]
-        ax.barh(y, values, color='tab:blue')
-        for yi, r in zip(y, results):
-            ax.text(r[key], yi, f' {r[key + "_ratio"]:.2f}×', va='center',
-                    fontsize=7)
-        ax.set_title(header, fontsize=9)
-        ax.set_yticks(y)
-        ax.set_yticklabels(names if ax is axes[0] else [''] * len(names),
-                           fontsize=7)
-        ax.invert_yaxis()
-        ax.margins(x=0.25)
-    fig.suptitle(title, fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+            f'allocated CUDA memory on a GPU.')
+    # one panel per column that has a ratio, the ratio after each bar
+    panels = [
+        BarPanel(
+            header.format(test_bs=results[0]['test_bs']),
+            [r[key] for r in results],
+            labels=[f'{r[key + "_ratio"]:.2f}×' for r in results])
+        for key, header, _, ratio in COLUMNS if ratio
+    ]
+    headers, rows = _table(results)
+    return write_table_report(
+        work_dir,
+        name,
+        headers,
+        rows,
+        intro=[f'{setup}.', f'`{meta["command"]}`'],
+        notes=[note],
+        json_data=dict(meta=meta, results=list(results)),
+        panels=panels,
+        title=setup)

@@ -5,17 +5,17 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
-from mmdigit.apis import budget_cfg, load_cfg, parse_budget, run_ablation
-from mmdigit.apis import ablation
-from mmdigit.apis.ablation import spread, summarize, within_noise
+from mmdigit.tools import (ablation, budget_cfg, load_cfg, parse_budget,
+                           run_ablation)
+from mmdigit.tools.ablation import spread, summarize, within_noise
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PRIMARY = osp.join(REPO, 'configs', 'faster_rcnn_r50_fpn_digits.py')
 
 
-@pytest.mark.parametrize('text,expected', [('200', {'iters': 200}),
-                                           ('15m', {'minutes': 15.0}),
-                                           ('0.5min', {'minutes': 0.5})])
+@pytest.mark.parametrize('text,expected', [('200', dict(iters=200)),
+                                           ('15m', dict(minutes=15.0)),
+                                           ('0.5min', dict(minutes=0.5))])
 def test_parse_budget(text, expected):
     assert parse_budget(text) == expected
 
@@ -27,11 +27,10 @@ def test_parse_budget_rejects(text):
 
 
 def test_budget_cfg_makes_an_iteration_budget_of_the_own_schedule():
-    cfg = budget_cfg(load_cfg(PRIMARY), iters=30, seed=7, batch_size=2,
-                     from_scratch=True)
+    cfg = budget_cfg(
+        load_cfg(PRIMARY), iters=30, seed=7, batch_size=2, from_scratch=True)
     assert cfg.train_cfg == dict(
-        type='IterBasedTrainLoop', max_iters=30, val_interval=30,
-        val_begin=31)
+        type='IterBasedTrainLoop', max_iters=30, val_interval=30, val_begin=31)
     assert cfg.train_dataloader.sampler.type == 'InfiniteSampler'
     assert cfg.train_dataloader.batch_size == 2
     assert cfg.randomness.seed == 7
@@ -47,16 +46,19 @@ def test_budget_cfg_makes_an_iteration_budget_of_the_own_schedule():
 
 
 @pytest.mark.slow
-def test_run_ablation_time_budget_and_resume(tiny_data, tiny_config,
-                                             tmp_path):
+def test_run_ablation_time_budget_and_resume(tiny_data, tiny_config, tmp_path):
     variant = tmp_path / 'tiny_lr_variant.py'
     variant.write_text(f'_base_ = {tiny_config!r}\n'
                        'optim_wrapper = dict(optimizer=dict(lr=1e-3))\n')
     configs = [tiny_config, str(variant)]
     work_dir = str(tmp_path / 'ablation')
     # A budget far below one iteration: each run stops after iteration 1.
-    results = run_ablation(configs, work_dir=work_dir, budget='0.001m',
-                           data_root=tiny_data, seed=0)
+    results = run_ablation(
+        configs,
+        work_dir=work_dir,
+        budget='0.001m',
+        data_root=tiny_data,
+        seed=0)
     assert [r.get('error') for r in results] == [None, None]
     assert [r['seed'] for r in results] == [0, 0]
     for r in results:
@@ -76,8 +78,8 @@ def test_run_ablation_time_budget_and_resume(tiny_data, tiny_config,
     saved = json.load(open(result_file))
     saved['iters'] = 12345
     json.dump(saved, open(result_file, 'w'))
-    again = run_ablation(configs, work_dir=work_dir, budget='0.001m',
-                         data_root=tiny_data)
+    again = run_ablation(
+        configs, work_dir=work_dir, budget='0.001m', data_root=tiny_data)
     assert again[0]['iters'] == 12345
 
 
@@ -108,8 +110,12 @@ def test_within_noise(base, other, expected):
 
 
 def _run(config, seed, map_, digit_acc=None, **extra):
-    result = {'config': config, 'seed': seed, 'coco/bbox_mAP': map_,
-              'iters': 10}
+    result = {
+        'config': config,
+        'seed': seed,
+        'coco/bbox_mAP': map_,
+        'iters': 10
+    }
     if digit_acc is not None:
         result['digit/accuracy'] = digit_acc
     return dict(result, **extra)
@@ -129,15 +135,13 @@ def test_summarize_aggregates_seeds_and_marks_noise_against_first_row():
     assert [r['seeds'] for r in rows] == [[0, 1], [0, 1], [3, 4]]
     assert rows[2]['errors'] == ['seed 5: exit code 1']
     assert rows[0]['stats']['coco/bbox_mAP'] == dict(
-        n=2, mean=0.375, std=pytest.approx(0.25 / 2**0.5), min=0.25,
-        max=0.5)
+        n=2, mean=0.375, std=pytest.approx(0.25 / 2**0.5), min=0.25, max=0.5)
     assert rows[2]['stats']['coco/bbox_mAP']['mean'] == 0.8125
     assert 'digit/accuracy' not in rows[2]['stats']
     assert rows[0]['noise'] == {}
     # mAP 0.5625 vs 0.375 is within the base's range 0.25; digit accuracy
     # 0.75 vs 0.5 is not (both ranges 0); iterations are not judged
-    assert rows[1]['noise'] == {
-        'coco/bbox_mAP': True, 'digit/accuracy': False}
+    assert rows[1]['noise'] == {'coco/bbox_mAP': True, 'digit/accuracy': False}
     assert rows[2]['noise'] == {'coco/bbox_mAP': False}
 
 
@@ -154,29 +158,33 @@ def test_run_ablation_seeds_resume_and_summary(tmp_path, monkeypatch):
         map_ = 0.25 + job['seed'] / 8 + 0.0625 * ('variant' in config)
         with open(result_file, 'w') as f:
             json.dump(
-                {'coco/bbox_mAP': map_, 'iters': job['iters'],
-                 'device': 'cpu'}, f)
+                {
+                    'coco/bbox_mAP': map_,
+                    'iters': job['iters'],
+                    'device': 'cpu'
+                }, f)
         return 0
 
     monkeypatch.setattr(ablation, '_launch', fake_launch)
     configs = ['cfgs/base.py', 'cfgs/variant.py', 'cfgs/broken.py']
     work_dir = str(tmp_path / 'ablation')
-    results = run_ablation(configs, work_dir=work_dir, budget='20',
-                           seeds=2, seed=3)
+    results = run_ablation(
+        configs, work_dir=work_dir, budget='20', seeds=2, seed=3)
     assert calls == [(name, seed, f'ablation/{name[:-3]}/seed_{seed}')
                      for name in ('base.py', 'variant.py', 'broken.py')
                      for seed in (3, 4)]
-    assert [(r['config'], r['seed']) for r in results] == [
-        (c, s) for c in configs for s in (3, 4)]
-    assert [r.get('error') for r in results] == [None] * 4 + [
-        'exit code 1'] * 2
+    assert [(r['config'], r['seed'])
+            for r in results] == [(c, s) for c in configs for s in (3, 4)]
+    assert [r.get('error')
+            for r in results] == [None] * 4 + ['exit code 1'] * 2
 
     with open(osp.join(work_dir, 'summary.csv')) as f:
         rows = list(csv.DictReader(f))
-    assert [(r['config'], r['seeds']) for r in rows] == [
-        ('base', '3 4'), ('variant', '3 4'), ('broken', '')]
-    assert [float(rows[0][f'mAP{s}']) for s in ('', ' min', ' max')] == [
-        0.6875, 0.625, 0.75]
+    assert [(r['config'], r['seeds']) for r in rows] == [('base', '3 4'),
+                                                         ('variant', '3 4'),
+                                                         ('broken', '')]
+    assert [float(rows[0][f'mAP{s}'])
+            for s in ('', ' min', ' max')] == [0.6875, 0.625, 0.75]
     assert float(rows[0]['mAP std']) == pytest.approx(0.125 / 2**0.5)
     assert float(rows[1]['mAP']) == 0.75
     # 0.75 - 0.6875 is within the range 0.125 of either row's two seeds
@@ -192,9 +200,9 @@ def test_run_ablation_seeds_resume_and_summary(tmp_path, monkeypatch):
 
     # Finished runs are not re-run; only the failed ones are retried.
     calls.clear()
-    again = run_ablation(configs, work_dir=work_dir, budget='20', seeds=2,
-                         seed=3)
+    again = run_ablation(
+        configs, work_dir=work_dir, budget='20', seeds=2, seed=3)
     assert calls == [('broken.py', 3, 'ablation/broken/seed_3'),
                      ('broken.py', 4, 'ablation/broken/seed_4')]
-    assert [r['coco/bbox_mAP'] for r in again[:4]] == [
-        0.625, 0.75, 0.6875, 0.8125]
+    assert [r['coco/bbox_mAP']
+            for r in again[:4]] == [0.625, 0.75, 0.6875, 0.8125]

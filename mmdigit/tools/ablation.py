@@ -8,7 +8,6 @@ not run again, so an interrupted comparison resumes where it stopped. The
 summary gives each column's mean and spread over the seeds and marks the
 differences from the first (base) row that are within that spread.
 """
-import csv
 import json
 import os
 import os.path as osp
@@ -16,7 +15,7 @@ import re
 import subprocess
 import sys
 import time
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from mmengine.config import Config
 from mmengine.logging import print_log
@@ -25,6 +24,7 @@ from mmengine.utils import ProgressBar
 from ..utils.fileio import atomic_write_bytes
 from .benchmark import PeakMemory
 from .cli import build_runner
+from .report import BarPanel, write_table_report
 from .runner_cfg import config_name, load_cfg
 
 # Columns of summary.{md,csv}: (key in result.json, header, format).
@@ -42,6 +42,11 @@ COLUMNS = [
 # Columns whose differences from the base row are judged against the noise
 # (iterations are the budget, not a result).
 NOISE_KEYS = [key for key, _, _ in COLUMNS if key != 'iters']
+# Panels of summary.png: (key in result.json, title).
+PLOT_PANELS = [('coco/bbox_mAP', 'mAP'), ('coco/bbox_mAP_50', 'AP50'),
+               ('digit/accuracy', 'digit accuracy'),
+               ('train_img_per_s', 'train images/s'),
+               ('peak_mem_mb', 'peak memory (MB)')]
 WARMUP_ITERS = 5
 
 
@@ -140,16 +145,19 @@ def train_and_evaluate(cfg: Config) -> Dict[str, Union[float, int, str]]:
     train_s = time.perf_counter() - start
     iter_times = runner.message_hub.get_scalar('train/time').data[0]
     # the whole process is this one run: its lifetime peak
-    peak = PeakMemory(
-        'cuda' if torch.cuda.is_available() else 'cpu').peak()
+    peak = PeakMemory('cuda' if torch.cuda.is_available() else 'cpu').peak()
     start = time.perf_counter()
     metrics = runner.val_loop.run()
     world = int(os.environ.get('WORLD_SIZE', 1))
     images = cfg.train_dataloader.batch_size * world
-    steady = iter_times[WARMUP_ITERS:] if len(
-        iter_times) > WARMUP_ITERS else iter_times
-    result = {k: float(v) for k, v in metrics.items()
-              if isinstance(v, (int, float))}
+    if len(iter_times) > WARMUP_ITERS:
+        steady = iter_times[WARMUP_ITERS:]
+    else:
+        steady = iter_times
+    result = {
+        k: float(v)
+        for k, v in metrics.items() if isinstance(v, (int, float))
+    }
     result.update(
         iters=int(runner.iter),
         train_s=train_s,
@@ -189,7 +197,7 @@ def _launch(config: str, result_file: str, job: Dict) -> int:
     Returns:
         int: The worker's exit code.
     """
-    code = ('import json, sys; from mmdigit.apis.ablation import '
+    code = ('import json, sys; from mmdigit.tools.ablation import '
             'run_one; run_one(sys.argv[1], sys.argv[2], '
             '**json.loads(sys.argv[3]))')
     return subprocess.run(
@@ -246,8 +254,10 @@ def run_ablation(configs: Sequence[str],
                            dict(spec, work_dir=run_dir, seed=run_seed))
             if code != 0:
                 results.append(
-                    dict(config=config, seed=run_seed,
-                         error=f'exit code {code}'))
+                    dict(
+                        config=config,
+                        seed=run_seed,
+                        error=f'exit code {code}'))
                 bar.update()
                 continue
         with open(result_file) as f:
@@ -319,8 +329,7 @@ def summarize(results: Sequence[Dict]) -> List[Dict]:
     for r in results:
         row = rows.setdefault(
             config_name(r['config']),
-            dict(name=config_name(r['config']), runs=[], seeds=[],
-                 errors=[]))
+            dict(name=config_name(r['config']), runs=[], seeds=[], errors=[]))
         if 'error' in r:
             row['errors'].append(f'seed {r.get("seed", "?")}: {r["error"]}')
         else:
@@ -358,8 +367,15 @@ def _cell(stat: Optional[Dict], fmt: str, noise: Optional[bool]) -> str:
     return text
 
 
+def _whiskers(stat: Optional[Dict]) -> Tuple[float, float]:
+    """Distances from the mean down to min and up to max (0 if none)."""
+    if not stat:
+        return (0, 0)
+    return (stat['mean'] - stat['min'], stat['max'] - stat['mean'])
+
+
 def write_summary(results: Sequence[Dict], work_dir: str,
-                  budget: str) -> None:
+                  budget: str) -> Dict[str, str]:
     """Write ``summary.md``, ``summary.csv`` and ``summary.png``.
 
     Each column is the mean over a config's seeds; with several seeds also
@@ -372,83 +388,56 @@ def write_summary(results: Sequence[Dict], work_dir: str,
             :func:`run_ablation`.
         work_dir (str): Output folder.
         budget (str): The budget, for the caption.
+
+    Returns:
+        dict[str, str]: Paths by extension.
     """
-    os.makedirs(work_dir, exist_ok=True)
     rows = summarize(results)
     device = next((r['device'] for r in results if 'device' in r), '?')
     seeds = sorted({r['seed'] for r in results if 'seed' in r})
-    with open(osp.join(work_dir, 'summary.csv'), 'w', newline='') as f:
-        writer = csv.writer(f)
-        writer.writerow(['config', 'seeds'] + [
-            f'{h}{suffix}' for _, h, _ in COLUMNS
-            for suffix in ('', ' std', ' min', ' max')
-        ] + ['within noise', 'error'])
-        for row in rows:
-            cells = []
-            for key, _, _ in COLUMNS:
-                stat = row['stats'].get(key, {})
-                cells += [
-                    '' if stat.get(k) is None else stat[k]
-                    for k in ('mean', 'std', 'min', 'max')
-                ]
-            noisy = [h for key, h, _ in COLUMNS if row['noise'].get(key)]
-            writer.writerow([row['name'], ' '.join(map(str, row['seeds']))] +
-                            cells + ['; '.join(noisy), '; '.join(
-                                row['errors'])])
-    headers = ['config', 'seeds'] + [h for _, h, _ in COLUMNS]
-    lines = [
-        f'Budget {budget} per config and seed, seeds '
-        f'{", ".join(map(str, seeds))}, device {device}, '
-        f'{time.strftime("%Y-%m-%d")}.',
-        'Mean over seeds; with several seeds ± the sample standard '
-        'deviation and (min–max). "within noise": differs from the first '
-        'row by no more than the larger min–max range of the two rows.', '',
-        '| ' + ' | '.join(headers) + ' |', '|' + '---|' * len(headers)
-    ]
+    csv_rows = [['config', 'seeds'] + [
+        f'{h}{suffix}' for _, h, _ in COLUMNS
+        for suffix in ('', ' std', ' min', ' max')
+    ] + ['within noise', 'error']]
+    cells = []
     for row in rows:
+        values = []
+        for key, _, _ in COLUMNS:
+            stat = row['stats'].get(key, {})
+            values += [
+                '' if stat.get(k) is None else stat[k]
+                for k in ('mean', 'std', 'min', 'max')
+            ]
+        noisy = [h for key, h, _ in COLUMNS if row['noise'].get(key)]
+        csv_rows.append([row['name'], ' '.join(map(str, row['seeds']))] +
+                        values + ['; '.join(noisy), '; '.join(row['errors'])])
         seed_cell = ', '.join(map(str, row['seeds'])) or '-'
         if row['errors']:
             seed_cell += f' (failed: {"; ".join(row["errors"])})'
-        cells = [
+        cells.append([row['name'], seed_cell] + [
             _cell(row['stats'].get(key), fmt, row['noise'].get(key))
             for key, _, fmt in COLUMNS
-        ]
-        lines.append(f'| {row["name"]} | {seed_cell} | ' + ' | '.join(cells) +
-                     ' |')
-    with open(osp.join(work_dir, 'summary.md'), 'w') as f:
-        f.write('\n'.join(lines) + '\n')
-    _plot(rows, osp.join(work_dir, 'summary.png'), budget)
-
-
-def _plot(rows: Sequence[Dict], path: str, budget: str) -> None:
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    panels = [('coco/bbox_mAP', 'mAP'), ('coco/bbox_mAP_50', 'AP50'),
-              ('digit/accuracy', 'digit accuracy'),
-              ('train_img_per_s', 'train images/s'),
-              ('peak_mem_mb', 'peak memory (MB)')]
-    names = [row['name'] for row in rows]
-    fig, axes = plt.subplots(
-        1, len(panels), figsize=(4 * len(panels), 1.2 + 0.45 * len(names)))
-    y = np.arange(len(names))
-    for ax, (key, title) in zip(axes, panels):
+        ])
+    intro = (f'Budget {budget} per config and seed, seeds '
+             f'{", ".join(map(str, seeds))}, device {device}, '
+             f'{time.strftime("%Y-%m-%d")}.\n'
+             'Mean over seeds; with several seeds ± the sample standard '
+             'deviation and (min–max). "within noise": differs from the first '
+             'row by no more than the larger min–max range of the two rows.')
+    panels = []
+    for key, title in PLOT_PANELS:
         stats = [row['stats'].get(key) for row in rows]
-        means = [s['mean'] if s else 0 for s in stats]
-        # error bars: the min-max range over seeds
-        err = np.array([[s['mean'] - s['min'], s['max'] - s['mean']]
-                        if s else [0, 0] for s in stats]).T
-        ax.barh(y, means, xerr=err, color='tab:blue', ecolor='black',
-                capsize=3)
-        ax.set_title(title)
-        ax.set_yticks(y)
-        ax.set_yticklabels(names if ax is axes[0] else [''] * len(names),
-                           fontsize=8)
-        ax.invert_yaxis()
-    fig.suptitle(f'ablation, budget {budget} per config and seed '
-                 '(bars: mean, whiskers: min-max over seeds)')
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+        # bars: the mean; whiskers: the min-max range over seeds
+        panels.append(
+            BarPanel(
+                title, [s['mean'] if s else 0 for s in stats],
+                errors=[_whiskers(s) for s in stats]))
+    return write_table_report(
+        work_dir,
+        'summary', ['config', 'seeds'] + [h for _, h, _ in COLUMNS],
+        cells,
+        intro=[intro],
+        csv_rows=csv_rows,
+        panels=panels,
+        title=f'ablation, budget {budget} per config and seed '
+        '(bars: mean, whiskers: min-max over seeds)')
