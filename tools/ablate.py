@@ -52,6 +52,12 @@ def parse_args():
         help='no pre-trained backbone weights (offline machines): train '
         'every backbone stage and BN statistics')
     parser.add_argument(
+        '--onto',
+        help='apply each config\'s change onto this base config instead of '
+        'its own (e.g. the CPU recipe\'s fine-tuning config, to rank the '
+        'ablations from the synthetic-pretrained init); a config without a '
+        'single local _base_ (the primary) stands for this base')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -61,7 +67,7 @@ def parse_args():
 
 def check_args(args) -> None:
     """Reject missing configs, a bad budget or seed count before any run."""
-    for config in args.configs:
+    for config in args.configs + ([args.onto] if args.onto else []):
         if not osp.isfile(config):
             raise ConfigError(f'config file not found: {config}')
     try:
@@ -85,7 +91,8 @@ def main():
             seed=args.seed,
             seeds=args.seeds,
             batch_size=args.batch_size,
-            from_scratch=args.from_scratch)
+            from_scratch=args.from_scratch,
+            onto=args.onto)
     print(open(f'{args.work_dir}/summary.md').read())
 
 

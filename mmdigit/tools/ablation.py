@@ -8,6 +8,7 @@ not run again, so an interrupted comparison resumes where it stopped. The
 summary gives each column's mean and spread over the seeds and marks the
 differences from the first (base) row that are within that spread.
 """
+import ast
 import json
 import os
 import os.path as osp
@@ -21,11 +22,13 @@ from mmengine.config import Config
 from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
 
+from ..utils.errors import ConfigError
 from ..utils.fileio import atomic_write_bytes
 from .benchmark import PeakMemory
 from .cli import build_runner
 from .report import BarPanel, write_table_report
 from .runner_cfg import config_name, load_cfg
+from .train_cfg import prepare_train_cfg
 
 # Columns of summary.{md,csv}: (key in result.json, header, format).
 COLUMNS = [
@@ -169,6 +172,77 @@ def train_and_evaluate(cfg: Config) -> Dict[str, Union[float, int, str]]:
     return result
 
 
+def _single_base(config: str) -> Optional[str]:
+    """The local file a config's ``_base_`` names, when it names exactly one
+    (as a one-change variant does); else None.
+
+    Raises:
+        ConfigError: The config is not valid Python.
+    """
+    with open(config) as f:
+        source = f.read()
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as e:
+        raise ConfigError(f'{config}: {e}') from e
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == '_base_'
+                for t in node.targets):
+            value = node.value
+            if isinstance(value, ast.Constant) and isinstance(
+                    value.value, str) and '::' not in value.value:
+                return osp.normpath(osp.join(osp.dirname(config), value.value))
+            return None
+    return None
+
+
+def rebase_config(config: str, onto: str, out_dir: str) -> str:
+    """Apply a one-change config onto another base config.
+
+    The configs of ``configs/ablations/`` build on their base by reference
+    (``_base_.train_pipeline[:2]``, ``_base_.img_scale``...), so the same
+    change applies to any base: ``config`` is copied into ``out_dir`` with
+    the root of its ``_base_`` chain (the first config that does not name
+    exactly one local ``_base_`` file, e.g. the primary) replaced by
+    ``onto``; configs in between are copied and re-pointed the same way. A
+    root config itself becomes ``onto``.
+
+    Args:
+        config (str): A config file.
+        onto (str): The new base config file.
+        out_dir (str): Where the rebased copies are written (same file
+            names, so run names stay the configs' names).
+
+    Returns:
+        str: The config file to run: a copy in ``out_dir``, or ``onto``.
+    """
+    base = _single_base(config)
+    if base is None or osp.abspath(config) == osp.abspath(onto):
+        return onto
+    new_base = rebase_config(base, onto, out_dir)
+    with open(config) as f:
+        source = f.read()
+    tree = ast.parse(source)
+    node = next(
+        n for n in tree.body if isinstance(n, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == '_base_' for t in n.targets))
+    lines = source.splitlines(keepends=True)
+    # the _base_ value, whatever its line span, becomes the new base path
+    start = sum(len(line) for line in lines[:node.value.lineno - 1]) + \
+        node.value.col_offset
+    end = sum(len(line) for line in lines[:node.value.end_lineno - 1]) + \
+        node.value.end_col_offset
+    header = (f'# {osp.relpath(config)} rebased onto {osp.relpath(onto)} '
+              '(tools/ablate.py --onto)\n')
+    rebased = header + source[:start] + repr(osp.abspath(new_base)) + \
+        source[end:]
+    os.makedirs(out_dir, exist_ok=True)
+    path = osp.join(out_dir, osp.basename(config))
+    atomic_write_bytes(path, rebased.encode())
+    return path
+
+
 def run_one(config: str, result_file: str, **kwargs) -> None:
     """Worker: budget-train one config and write its result json.
 
@@ -181,6 +255,8 @@ def run_one(config: str, result_file: str, **kwargs) -> None:
     load_keys = ('work_dir', 'cfg_options', 'data_root')
     cfg = load_cfg(config, **{k: kwargs.pop(k, None) for k in load_keys})
     budget_cfg(cfg, **kwargs)
+    # as tools/train.py: AMP needs CUDA; load_from must exist and fit
+    prepare_train_cfg(cfg)
     result = train_and_evaluate(cfg)
     result.update(config=config, seed=cfg.randomness.seed)
     atomic_write_bytes(result_file, json.dumps(result, indent=2).encode())
@@ -210,6 +286,7 @@ def run_ablation(configs: Sequence[str],
                  budget: str = '200',
                  seeds: int = 1,
                  seed: int = 0,
+                 onto: Optional[str] = None,
                  **kwargs) -> List[Dict]:
     """Run every (config, seed) not yet done, one process each, summarise.
 
@@ -224,6 +301,9 @@ def run_ablation(configs: Sequence[str],
             ``seed + 1``, ..., ``seed + seeds - 1`` (``randomness.seed``).
             Defaults to 1.
         seed (int): The first seed. Defaults to 0.
+        onto (str, optional): Apply every config's change onto this base
+            config instead of its own (:func:`rebase_config`; the rebased
+            copies go to ``<work_dir>/configs/``). Defaults to None.
         **kwargs: ``data_root``, ``cfg_options``, ``batch_size``,
             ``from_scratch`` passed to every run.
 
@@ -232,6 +312,11 @@ def run_ablation(configs: Sequence[str],
         each with ``config`` and ``seed``; failed runs have an ``error``
         key.
     """
+    if onto is not None:
+        configs = [
+            rebase_config(c, onto, osp.join(work_dir, 'configs'))
+            for c in configs
+        ]
     names = [config_name(c) for c in configs]
     if len(set(names)) != len(names):
         raise ValueError(f'config names must be unique: {names}')

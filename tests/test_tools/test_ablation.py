@@ -7,10 +7,57 @@ from mmengine.config import Config
 
 from mmdigit.tools import (ablation, budget_cfg, load_cfg, parse_budget,
                            run_ablation)
-from mmdigit.tools.ablation import spread, summarize, within_noise
+from mmdigit.tools.ablation import (rebase_config, spread, summarize,
+                                    within_noise)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PRIMARY = osp.join(REPO, 'configs', 'faster_rcnn_r50_fpn_digits.py')
+ABLATIONS = osp.join(REPO, 'configs', 'ablations')
+CPU_BASE = osp.join(REPO, 'configs', 'synthetic',
+                    'faster_rcnn_r18_fpn_synth-finetune_1.5k_digits.py')
+
+
+def scales_and_types(cfg):
+    pipeline = cfg.train_dataloader.dataset.pipeline
+    return ([t['type'] for t in pipeline],
+            [t['scale'] for t in pipeline if 'scale' in t])
+
+
+def test_rebase_applies_the_change_onto_another_base(tmp_path):
+    # ciou -> giou -> primary: the chain is re-rooted on the CPU base
+    path = rebase_config(
+        osp.join(ABLATIONS, 'faster_rcnn_r50_fpn_ciou_1x_digits.py'), CPU_BASE,
+        str(tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        'faster_rcnn_r50_fpn_ciou_1x_digits.py',
+        'faster_rcnn_r50_fpn_giou_1x_digits.py'
+    ]
+    cfg, base = Config.fromfile(path), Config.fromfile(CPU_BASE)
+    head = cfg.model.roi_head.bbox_head
+    assert (head.loss_bbox.type, head.reg_decoded_bbox) == ('CIoULoss', True)
+    # everything else is the new base's
+    assert cfg.model.backbone == base.model.backbone
+    assert cfg.model.neck == base.model.neck
+    assert (cfg.img_scale, cfg.load_from,
+            cfg.train_cfg) == (base.img_scale, base.load_from, base.train_cfg)
+
+
+def test_rebase_keeps_the_pipeline_change_at_the_new_scale(tmp_path):
+    cfg = Config.fromfile(
+        rebase_config(
+            osp.join(ABLATIONS,
+                     'faster_rcnn_r50_fpn_colorjitter-blur_1x_digits.py'),
+            CPU_BASE, str(tmp_path)))
+    assert scales_and_types(cfg) == ([
+        'LoadImageFromFile', 'LoadAnnotations', 'ColorJitter', 'GaussianBlur',
+        'Resize', 'PackDetInputs'
+    ], [(256, 128)])
+
+
+def test_rebase_root_and_base_stand_for_the_new_base(tmp_path):
+    assert rebase_config(PRIMARY, CPU_BASE, str(tmp_path)) == CPU_BASE
+    assert rebase_config(CPU_BASE, CPU_BASE, str(tmp_path)) == CPU_BASE
+    assert not list(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize('text,expected', [('200', dict(iters=200)),
