@@ -3,13 +3,11 @@
 # the "mixed" arm of the synthetic-pretraining comparison (docs/synthetic.md).
 #
 #   python tools/train.py \
-#     configs/synthetic/faster_rcnn_r18_fpn_synth-mixed_1k_digits.py \
+#     configs/synthetic/faster_rcnn_r18_fpn_synth-mixed_1.5k_digits.py \
 #     --data-root ../shared/data/svhn-mini
 _base_ = './faster_rcnn_r18_fpn_synth-finetune_1.5k_digits.py'
 
 load_from = None
-max_iters = 1000
-val_interval = 1000
 # renderer seed: sample i is rendered from (synth_seed, i)
 synth_seed = 0
 # each part of the mixture is this long, so the shuffled concatenation
@@ -36,12 +34,3 @@ train_dataloader = dict(
                 dataset=_base_.train_dataloader.dataset),
             synthetic,
         ]))
-train_cfg = dict(max_iters=max_iters, val_interval=val_interval)
-param_scheduler = [
-    _base_.param_scheduler[0],
-    dict(
-        _base_.param_scheduler[1],
-        end=max_iters,
-        T_max=max_iters - _base_.param_scheduler[1].begin),
-]
-default_hooks = dict(checkpoint=dict(interval=val_interval))
