@@ -29,8 +29,9 @@ import sys
 import time
 from typing import Dict, Optional
 
+from mmdigit.tools.benchmark import COURSE_TEST_IMAGES
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-COURSE_TEST_IMAGES = 13068
 
 
 def render_test_set(data_dir: str, num_images: int, seed: int) -> None:
