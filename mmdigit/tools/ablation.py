@@ -37,6 +37,7 @@ COLUMNS = [
     ('coco/bbox_mAP_75', 'AP75', '.3f'),
     ('digit/accuracy', 'digit acc', '.3f'),
     ('digit/best_accuracy', 'digit acc @best thr', '.3f'),
+    ('digit/count_accuracy', 'count acc', '.3f'),
     ('iters', 'iters', '.0f'),
     ('train_s', 'train time (s)', '.0f'),
     ('train_img_per_s', 'train img/s', '.2f'),

@@ -4,7 +4,7 @@ import json
 import os
 import os.path as osp
 from collections import defaultdict
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..utils.errors import InputNotFoundError
 
@@ -26,6 +26,16 @@ PANELS = (
      ('digit/accuracy', 'digit/best_accuracy'), (0, 1)),
 )
 # yapf: enable
+#: Panels of :func:`plot_run_comparison`: validation key, title.
+COMPARE_PANELS = (
+    ('coco/bbox_mAP', 'COCO bbox mAP'),
+    ('digit/accuracy', 'whole-number accuracy @0.5'),
+    ('digit/count_accuracy', 'digit-count accuracy @0.5'),
+)
+#: Validation keys of :data:`COMPARE_PANELS`.
+COMPARE_KEYS = tuple(key for key, _ in COMPARE_PANELS)
+#: x axes of :func:`read_run_curves`.
+X_AXES = ('iter', 'minutes')
 
 
 def find_scalar_logs(path: str) -> List[str]:
@@ -159,6 +169,138 @@ def plot_training_curves(path: str,
                 transform=ax.transAxes,
                 color='gray')
     fig.suptitle(path if title is None else title, fontsize=10)
+    fig.tight_layout()
+    os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
+    fig.savefig(out_file, dpi=100)
+    plt.close(fig)
+    return out_file
+
+
+def training_minutes(curves: Curves, iters: Sequence[float]) -> List[float]:
+    """Minutes of training done at each of ``iters``.
+
+    Each training record's ``time`` is MMEngine's mean seconds per
+    iteration (data loading included) over the iterations since the
+    previous record; their sum is the training clock, which leaves out
+    validation and checkpoint saving.
+
+    Args:
+        curves (Curves): From :func:`read_training_curves`.
+        iters (Sequence[float]): Iterations of logged training records.
+
+    Returns:
+        list[float]: Minutes since the first iteration started.
+    """
+    xs, secs = curves.get('time', ([], []))
+    clock, done, last = {}, 0.0, 0.0
+    for x, sec in zip(xs, secs):
+        done += sec * (x - last)
+        clock[x], last = done / 60, x
+    missing = [x for x in iters if x not in clock]
+    if missing:
+        raise ValueError(f'no training record with "time" at iteration(s) '
+                         f'{missing[:5]}')
+    return [clock[x] for x in iters]
+
+
+def read_run_curves(stages: Sequence[str], x: str = 'minutes') -> Curves:
+    """Read a run made of stages trained one after another.
+
+    A stage is one training (its work dir, see
+    :func:`read_training_curves`), e.g. synthetic pretraining and then
+    fine-tuning from its last checkpoint. Each stage's x continues where
+    the previous stage's last training record stopped, so a two-stage run
+    is drawn against its total iterations or total training minutes.
+
+    Args:
+        stages (Sequence[str]): Work dirs (or timestamp folders or
+            ``scalars.json`` files), in training order.
+        x (str): ``'iter'`` or ``'minutes'`` (:func:`training_minutes`).
+            Defaults to ``'minutes'``.
+
+    Returns:
+        dict[str, tuple[list[float], list[float]]]: ``{key: (x values,
+        values)}``, every stage's points in order.
+    """
+    if x not in X_AXES:
+        raise ValueError(f'x must be one of {X_AXES}, got {x!r}')
+    run: Curves = defaultdict(lambda: ([], []))
+    offset = 0.0
+    for stage in stages:
+        curves = read_training_curves(stage)
+        end = 0.0
+        for key, (xs, ys) in curves.items():
+            at = training_minutes(curves, xs) if x == 'minutes' else xs
+            run[key][0].extend(offset + v for v in at)
+            run[key][1].extend(ys)
+            end = max([end, *at])
+        offset += end
+    return dict(run)
+
+
+def plot_run_comparison(runs: Sequence[Tuple[str, Sequence[str]]],
+                        out_file: str,
+                        x: str = 'minutes',
+                        title: Optional[str] = None) -> str:
+    """Draw the validation curves of several runs on shared axes (PNG).
+
+    One panel per :data:`COMPARE_PANELS` key (1500x500 px). Runs with the
+    same label (e.g. seeds of one recipe) share a colour and one legend
+    entry, each drawn as its own line.
+
+    Args:
+        runs (Sequence[tuple[str, Sequence[str]]]): ``(label, stages)``
+            per run, stages as in :func:`read_run_curves`.
+        out_file (str): PNG path.
+        x (str): ``'iter'`` or ``'minutes'``. Defaults to ``'minutes'``.
+        title (str, optional): Figure title.
+
+    Returns:
+        str: ``out_file``.
+    """
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    labels = list(dict.fromkeys(label for label, _ in runs))
+    colors = {
+        label: plt.get_cmap('tab10')(i % 10)
+        for i, label in enumerate(labels)
+    }
+    curves = [(label, read_run_curves(stages, x)) for label, stages in runs]
+    fig, axes = plt.subplots(
+        1, len(COMPARE_PANELS), figsize=(5 * len(COMPARE_PANELS), 5))
+    for ax, (key, name) in zip(axes, COMPARE_PANELS):
+        ax.set_title(name + ' (validation)')
+        ax.set_xlabel('training minutes' if x == 'minutes' else 'iteration')
+        seen = set()
+        for label, run in curves:
+            xs, ys = run.get(key, ([], []))
+            if not xs:
+                continue
+            ax.plot(
+                xs,
+                ys,
+                marker='o',
+                markersize=3,
+                color=colors[label],
+                label=None if label in seen else label)
+            seen.add(label)
+        if seen:
+            ax.set_ylim(0, 1)
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=8)
+        else:
+            ax.text(
+                0.5,
+                0.5,
+                'no data',
+                ha='center',
+                va='center',
+                transform=ax.transAxes,
+                color='gray')
+    if title:
+        fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
     fig.savefig(out_file, dpi=100)

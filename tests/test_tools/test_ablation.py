@@ -112,6 +112,7 @@ def test_run_ablation_time_budget_and_resume(tiny_data, tiny_config, tmp_path):
         assert r['iters'] == 1
         assert 0 <= r['coco/bbox_mAP'] <= 1
         assert 0 <= r['digit/accuracy'] <= 1
+        assert 0 <= r['digit/count_accuracy'] <= 1
         assert r['train_img_per_s'] > 0 and r['peak_mem_mb'] > 0
     with open(osp.join(work_dir, 'summary.csv')) as f:
         rows = list(csv.DictReader(f))
@@ -207,6 +208,7 @@ def test_run_ablation_seeds_resume_and_summary(tmp_path, monkeypatch):
             json.dump(
                 {
                     'coco/bbox_mAP': map_,
+                    'digit/count_accuracy': 0.5 + job['seed'] / 8,
                     'iters': job['iters'],
                     'device': 'cpu'
                 }, f)
@@ -234,8 +236,12 @@ def test_run_ablation_seeds_resume_and_summary(tmp_path, monkeypatch):
             for s in ('', ' min', ' max')] == [0.6875, 0.625, 0.75]
     assert float(rows[0]['mAP std']) == pytest.approx(0.125 / 2**0.5)
     assert float(rows[1]['mAP']) == 0.75
-    # 0.75 - 0.6875 is within the range 0.125 of either row's two seeds
-    assert rows[1]['within noise'] == 'mAP'
+    # count accuracy (the reader's digit count) is a column of its own
+    assert [float(rows[0][f'count acc{s}'])
+            for s in ('', ' min', ' max')] == [0.9375, 0.875, 1.0]
+    # 0.75 - 0.6875 is within the range 0.125 of either row's two seeds;
+    # count accuracy is the same in both rows
+    assert rows[1]['within noise'] == 'mAP; count acc'
     assert rows[2]['error'] == 'seed 3: exit code 1; seed 4: exit code 1'
     md = open(osp.join(work_dir, 'summary.md')).read()
     assert '| base | 3, 4 | 0.688 ± 0.088 (0.625–0.750) | - |' in md

@@ -6,8 +6,9 @@ import sys
 import pytest
 from PIL import Image
 
-from mmdigit.visualization import (find_scalar_logs, plot_training_curves,
-                                   read_training_curves)
+from mmdigit.visualization import (find_scalar_logs, plot_run_comparison,
+                                   plot_training_curves, read_run_curves,
+                                   read_training_curves, training_minutes)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -105,3 +106,63 @@ def test_plot_training_only_log(tmp_path):
     log.write_text(json.dumps(train(1, 1.0)) + '\n')
     out = plot_training_curves(str(log), str(tmp_path / 'c.png'))
     assert Image.open(out).size == (1200, 800)
+
+
+def test_training_minutes_sum_time_per_logged_window(work_dir):
+    curves = read_training_curves(str(work_dir))
+    # 'time' is 0.5 s per iteration at every record: 0.5 s x 4 = 2 s
+    assert training_minutes(curves, [1, 2, 4]) == pytest.approx(
+        [0.5 / 60, 1 / 60, 2 / 60])
+    with pytest.raises(ValueError, match='iteration'):
+        training_minutes(curves, [7])
+
+
+def stage(path, records):
+    folder = path / '20250101_000000' / 'vis_data'
+    folder.mkdir(parents=True)
+    (folder / 'scalars.json').write_text(''.join(
+        json.dumps(r) + '\n' for r in records))
+    return str(path)
+
+
+def test_read_run_curves_continues_each_stage(tmp_path):
+    # logged every 2 iterations at 3 s per iteration, validated at 4
+    pre = stage(tmp_path / 'pre', [
+        dict(train(2, 1.0), time=3.0),
+        dict(train(4, 0.8), time=3.0),
+        val(0.1, 0.2)
+    ])
+    ft = stage(tmp_path / 'ft', [
+        dict(train(2, 0.5), time=6.0),
+        val(0.3, 0.5),
+        dict(train(4, 0.4), time=6.0),
+        val(0.4, 0.6)
+    ])
+    by_iter = read_run_curves([pre, ft], 'iter')
+    assert by_iter['coco/bbox_mAP'] == ([4, 6, 8], [0.1, 0.3, 0.4])
+    by_min = read_run_curves([pre, ft])
+    # 12 s of pretraining, then 12 s per logged window of fine-tuning
+    assert by_min['digit/accuracy'][0] == pytest.approx([0.2, 0.4, 0.6])
+    assert by_min['loss'][0] == pytest.approx([0.1, 0.2, 0.4, 0.6])
+    with pytest.raises(ValueError, match='x must be'):
+        read_run_curves([pre], 'epoch')
+
+
+def test_compare_runs_png_and_cli(work_dir, tmp_path):
+    out = plot_run_comparison(
+        [('a', [str(work_dir)]), ('a', [str(work_dir)]),
+         ('b', [str(work_dir), str(work_dir)])], str(tmp_path / 'cmp.png'),
+        'iter')
+    assert Image.open(out).size == (1500, 500)
+    tool = osp.join(REPO, 'tools', 'analysis_tools', 'plot_curves.py')
+    proc = subprocess.run([
+        sys.executable, tool, f'one={work_dir}', f'two={work_dir}+{work_dir}',
+        '--x', 'iter', '--out',
+        str(tmp_path / 'cli.png')
+    ],
+                          capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (f'two ({work_dir} + {work_dir}): iter 10.0; last validation: '
+            'coco/bbox_mAP 0.2000, digit/accuracy 0.4000') in proc.stdout
+    assert Image.open(tmp_path / 'cli.png').size == (1500, 500)

@@ -1,43 +1,94 @@
-"""Plot a training's curves: losses, learning rate, validation mAP and
-whole-number accuracy, against iteration, in one PNG.
+"""Plot training curves: one run's losses, learning rate, validation mAP
+and whole-number accuracy in one PNG, or several runs' validation curves
+side by side against training minutes or iterations.
 
 Reads MMEngine's ``<work_dir>/<timestamp>/vis_data/scalars.json`` (a resumed
 training has one timestamp folder per run; they are joined in order).
 
-Example:
+Examples:
     python tools/analysis_tools/plot_curves.py \
         work_dirs/faster_rcnn_r50_fpn_digits --out work_dirs/curves.png
+    # runs compared: LABEL=WORK_DIR, stages trained one after another
+    # joined with '+' (a label given twice: seeds of one recipe)
+    python tools/analysis_tools/plot_curves.py \
+        real=work_dirs/real_s0 real=work_dirs/real_s1 \
+        'synthetic then real=work_dirs/pre_s0+work_dirs/ft_s0' \
+        --x minutes --out work_dirs/compare.png
 """
 import argparse
 import os.path as osp
+from typing import List, Sequence, Tuple
 
 from mmdigit.tools import exit_on_user_error
-from mmdigit.visualization import plot_training_curves, read_training_curves
+from mmdigit.utils.errors import InputNotFoundError
+from mmdigit.visualization import (COMPARE_KEYS, X_AXES, plot_run_comparison,
+                                   plot_training_curves, read_run_curves,
+                                   read_training_curves)
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument(
-        'work_dir',
-        help='work dir, one run\'s timestamp folder, or a '
-        'scalars.json')
+        'runs',
+        nargs='+',
+        metavar='RUN',
+        help='work dir, one run\'s timestamp folder or a scalars.json; '
+        'several runs (or LABEL=DIR[+DIR...], stages trained one after '
+        'another) are compared')
     parser.add_argument(
-        '--out', help='PNG path (default: curves.png in the work dir)')
+        '--x',
+        choices=X_AXES,
+        default='minutes',
+        help='x axis when comparing runs: training minutes (validation '
+        'and checkpoint time left out) or iterations (default: minutes)')
+    parser.add_argument(
+        '--out',
+        help='PNG path (default: curves.png in the work dir, or '
+        'compare.png in the current directory when comparing)')
     return parser.parse_args()
+
+
+def parse_runs(specs: Sequence[str]) -> List[Tuple[str, List[str]]]:
+    """``LABEL=DIR[+DIR...]`` or ``DIR`` -> ``(label, stages)``."""
+    runs = []
+    for spec in specs:
+        label, sep, dirs = spec.rpartition('=')
+        stages = dirs.split('+')
+        for stage in stages:
+            if not osp.exists(stage):
+                raise InputNotFoundError(f'run not found: {stage}')
+        runs.append((label if sep else dirs, stages))
+    return runs
 
 
 def main():
     args = parse_args()
-    out = args.out or osp.join(
-        args.work_dir if osp.isdir(args.work_dir) else osp.dirname(
-            args.work_dir), 'curves.png')
     with exit_on_user_error():
-        curves = read_training_curves(args.work_dir)
-    for key in ('loss', 'coco/bbox_mAP', 'digit/accuracy'):
-        xs, ys = curves.get(key, ([], []))
-        last = f', last {ys[-1]:.4f} at iteration {xs[-1]:g}' if xs else ''
-        print(f'{key}: {len(xs)} points{last}')
-    print(f'curves: {plot_training_curves(args.work_dir, out)}')
+        runs = parse_runs(args.runs)
+        if len(runs) == 1 and len(runs[0][1]) == 1 and '=' not in args.runs[0]:
+            work_dir = runs[0][1][0]
+            out = args.out or osp.join(
+                work_dir if osp.isdir(work_dir) else osp.dirname(work_dir),
+                'curves.png')
+            curves = read_training_curves(work_dir)
+            for key in ('loss', 'coco/bbox_mAP', 'digit/accuracy'):
+                xs, ys = curves.get(key, ([], []))
+                last = (f', last {ys[-1]:.4f} at iteration {xs[-1]:g}'
+                        if xs else '')
+                print(f'{key}: {len(xs)} points{last}')
+            print(f'curves: {plot_training_curves(work_dir, out)}')
+            return
+        for label, stages in runs:
+            curves = read_run_curves(stages, args.x)
+            points = [
+                f'{key} {ys[-1]:.4f}' for key in COMPARE_KEYS
+                for xs, ys in [curves.get(key, ([], []))] if ys
+            ]
+            end = max(curves.get('loss', ([0], []))[0] or [0])
+            print(f'{label} ({" + ".join(stages)}): {args.x} {end:.1f}; '
+                  f'last validation: {", ".join(points) or "none"}')
+        out = plot_run_comparison(runs, args.out or 'compare.png', args.x)
+    print(f'comparison: {out}')
 
 
 if __name__ == '__main__':

@@ -1,0 +1,26 @@
+# Input scale 320x160 for training, validation and test (keep ratio):
+# the primary's own scale spelled out: a no-op on the primary, the
+# primary's scale on another base (tools/ablate.py --onto).
+_base_ = '../faster_rcnn_r50_fpn_digits.py'
+
+img_scale = (320, 160)
+
+# The base's pipelines with their Resize at img_scale.
+train_pipeline = [
+    *_base_.train_pipeline[:2],
+    dict(_base_.train_pipeline[2], scale=img_scale),
+    *_base_.train_pipeline[3:],
+]
+val_pipeline = [
+    _base_.val_pipeline[0],
+    dict(_base_.val_pipeline[1], scale=img_scale),
+    *_base_.val_pipeline[2:],
+]
+test_pipeline = [
+    _base_.test_pipeline[0],
+    dict(_base_.test_pipeline[1], scale=img_scale),
+    *_base_.test_pipeline[2:],
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
