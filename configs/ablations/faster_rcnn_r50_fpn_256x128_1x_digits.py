@@ -4,21 +4,18 @@ _base_ = '../faster_rcnn_r50_fpn_digits.py'
 
 img_scale = (256, 128)
 
-# The base's pipelines with their Resize at img_scale.
+# The base's pipelines with every Resize at img_scale (wherever it sits).
 train_pipeline = [
-    *_base_.train_pipeline[:2],
-    dict(_base_.train_pipeline[2], scale=img_scale),
-    *_base_.train_pipeline[3:],
+    dict(t, scale=img_scale) if t['type'] == 'Resize' else t
+    for t in _base_.train_pipeline
 ]
 val_pipeline = [
-    _base_.val_pipeline[0],
-    dict(_base_.val_pipeline[1], scale=img_scale),
-    *_base_.val_pipeline[2:],
+    dict(t, scale=img_scale) if t['type'] == 'Resize' else t
+    for t in _base_.val_pipeline
 ]
 test_pipeline = [
-    _base_.test_pipeline[0],
-    dict(_base_.test_pipeline[1], scale=img_scale),
-    *_base_.test_pipeline[2:],
+    dict(t, scale=img_scale) if t['type'] == 'Resize' else t
+    for t in _base_.test_pipeline
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
