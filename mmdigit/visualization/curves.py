@@ -118,6 +118,18 @@ def _key_matches(key: str, pattern: str) -> bool:
     return key == pattern
 
 
+def _no_data(ax) -> None:
+    """Say so in an empty panel."""
+    ax.text(
+        0.5,
+        0.5,
+        'no data',
+        ha='center',
+        va='center',
+        transform=ax.transAxes,
+        color='gray')
+
+
 def plot_training_curves(path: str,
                          out_file: str,
                          title: Optional[str] = None) -> str:
@@ -160,14 +172,7 @@ def plot_training_curves(path: str,
             if ylim:
                 ax.set_ylim(*ylim)
         else:
-            ax.text(
-                0.5,
-                0.5,
-                'no data',
-                ha='center',
-                va='center',
-                transform=ax.transAxes,
-                color='gray')
+            _no_data(ax)
     fig.suptitle(path if title is None else title, fontsize=10)
     fig.tight_layout()
     os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
@@ -291,14 +296,7 @@ def plot_run_comparison(runs: Sequence[Tuple[str, Sequence[str]]],
             ax.grid(alpha=0.3)
             ax.legend(fontsize=8)
         else:
-            ax.text(
-                0.5,
-                0.5,
-                'no data',
-                ha='center',
-                va='center',
-                transform=ax.transAxes,
-                color='gray')
+            _no_data(ax)
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
