@@ -2,8 +2,9 @@
 
 Each config trains for the same number of iterations (``--budget 200``) or
 minutes (``--budget 15m``) of its own schedule, once per seed (``--seeds
-N``: seeds ``--seed`` to ``--seed + N - 1``), each run in its own process,
-then is validated once. Writes ``<work-dir>/summary.{md,csv,png}`` with
+N``: seeds ``--seed`` to ``--seed + N - 1``), each run in its own process
+(``--jobs N`` of them at a time, the CPU cores shared), then is validated
+once. Writes ``<work-dir>/summary.{md,csv,png}`` with
 mAP, AP50, AP75, digit accuracy, training time, images/s and peak memory:
 the mean over seeds, with several seeds also the standard deviation and
 min-max range, and "within noise" where a config differs from the first
@@ -45,6 +46,12 @@ def parse_args():
         default=1,
         help='runs per config, with seeds SEED, SEED+1, ... (default 1)')
     parser.add_argument(
+        '--jobs',
+        type=int,
+        default=1,
+        help='runs trained at a time, the CPU cores shared between them '
+        '(default 1; on a 2-core CPU, --jobs 2 gets more done)')
+    parser.add_argument(
         '--batch-size', type=int, help='training batch size for every config')
     parser.add_argument(
         '--from-scratch',
@@ -76,6 +83,8 @@ def check_args(args) -> None:
         raise UserInputError(f'--budget: {e}') from e
     if args.seeds < 1:
         raise UserInputError(f'--seeds must be at least 1, got {args.seeds}')
+    if args.jobs < 1:
+        raise UserInputError(f'--jobs must be at least 1, got {args.jobs}')
 
 
 def main():
@@ -90,6 +99,7 @@ def main():
             cfg_options=args.cfg_options,
             seed=args.seed,
             seeds=args.seeds,
+            jobs=args.jobs,
             batch_size=args.batch_size,
             from_scratch=args.from_scratch,
             onto=args.onto)

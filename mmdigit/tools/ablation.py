@@ -16,6 +16,7 @@ import re
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from mmengine.config import Config
@@ -263,13 +264,22 @@ def run_one(config: str, result_file: str, **kwargs) -> None:
     atomic_write_bytes(result_file, json.dumps(result, indent=2).encode())
 
 
-def _launch(config: str, result_file: str, job: Dict) -> int:
+def _launch(config: str,
+            result_file: str,
+            job: Dict,
+            threads: Optional[int] = None,
+            log_file: Optional[str] = None) -> int:
     """Run :func:`run_one` in a fresh Python process.
 
     Args:
         config (str): Config file.
         result_file (str): Where the worker writes the result.
         job (dict): Keyword arguments of :func:`run_one`.
+        threads (int, optional): CPU threads of the worker
+            (``OMP_NUM_THREADS``/``MKL_NUM_THREADS``); None inherits this
+            process's environment. Defaults to None.
+        log_file (str, optional): Write the worker's stdout and stderr
+            there instead of this process's. Defaults to None.
 
     Returns:
         int: The worker's exit code.
@@ -277,9 +287,36 @@ def _launch(config: str, result_file: str, job: Dict) -> int:
     code = ('import json, sys; from mmdigit.tools.ablation import '
             'run_one; run_one(sys.argv[1], sys.argv[2], '
             '**json.loads(sys.argv[3]))')
-    return subprocess.run(
-        [sys.executable, '-c', code, config, result_file,
-         json.dumps(job)]).returncode
+    env = None
+    if threads is not None:
+        env = dict(
+            os.environ,
+            OMP_NUM_THREADS=str(threads),
+            MKL_NUM_THREADS=str(threads))
+    cmd = [sys.executable, '-c', code, config, result_file, json.dumps(job)]
+    if log_file is None:
+        return subprocess.run(cmd, env=env).returncode
+    with open(log_file, 'ab') as log:
+        return subprocess.run(
+            cmd, env=env, stdout=log, stderr=subprocess.STDOUT).returncode
+
+
+def threads_per_job(jobs: int) -> Optional[int]:
+    """CPU threads for each of ``jobs`` concurrent runs.
+
+    The machine's cores shared evenly (at least one each); None, meaning
+    the workers inherit the environment, for one job or where the user set
+    ``OMP_NUM_THREADS`` already.
+
+    Args:
+        jobs (int): Runs at a time.
+
+    Returns:
+        int or None: Threads per run.
+    """
+    if jobs <= 1 or 'OMP_NUM_THREADS' in os.environ:
+        return None
+    return max(1, (os.cpu_count() or 1) // jobs)
 
 
 def run_ablation(configs: Sequence[str],
@@ -288,6 +325,7 @@ def run_ablation(configs: Sequence[str],
                  seeds: int = 1,
                  seed: int = 0,
                  onto: Optional[str] = None,
+                 jobs: int = 1,
                  **kwargs) -> List[Dict]:
     """Run every (config, seed) not yet done, one process each, summarise.
 
@@ -305,6 +343,11 @@ def run_ablation(configs: Sequence[str],
         onto (str, optional): Apply every config's change onto this base
             config instead of its own (:func:`rebase_config`; the rebased
             copies go to ``<work_dir>/configs/``). Defaults to None.
+        jobs (int): Runs trained at a time, each in its own process with
+            the cores shared between them (:func:`threads_per_job`) and its
+            output in ``<run dir>/worker.log``. On a CPU, two one-thread
+            runs side by side get through more images per second than one
+            two-thread run. Defaults to 1.
         **kwargs: ``data_root``, ``cfg_options``, ``batch_size``,
             ``from_scratch`` passed to every run.
 
@@ -323,34 +366,42 @@ def run_ablation(configs: Sequence[str],
         raise ValueError(f'config names must be unique: {names}')
     if seeds < 1:
         raise ValueError(f'seeds must be at least 1, got {seeds}')
+    if jobs < 1:
+        raise ValueError(f'jobs must be at least 1, got {jobs}')
     spec = dict(kwargs, **parse_budget(budget))
     runs = [(config, name, s) for config, name in zip(configs, names)
             for s in range(seed, seed + seeds)]
-    results = []
-    bar = ProgressBar(len(runs))
-    for config, name, run_seed in runs:
+    threads = threads_per_job(jobs)
+
+    def train(config: str, name: str, run_seed: int) -> Dict:
         run_dir = osp.join(work_dir, name, f'seed_{run_seed}')
         result_file = osp.join(run_dir, 'result.json')
         if not osp.exists(result_file):
             os.makedirs(run_dir, exist_ok=True)
+            log_file = osp.join(run_dir, 'worker.log') if jobs > 1 else None
             print_log(
-                f'\n[ablate] {name}, seed {run_seed}: training ({budget})',
+                f'\n[ablate] {name}, seed {run_seed}: training ({budget})' +
+                (f', log in {log_file}' if log_file else ''),
                 logger='current')
             code = _launch(config, result_file,
-                           dict(spec, work_dir=run_dir, seed=run_seed))
+                           dict(spec, work_dir=run_dir, seed=run_seed),
+                           threads, log_file)
             if code != 0:
-                results.append(
-                    dict(
-                        config=config,
-                        seed=run_seed,
-                        error=f'exit code {code}'))
-                bar.update()
-                continue
+                return dict(
+                    config=config, seed=run_seed, error=f'exit code {code}')
         with open(result_file) as f:
             result = json.load(f)
         result.update(config=config, seed=run_seed)
-        results.append(result)
-        bar.update()
+        return result
+
+    bar = ProgressBar(len(runs))
+    # threads only wait on the worker processes, which do the training
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(train, *run) for run in runs]
+        for future in as_completed(futures):
+            future.result()
+            bar.update()
+    results = [future.result() for future in futures]
     write_summary(results, work_dir, budget)
     return results
 

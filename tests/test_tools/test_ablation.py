@@ -1,6 +1,8 @@
 import csv
 import json
 import os.path as osp
+import threading
+from types import SimpleNamespace
 
 import pytest
 from mmengine.config import Config
@@ -100,13 +102,18 @@ def test_run_ablation_time_budget_and_resume(tiny_data, tiny_config, tmp_path):
     configs = [tiny_config, str(variant)]
     work_dir = str(tmp_path / 'ablation')
     # A budget far below one iteration: each run stops after iteration 1.
+    # Both runs at once, each with its output in its own worker.log.
     results = run_ablation(
         configs,
         work_dir=work_dir,
         budget='0.001m',
         data_root=tiny_data,
-        seed=0)
+        seed=0,
+        jobs=2)
     assert [r.get('error') for r in results] == [None, None]
+    for name in ('tiny_digits', 'tiny_lr_variant'):
+        log = osp.join(work_dir, name, 'seed_0', 'worker.log')
+        assert 'Iter(val)' in open(log).read()
     assert [r['seed'] for r in results] == [0, 0]
     for r in results:
         assert r['iters'] == 1
@@ -197,7 +204,8 @@ def test_run_ablation_seeds_resume_and_summary(tmp_path, monkeypatch):
     """Two seeds: two runs per config, then a resume that runs nothing."""
     calls = []
 
-    def fake_launch(config, result_file, job):
+    def fake_launch(config, result_file, job, threads, log_file):
+        assert threads is None and log_file is None  # one job at a time
         calls.append((osp.basename(config), job['seed'],
                       osp.relpath(job['work_dir'], str(tmp_path))))
         if config.endswith('broken.py'):
@@ -259,3 +267,58 @@ def test_run_ablation_seeds_resume_and_summary(tmp_path, monkeypatch):
                      ('broken.py', 4, 'ablation/broken/seed_4')]
     assert [r['coco/bbox_mAP']
             for r in again[:4]] == [0.625, 0.75, 0.6875, 0.8125]
+
+
+def test_run_ablation_jobs_run_side_by_side(tmp_path, monkeypatch):
+    """--jobs 2: two runs at once, cores shared, results in config order."""
+    monkeypatch.delenv('OMP_NUM_THREADS', raising=False)
+    monkeypatch.setattr(ablation.os, 'cpu_count', lambda: 4)
+    both_running = threading.Barrier(2, timeout=30)
+    calls = []
+
+    def fake_launch(config, result_file, job, threads, log_file):
+        calls.append((osp.basename(config), job['seed'], threads,
+                      osp.relpath(log_file, str(tmp_path))))
+        both_running.wait()  # fails unless another run is under way
+        with open(result_file, 'w') as f:
+            json.dump({'coco/bbox_mAP': job['seed'] / 4}, f)
+        return 0
+
+    monkeypatch.setattr(ablation, '_launch', fake_launch)
+    results = run_ablation(['a.py', 'b.py'],
+                           work_dir=str(tmp_path / 'w'),
+                           seeds=2,
+                           jobs=2)
+    assert [(osp.basename(r['config']), r['seed'], r['coco/bbox_mAP'])
+            for r in results] == [('a.py', 0, 0), ('a.py', 1, 0.25),
+                                  ('b.py', 0, 0), ('b.py', 1, 0.25)]
+    assert sorted(calls) == [(c, s, 2, f'w/{c[:-3]}/seed_{s}/worker.log')
+                             for c in ('a.py', 'b.py') for s in (0, 1)]
+    with pytest.raises(ValueError, match='jobs'):
+        run_ablation(['a.py'], work_dir=str(tmp_path / 'w'), jobs=0)
+
+
+def test_threads_per_job_shares_the_cores(monkeypatch):
+    monkeypatch.delenv('OMP_NUM_THREADS', raising=False)
+    monkeypatch.setattr(ablation.os, 'cpu_count', lambda: 2)
+    assert [ablation.threads_per_job(j) for j in (1, 2, 3)] == [None, 1, 1]
+    # the user's own thread setting wins
+    monkeypatch.setenv('OMP_NUM_THREADS', '2')
+    assert ablation.threads_per_job(2) is None
+
+
+def test_launch_sets_threads_and_writes_the_log(tmp_path, monkeypatch):
+    seen = {}
+
+    def fake_run(cmd, env=None, stdout=None, stderr=None):
+        seen.update(env=env, stdout=stdout, cmd=cmd)
+        stdout.write(b'worker output')
+        return SimpleNamespace(returncode=3)
+
+    monkeypatch.setattr(ablation.subprocess, 'run', fake_run)
+    log = tmp_path / 'worker.log'
+    assert ablation._launch('c.py', 'r.json', {}, 1, str(log)) == 3
+    assert seen['env']['OMP_NUM_THREADS'] == '1'
+    assert seen['env']['MKL_NUM_THREADS'] == '1'
+    assert seen['cmd'][-3:] == ['c.py', 'r.json', '{}']
+    assert log.read_text() == 'worker output'
