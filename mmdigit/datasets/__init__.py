@@ -1,6 +1,7 @@
 from .checks import (DatasetError, DatasetProblem, check_coco_split,
                      check_dataset, check_image_folder)
 from .digit_coco import DIGIT_METAINFO, DigitCocoDataset
+from .holdout import hold_out, parse_id_ranges
 from .image_folder import DigitImageFolderDataset
 from .svhn import convert_svhn, read_digit_struct
 from .synthetic import (HouseNumberRenderer, find_fonts,
@@ -13,5 +14,6 @@ __all__ = [
     'HouseNumberRenderer', 'find_fonts', 'make_synthetic_dataset',
     'split_seed', 'SyntheticDigitDataset', 'ColorJitter', 'GaussianBlur',
     'DatasetError', 'DatasetProblem', 'check_coco_split', 'check_dataset',
-    'check_image_folder', 'convert_svhn', 'read_digit_struct'
+    'check_image_folder', 'convert_svhn', 'read_digit_struct', 'hold_out',
+    'parse_id_ranges'
 ]

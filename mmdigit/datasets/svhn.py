@@ -96,20 +96,43 @@ def _clip_box(box: Tuple[float, ...], width: int,
               height: int) -> Tuple[List[float], bool]:
     """Clip an ``(left, top, w, h, ...)`` box to the image.
 
+    Only the sides outside the image move, so a box inside it comes back
+    exactly as given (no float round trip through its corners).
+
     Returns:
         tuple: ``[x, y, w, h]`` after clipping and whether it changed.
     """
-    x0, y0 = max(box[0], 0.), max(box[1], 0.)
-    x1 = min(box[0] + box[2], float(width))
-    y1 = min(box[1] + box[3], float(height))
-    bbox = [x0, y0, x1 - x0, y1 - y0]
+    x, y, w, h = (float(v) for v in box[:4])
+    if x < 0:
+        x, w = 0., w + x
+    if y < 0:
+        y, h = 0., h + y
+    if x + w > width:
+        w = width - x
+    if y + h > height:
+        h = height - y
+    bbox = [x, y, w, h]
     return bbox, bbox != list(box[:4])
 
 
-def _write_split(images: List[dict], src_dir: str, out_root: str, split: str,
-                 link: bool, progress: bool) -> Dict[str, int]:
-    """Copy (or link) ``images`` to ``out_root/split/<id>.png`` and write
-    ``out_root/split.json``; returns the split's counts."""
+def write_split(images: List[dict], src_dir: str, out_root: str, split: str,
+                link: bool, progress: bool) -> Dict[str, int]:
+    """Write one split in the course layout.
+
+    Args:
+        images (list[dict]): ``{'name': file name in src_dir, 'boxes':
+            [(left, top, width, height, digit), ...]}`` per image, in the
+            order of the new ids (from 1).
+        src_dir (str): Folder of the source images.
+        out_root (str): Destination ``data_root``.
+        split (str): Split name: images go to ``out_root/split/<id>.png``,
+            the COCO json (written last) to ``out_root/split.json``.
+        link (bool): Hard-link the images instead of copying them.
+        progress (bool): Show a progress bar.
+
+    Returns:
+        dict: ``{'images', 'boxes', 'clipped', 'dropped'}`` counts.
+    """
     dst_dir = osp.join(out_root, split)
     os.makedirs(dst_dir, exist_ok=True)
     coco_images, annotations = [], []
@@ -247,6 +270,6 @@ def convert_svhn(svhn_root: str,
         for name, part in parts:
             if progress:
                 print(f'writing {osp.join(out_root, name)}/')
-            summary[name] = _write_split(part, src_dir, out_root, name, link,
-                                         progress)
+            summary[name] = write_split(part, src_dir, out_root, name, link,
+                                        progress)
     return summary
