@@ -24,6 +24,7 @@ import time
 from mmdigit.datasets import make_synthetic_dataset
 from mmdigit.evaluation import (evaluate_submission, load_gt_numbers,
                                 load_submission)
+from mmdigit.utils import read_recorded_reading
 from mmdigit.visualization import (mistakes_first, plot_predictions,
                                    plot_training_curves)
 
@@ -82,10 +83,15 @@ def main():
     with open(osp.join(args.work_dir, 'valid_metrics.json'), 'w') as f:
         json.dump(metrics, f, indent=1)
 
+    # draw the boxes pred.csv read its numbers from: the checkpoint's
+    # recorded threshold and reader options, as tools/test.py used them
+    thr, reader_cfg = read_recorded_reading(ckpt)
+    reading = dict(
+        score_thr=0.5 if thr is None else thr, reader_cfg=reader_cfg)
     detections, numbers = load_submission(test_dir)
     test_png = plot_predictions(
         osp.join(args.data_root, 'test'), detections, numbers,
-        osp.join(args.work_dir, 'test_predictions.png'))
+        osp.join(args.work_dir, 'test_predictions.png'), **reading)
     gt_numbers = load_gt_numbers(ann_file)
     detections, numbers = load_submission(valid_dir)
     # mistakes first: what a user wants to look at
@@ -95,7 +101,8 @@ def main():
         numbers,
         osp.join(args.work_dir, 'valid_predictions.png'),
         img_ids=mistakes_first(numbers, gt_numbers),
-        gt_numbers=gt_numbers)
+        gt_numbers=gt_numbers,
+        **reading)
 
     curves_png = plot_training_curves(args.work_dir,
                                       osp.join(args.work_dir, 'curves.png'))

@@ -102,6 +102,23 @@ def recorded_reading(
             None if reader_cfg is None else dict(reader_cfg))
 
 
+def read_recorded_reading(
+        checkpoint: str) -> Tuple[Optional[float], Optional[dict]]:
+    """Read how a training run's validation found numbers read best.
+
+    Args:
+        checkpoint (str): Path or URL of an MMEngine checkpoint.
+
+    Returns:
+        tuple: The score threshold and the reader options recorded by
+        ``DigitThresholdHook`` (:func:`recorded_reading`), each None when
+        the run did not record it.
+    """
+    from mmengine.runner import CheckpointLoader
+    ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
+    return recorded_reading(ckpt)
+
+
 def read_best_thr(checkpoint: str) -> Optional[float]:
     """Read the score threshold a training run found best on validation.
 
@@ -112,6 +129,4 @@ def read_best_thr(checkpoint: str) -> Optional[float]:
         float, optional: The threshold recorded by ``DigitThresholdHook``,
         or None when the run did not record one.
     """
-    from mmengine.runner import CheckpointLoader
-    ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
-    return recorded_reading(ckpt)[0]
+    return read_recorded_reading(checkpoint)[0]

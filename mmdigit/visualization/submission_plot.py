@@ -7,7 +7,36 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 from ..datasets.digit_coco import DIGIT_METAINFO
-from ..utils.digits import DIGIT_CLASSES, category_id_to_label
+from ..evaluation.functional import select_digits
+from ..utils.digits import DIGIT_CLASSES, category_id_to_label, xywh_to_xyxy
+
+
+def boxes_read(detections: Sequence[dict],
+               score_thr: float = 0.5,
+               reader_cfg: Optional[dict] = None) -> Dict[int, List[dict]]:
+    """The detections each image's number is read from.
+
+    Args:
+        detections (Sequence[dict]): ``pred.json`` entries.
+        score_thr (float): Score threshold of the reading. Defaults to 0.5.
+        reader_cfg (dict, optional): Reader options of
+            :func:`select_digits`; None keeps its defaults.
+
+    Returns:
+        dict[int, list[dict]]: ``{image_id: detections}`` in reading order,
+        for the images with at least one box at ``score_thr``.
+    """
+    by_image: Dict[int, List[dict]] = defaultdict(list)
+    for det in detections:
+        if det['score'] >= score_thr:
+            by_image[int(det['image_id'])].append(det)
+    for img_id, dets in by_image.items():
+        keep = select_digits(
+            xywh_to_xyxy([d['bbox'] for d in dets]),
+            np.array([d['score'] for d in dets]), score_thr,
+            **(reader_cfg or {}))
+        by_image[img_id] = [dets[i] for i in keep]
+    return dict(by_image)
 
 
 def plot_predictions(img_dir: str,
@@ -18,8 +47,14 @@ def plot_predictions(img_dir: str,
                      gt_numbers: Optional[Dict[int, str]] = None,
                      score_thr: float = 0.5,
                      num: int = 16,
-                     cols: int = 4) -> str:
+                     cols: int = 4,
+                     reader_cfg: Optional[dict] = None) -> str:
     """Draw images with their digit boxes, scores and read numbers to a PNG.
+
+    The boxes drawn are the ones :func:`select_digits` reads the number
+    from at ``score_thr`` with ``reader_cfg``: with the threshold and
+    reader options ``pred.csv`` was read with, the boxes spell the number
+    in each title.
 
     Args:
         img_dir (str): Folder of ``<image_id>.png`` files.
@@ -30,10 +65,12 @@ def plot_predictions(img_dir: str,
             defaults to the first ``num`` ids of ``numbers``.
         gt_numbers (dict[int, str], optional): Ground-truth numbers; a wrong
             read is titled in red.
-        score_thr (float): Boxes under this score are not drawn.
+        score_thr (float): Score threshold of the reading.
             Defaults to 0.5.
         num (int): Number of images. Defaults to 16.
         cols (int): Grid columns. Defaults to 4.
+        reader_cfg (dict, optional): Reader options of
+            :func:`select_digits`; None keeps its defaults.
 
     Returns:
         str: ``out_file``.
@@ -44,10 +81,7 @@ def plot_predictions(img_dir: str,
     from matplotlib.patches import Rectangle
     from PIL import Image
 
-    by_image: Dict[int, List[dict]] = defaultdict(list)
-    for det in detections:
-        if det['score'] >= score_thr:
-            by_image[int(det['image_id'])].append(det)
+    by_image = boxes_read(detections, score_thr, reader_cfg)
     if img_ids is None:
         img_ids = sorted(numbers)
     img_ids = list(img_ids)[:num]

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from mmdigit.evaluation import evaluate_submission
-from mmdigit.utils import read_best_thr
+from mmdigit.utils import read_best_thr, read_recorded_reading
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 AMP_CONFIG = osp.join(REPO, 'configs', 'ablations',
@@ -75,6 +75,10 @@ def test_train_writes_checkpoints_and_both_metrics(trained):
     # DigitThresholdHook put the validation-best threshold in the checkpoint
     assert read_best_thr(osp.join(trained, 'iter_4.pth')) == \
         val[-1]['digit/best_thr']
+    # with the reader options that threshold was chosen with
+    thr, reader_cfg = read_recorded_reading(osp.join(trained, 'iter_4.pth'))
+    assert thr == val[-1]['digit/best_thr']
+    assert reader_cfg['nms_ios_thr'] == 0.5
 
 
 def test_resume_continues_from_checkpoint(trained, tiny_data, tiny_config,

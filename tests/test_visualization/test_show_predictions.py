@@ -4,7 +4,7 @@ import sys
 
 from PIL import Image
 
-from mmdigit.visualization import mistakes_first
+from mmdigit.visualization import boxes_read, mistakes_first
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -13,6 +13,27 @@ def test_mistakes_first():
     numbers = {1: '12', 2: '7', 3: '-1', 4: '40'}
     gt = {1: '12', 2: '1', 3: '5', 4: '40'}
     assert mistakes_first(numbers, gt) == [2, 3, 1, 4]
+
+
+def test_boxes_read_are_the_digits_of_the_number():
+    dets = [
+        # image 1: a '3' with a weaker '8' inside it, then a '4'
+        dict(image_id=1, bbox=[0, 0, 10, 20], score=0.9, category_id=4),
+        dict(image_id=1, bbox=[1, 1, 8, 17], score=0.6, category_id=9),
+        dict(image_id=1, bbox=[12, 0, 10, 20], score=0.4, category_id=5),
+        # image 2: nothing at the threshold
+        dict(image_id=2, bbox=[0, 0, 10, 20], score=0.2, category_id=2),
+    ]
+    read = boxes_read(dets, score_thr=0.35)
+    # the '8' inside the '3' is suppressed, as the reader does (IoS 0.5)
+    assert read == {1: [dets[0], dets[2]]}
+    assert boxes_read(dets, 0.5) == {1: [dets[0]]}
+    # reader options as recorded in a checkpoint
+    assert boxes_read(dets, 0.35, dict(nms_ios_thr=1.0)) == {
+        1: [dets[0], dets[2]]
+    }
+    assert boxes_read(dets, 0.35, dict(nms_ios_thr=1.0, nms_iou_thr=1.0)) \
+        == {1: dets[:3]}
 
 
 def test_show_predictions_tool_writes_both_pngs(tiny_data, tmp_path):
