@@ -67,8 +67,8 @@ def hold_out(data_root: str,
 
     Args:
         data_root (str): Source dataset in the course layout.
-        out_root (str): Destination ``data_root``; its ``train/`` and
-            ``valid/`` must be empty or not exist yet.
+        out_root (str): Destination ``data_root``; its ``train/``,
+            ``valid/`` and ``test/`` must be empty or not exist yet.
         ids (Sequence[int], optional): Image ids of ``split`` to hold out.
         num (int, optional): Hold out this many images drawn at random
             instead (with ``seed``). Give exactly one of ``ids`` and
