@@ -22,7 +22,8 @@ import os.path as osp
 
 from mmengine.config import DictAction
 
-from mmdigit.tools import exit_on_user_error, parse_budget, run_ablation
+from mmdigit.tools import (exit_on_interrupt, exit_on_user_error, parse_budget,
+                           run_ablation)
 from mmdigit.utils import ConfigError, UserInputError
 
 
@@ -89,7 +90,13 @@ def check_args(args) -> None:
 
 def main():
     args = parse_args()
-    with exit_on_user_error():
+    summary = [
+        osp.join(args.work_dir, f'summary.{ext}')
+        for ext in ('md', 'csv', 'png')
+    ]
+    # Ctrl-C / SIGTERM: the runs in progress stop; finished ones are kept
+    with exit_on_user_error(), exit_on_interrupt(
+            summary, osp.join(args.work_dir, 'summary.*')):
         check_args(args)
         run_ablation(
             args.configs,

@@ -15,9 +15,10 @@ import os.path as osp
 import re
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Set, Tuple, Union
 
 from mmengine.config import Config
 from mmengine.logging import print_log
@@ -53,6 +54,9 @@ PLOT_PANELS = [('coco/bbox_mAP', 'mAP'), ('coco/bbox_mAP_50', 'AP50'),
                ('train_img_per_s', 'train images/s'),
                ('peak_mem_mb', 'peak memory (MB)')]
 WARMUP_ITERS = 5
+# Worker processes running now, so that an interrupted comparison (Ctrl-C,
+# SIGTERM, an error) stops them instead of leaving them training.
+_WORKERS: Set[subprocess.Popen] = set()
 
 
 def parse_budget(budget: str) -> Dict[str, float]:
@@ -294,11 +298,21 @@ def _launch(config: str,
             OMP_NUM_THREADS=str(threads),
             MKL_NUM_THREADS=str(threads))
     cmd = [sys.executable, '-c', code, config, result_file, json.dumps(job)]
-    if log_file is None:
-        return subprocess.run(cmd, env=env).returncode
-    with open(log_file, 'ab') as log:
-        return subprocess.run(
-            cmd, env=env, stdout=log, stderr=subprocess.STDOUT).returncode
+    log = open(log_file, 'ab') if log_file is not None else None
+    try:
+        with subprocess.Popen(
+                cmd,
+                env=env,
+                stdout=log,
+                stderr=None if log is None else subprocess.STDOUT) as proc:
+            _WORKERS.add(proc)
+            try:
+                return proc.wait()
+            finally:
+                _WORKERS.discard(proc)
+    finally:
+        if log is not None:
+            log.close()
 
 
 def threads_per_job(jobs: int) -> Optional[int]:
@@ -372,10 +386,13 @@ def run_ablation(configs: Sequence[str],
     runs = [(config, name, s) for config, name in zip(configs, names)
             for s in range(seed, seed + seeds)]
     threads = threads_per_job(jobs)
+    stopping = threading.Event()
 
     def train(config: str, name: str, run_seed: int) -> Dict:
         run_dir = osp.join(work_dir, name, f'seed_{run_seed}')
         result_file = osp.join(run_dir, 'result.json')
+        if stopping.is_set():
+            return dict(config=config, seed=run_seed, error='stopped')
         if not osp.exists(result_file):
             os.makedirs(run_dir, exist_ok=True)
             log_file = osp.join(run_dir, 'worker.log') if jobs > 1 else None
@@ -383,9 +400,13 @@ def run_ablation(configs: Sequence[str],
                 f'\n[ablate] {name}, seed {run_seed}: training ({budget})' +
                 (f', log in {log_file}' if log_file else ''),
                 logger='current')
-            code = _launch(config, result_file,
-                           dict(spec, work_dir=run_dir, seed=run_seed),
-                           threads, log_file)
+            try:
+                code = _launch(config, result_file,
+                               dict(spec, work_dir=run_dir, seed=run_seed),
+                               threads, log_file)
+            except BaseException:
+                stopping.set()  # before this thread takes the next run
+                raise
             if code != 0:
                 return dict(
                     config=config, seed=run_seed, error=f'exit code {code}')
@@ -398,9 +419,19 @@ def run_ablation(configs: Sequence[str],
     # threads only wait on the worker processes, which do the training
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(train, *run) for run in runs]
-        for future in as_completed(futures):
-            future.result()
-            bar.update()
+        try:
+            for future in as_completed(futures):
+                future.result()
+                bar.update()
+        except BaseException:
+            # no new runs, and the running ones stop (their finished
+            # results stay, so the comparison resumes)
+            stopping.set()
+            for future in futures:
+                future.cancel()
+            for proc in list(_WORKERS):
+                proc.terminate()
+            raise
     results = [future.result() for future in futures]
     write_summary(results, work_dir, budget)
     return results

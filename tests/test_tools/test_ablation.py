@@ -2,7 +2,6 @@ import csv
 import json
 import os.path as osp
 import threading
-from types import SimpleNamespace
 
 import pytest
 from mmengine.config import Config
@@ -310,15 +309,61 @@ def test_threads_per_job_shares_the_cores(monkeypatch):
 def test_launch_sets_threads_and_writes_the_log(tmp_path, monkeypatch):
     seen = {}
 
-    def fake_run(cmd, env=None, stdout=None, stderr=None):
-        seen.update(env=env, stdout=stdout, cmd=cmd)
-        stdout.write(b'worker output')
-        return SimpleNamespace(returncode=3)
+    class FakePopen:
 
-    monkeypatch.setattr(ablation.subprocess, 'run', fake_run)
+        def __init__(self, cmd, env=None, stdout=None, stderr=None):
+            seen.update(env=env, cmd=cmd, running=ablation._WORKERS)
+            stdout.write(b'worker output')
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def wait(self):
+            seen['registered'] = self in ablation._WORKERS
+            return 3
+
+    monkeypatch.setattr(ablation.subprocess, 'Popen', FakePopen)
     log = tmp_path / 'worker.log'
     assert ablation._launch('c.py', 'r.json', {}, 1, str(log)) == 3
     assert seen['env']['OMP_NUM_THREADS'] == '1'
     assert seen['env']['MKL_NUM_THREADS'] == '1'
     assert seen['cmd'][-3:] == ['c.py', 'r.json', '{}']
     assert log.read_text() == 'worker output'
+    # known as running while it runs, forgotten after
+    assert seen['registered'] and not ablation._WORKERS
+
+
+def test_interrupt_stops_the_running_workers(tmp_path, monkeypatch):
+    """Ctrl-C (or an error) while runs train: they are terminated."""
+    terminated = []
+
+    class Worker:
+
+        def terminate(self):
+            terminated.append(self)
+
+    started = threading.Event()
+    worker = Worker()
+
+    def fake_launch(config, result_file, job, threads, log_file):
+        if config == 'slow.py':  # still training when the other fails
+            ablation._WORKERS.add(worker)
+            started.set()
+            while not terminated:
+                threading.Event().wait(0.01)
+            ablation._WORKERS.discard(worker)
+            return -15
+        started.wait(10)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ablation, '_launch', fake_launch)
+    with pytest.raises(KeyboardInterrupt):
+        run_ablation(['slow.py', 'fail.py', 'never.py'],
+                     work_dir=str(tmp_path / 'w'),
+                     jobs=2)
+    assert terminated == [worker]
+    # the run queued behind them never started
+    assert not (tmp_path / 'w' / 'never').exists()
