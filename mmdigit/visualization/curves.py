@@ -36,6 +36,16 @@ COMPARE_PANELS = (
 COMPARE_KEYS = tuple(key for key, _ in COMPARE_PANELS)
 #: x axes of :func:`read_run_curves`.
 X_AXES = ('iter', 'minutes')
+#: Columns of :func:`format_run_summary`: validation key, header.
+SUMMARY_COLUMNS = (
+    ('coco/bbox_mAP', 'mAP'),
+    ('coco/bbox_mAP_50', 'AP50'),
+    ('coco/bbox_mAP_75', 'AP75'),
+    ('digit/accuracy', 'number acc. @0.5'),
+    ('digit/best_accuracy', 'number acc. @ recorded thr'),
+    ('digit/count_accuracy', 'count acc. @0.5'),
+    ('digit/char_error_rate', 'CER @0.5'),
+)
 
 
 def find_scalar_logs(path: str) -> List[str]:
@@ -304,3 +314,74 @@ def plot_run_comparison(runs: Sequence[Tuple[str, Sequence[str]]],
     fig.savefig(out_file, dpi=100)
     plt.close(fig)
     return out_file
+
+
+def summarize_runs(
+    runs: Sequence[Tuple[str, Sequence[str]]]
+) -> Dict[str, Dict[str, List[float]]]:
+    """Each run's last validation and training minutes, grouped by label.
+
+    Args:
+        runs (Sequence[tuple[str, Sequence[str]]]): ``(label, stages)``
+            per run, stages as in :func:`read_run_curves`; runs with one
+            label (e.g. seeds of one recipe) are grouped.
+
+    Returns:
+        dict[str, dict[str, list[float]]]: ``{label: {key: values}}``, one
+        value per run of that label that logged the key, in run order:
+        every validation key's last value, and ``'minutes'``, the run's
+        training minutes over all its stages (:func:`training_minutes`:
+        validation and checkpoint saving left out).
+    """
+    summary: Dict[str, Dict[str, List[float]]] = {}
+    for label, stages in runs:
+        curves = read_run_curves(stages, 'minutes')
+        values = summary.setdefault(label, defaultdict(list))
+        for key, (_, ys) in curves.items():
+            if '/' in key and ys:
+                values[key].append(ys[-1])
+        if curves.get('time', ([], []))[0]:
+            values['minutes'].append(curves['time'][0][-1])
+    return {label: dict(values) for label, values in summary.items()}
+
+
+def _spread(values: Sequence[float], digits: int) -> str:
+    """``mean (min-max)``, or the value alone, or a dash when empty."""
+    if not values:
+        return '-'
+    mean = sum(values) / len(values)
+    if len(values) == 1:
+        return f'{mean:.{digits}f}'
+    return (f'{mean:.{digits}f} ({min(values):.{digits}f}-'
+            f'{max(values):.{digits}f})')
+
+
+def format_run_summary(summary: Dict[str, Dict[str, List[float]]]) -> str:
+    """A Markdown table of :func:`summarize_runs`, one row per label.
+
+    Each cell is the mean over the label's runs with the min-max range in
+    brackets (runs of one label are usually seeds of one recipe); columns
+    are :data:`SUMMARY_COLUMNS`, then the number of runs and their training
+    minutes.
+
+    Args:
+        summary (dict): From :func:`summarize_runs`.
+
+    Returns:
+        str: The table, lines joined by newlines.
+    """
+    headers = [
+        'run', *(name for _, name in SUMMARY_COLUMNS), 'runs',
+        'training minutes'
+    ]
+    lines = ['| ' + ' | '.join(headers) + ' |', '|' + '---|' * len(headers)]
+    for label, values in summary.items():
+        runs = max((len(v) for v in values.values()), default=0)
+        cells = [
+            label,
+            *(_spread(values.get(key, []), 3) for key, _ in SUMMARY_COLUMNS),
+            str(runs),
+            _spread(values.get('minutes', []), 1)
+        ]
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)

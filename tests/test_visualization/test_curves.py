@@ -6,9 +6,10 @@ import sys
 import pytest
 from PIL import Image
 
-from mmdigit.visualization import (find_scalar_logs, plot_run_comparison,
-                                   plot_training_curves, read_run_curves,
-                                   read_training_curves, training_minutes)
+from mmdigit.visualization import (find_scalar_logs, format_run_summary,
+                                   plot_run_comparison, plot_training_curves,
+                                   read_run_curves, read_training_curves,
+                                   summarize_runs, training_minutes)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -165,4 +166,39 @@ def test_compare_runs_png_and_cli(work_dir, tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert (f'two ({work_dir} + {work_dir}): iter 10.0; last validation: '
             'coco/bbox_mAP 0.2000, digit/accuracy 0.4000') in proc.stdout
+    assert '\n| one | 0.200 | 0.400 | - | 0.400 | 0.400 | - | - | 1 |' in (
+        proc.stdout)
     assert Image.open(tmp_path / 'cli.png').size == (1500, 500)
+
+
+def test_summarize_runs_last_validation_by_label(tmp_path):
+    # two seeds of "a" (one stage, 2 logged windows of 2 iterations at 3 s
+    # and 6 s), one two-stage run of "b"
+    def run(name, mAP, acc, sec):
+        return stage(tmp_path / name, [
+            dict(train(2, 1.0), time=sec),
+            val(mAP / 2, acc / 2),
+            dict(train(4, 0.8), time=sec),
+            val(mAP, acc)
+        ])
+
+    a0, a1 = run('a0', 0.2, 0.4, 3.0), run('a1', 0.4, 0.5, 6.0)
+    pre, ft = run('pre', 0.1, 0.1, 3.0), run('ft', 0.3, 0.6, 3.0)
+    summary = summarize_runs([('a', [a0]), ('a', [a1]), ('b', [pre, ft])])
+    assert list(summary) == ['a', 'b']
+    assert summary['a']['coco/bbox_mAP'] == [0.2, 0.4]
+    assert summary['a']['digit/best_accuracy'] == [0.4, 0.5]
+    assert summary['a']['minutes'] == pytest.approx([0.2, 0.4])
+    # the last stage's last validation; minutes of both stages
+    assert summary['b']['coco/bbox_mAP_50'] == [0.6]
+    assert summary['b']['minutes'] == pytest.approx([0.4])
+    table = format_run_summary(summary).splitlines()
+    assert table[0].startswith('| run | mAP | AP50 | AP75 | number acc. @0.5')
+    assert table[0].endswith('| runs | training minutes |')
+    assert len(table) == 4 and table[1] == '|' + '---|' * 10
+    # mean (min-max); a key no run logged is a dash
+    assert table[2] == ('| a | 0.300 (0.200-0.400) | 0.600 (0.400-0.800) '
+                        '| - | 0.450 (0.400-0.500) | 0.450 (0.400-0.500) '
+                        '| - | - | 2 | 0.3 (0.2-0.4) |')
+    assert table[3] == ('| b | 0.300 | 0.600 | - | 0.600 | 0.600 | - | - '
+                        '| 1 | 0.4 |')

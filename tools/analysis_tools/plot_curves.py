@@ -1,6 +1,7 @@
 """Plot training curves: one run's losses, learning rate, validation mAP
 and whole-number accuracy in one PNG, or several runs' validation curves
-side by side against training minutes or iterations.
+side by side against training minutes or iterations, with a Markdown table
+of their last validation (mean and min-max over the runs of each label).
 
 Reads MMEngine's ``<work_dir>/<timestamp>/vis_data/scalars.json`` (a resumed
 training has one timestamp folder per run; they are joined in order).
@@ -21,9 +22,10 @@ from typing import List, Sequence, Tuple
 
 from mmdigit.tools import exit_on_user_error
 from mmdigit.utils.errors import InputNotFoundError
-from mmdigit.visualization import (COMPARE_KEYS, X_AXES, plot_run_comparison,
-                                   plot_training_curves, read_run_curves,
-                                   read_training_curves)
+from mmdigit.visualization import (COMPARE_KEYS, X_AXES, format_run_summary,
+                                   plot_run_comparison, plot_training_curves,
+                                   read_run_curves, read_training_curves,
+                                   summarize_runs)
 
 
 def parse_args():
@@ -88,6 +90,7 @@ def main():
             print(f'{label} ({" + ".join(stages)}): {args.x} {end:.1f}; '
                   f'last validation: {", ".join(points) or "none"}')
         out = plot_run_comparison(runs, args.out or 'compare.png', args.x)
+        print(format_run_summary(summarize_runs(runs)))
     print(f'comparison: {out}')
 
 
