@@ -5,8 +5,9 @@ from .digit_string import (NO_NUMBER, READER_OPTIONS, SWEEP_THRS,
                            select_digits, sweep_reader_options,
                            sweep_score_thr)
 from .ensemble import CONF_TYPES, fuse_detections, fuse_submissions
-from .submission import (evaluate_submission, load_gt_numbers, load_submission,
-                         read_numbers, write_submission)
+from .submission import (DEFAULT_CSV_SCORE_THR, evaluate_submission,
+                         load_gt_numbers, load_submission, read_numbers,
+                         write_submission)
 
 __all__ = [
     'NO_NUMBER', 'READER_OPTIONS', 'SWEEP_THRS', 'boxes_to_number',
@@ -15,5 +16,5 @@ __all__ = [
     'sweep_score_thr', 'evaluate_submission', 'load_gt_numbers',
     'load_submission', 'read_numbers', 'write_submission',
     'digit_confusion_matrix', 'CONF_TYPES', 'fuse_detections',
-    'fuse_submissions'
+    'fuse_submissions', 'DEFAULT_CSV_SCORE_THR'
 ]
