@@ -22,7 +22,14 @@ train_proposals = 300  # mmdet: 1000 of 2000 pre-NMS
 train_rois = 128  # sampled per image, 25% positive; mmdet: 512
 test_proposals = 100  # mmdet: 1000
 
+# ImageNet ResNet-50 by its URL: mmdet's 'torchvision://resnet50' names the
+# same file but needs torchvision installed. Downloaded once into
+# $TORCH_HOME/hub/checkpoints/ (tools/train.py stops with one line when it
+# is neither there nor downloadable).
+pretrained = 'https://download.pytorch.org/models/resnet50-0676ba61.pth'
+
 model = dict(
+    backbone=dict(init_cfg=dict(checkpoint=pretrained)),
     roi_head=dict(
         # 2x2 points per RoIAlign bin instead of adaptive (mmdet's 0), which
         # samples upscaled boxes densely; mmcv's CPU kernel pays for each.
@@ -34,6 +41,7 @@ model = dict(
     test_cfg=dict(rpn=dict(max_per_img=test_proposals)))
 
 train_dataloader = dict(batch_size=batch_size)
+train_cfg = dict(max_epochs=max_epochs)
 optim_wrapper = dict(
     optimizer=dict(lr=lr),
     # caps the rare loss spikes of the first iterations

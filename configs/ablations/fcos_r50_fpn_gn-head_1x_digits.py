@@ -1,5 +1,5 @@
 # Anchor-free FCOS (mmdet's fcos_r50-caffe_fpn_gn-head_1x_coco.py head) on
-# the primary's torchvision ResNet-50, data pipeline and schedule.
+# the primary's ImageNet ResNet-50, data pipeline and schedule.
 _base_ = '../faster_rcnn_r50_fpn_digits.py'
 
 num_classes = 10
@@ -22,7 +22,7 @@ model = dict(
         norm_cfg=dict(type='BN', requires_grad=True),
         norm_eval=True,
         style='pytorch',
-        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
+        init_cfg=dict(type='Pretrained', checkpoint=_base_.pretrained)),
     neck=dict(
         type='FPN',
         in_channels=[256, 512, 1024, 2048],

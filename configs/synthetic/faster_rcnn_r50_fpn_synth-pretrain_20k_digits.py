@@ -1,7 +1,7 @@
 # Synthetic pretraining of the primary R50 model for GPU users who want an
 # initialisation without ImageNet, or on top of it (set
-# model.backbone.init_cfg back to torchvision://resnet50). House numbers are
-# rendered on the fly (SyntheticDigitDataset): no external data, no
+# model.backbone.init_cfg back to the primary's `pretrained` URL). House
+# numbers are rendered on the fly (SyntheticDigitDataset): no external data, no
 # downloaded weights.
 #
 #   python tools/train.py \

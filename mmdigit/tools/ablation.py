@@ -26,6 +26,7 @@ from mmengine.utils import ProgressBar
 
 from ..utils.errors import ConfigError
 from ..utils.fileio import atomic_write_bytes
+from ..utils.pretrained import ensure_pretrained_weights
 from .benchmark import PeakMemory
 from .cli import build_runner
 from .report import BarPanel, write_table_report
@@ -333,6 +334,15 @@ def threads_per_job(jobs: int) -> Optional[int]:
     return max(1, (os.cpu_count() or 1) // jobs)
 
 
+def check_pretrained(configs: Sequence[str],
+                     cfg_options: Optional[dict] = None) -> None:
+    """Fetch every config's downloaded weights before any run starts, so
+    that a missing one is one line, not a traceback in each worker's log
+    (:func:`~mmdigit.utils.ensure_pretrained_weights`)."""
+    for config in configs:
+        ensure_pretrained_weights(load_cfg(config, cfg_options=cfg_options))
+
+
 def run_ablation(configs: Sequence[str],
                  work_dir: str = 'work_dirs/ablation',
                  budget: str = '200',
@@ -383,6 +393,8 @@ def run_ablation(configs: Sequence[str],
     if jobs < 1:
         raise ValueError(f'jobs must be at least 1, got {jobs}')
     spec = dict(kwargs, **parse_budget(budget))
+    if not kwargs.get('from_scratch'):
+        check_pretrained(configs, kwargs.get('cfg_options'))
     runs = [(config, name, s) for config, name in zip(configs, names)
             for s in range(seed, seed + seeds)]
     threads = threads_per_job(jobs)

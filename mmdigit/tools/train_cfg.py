@@ -4,6 +4,7 @@ from typing import Optional
 from mmengine.config import Config
 
 from ..utils.errors import ConfigError, MMDigitUserError
+from ..utils.pretrained import ensure_pretrained_weights
 from .runner_cfg import (CHECKPOINT_FIT_HOOK, require_checkpoint,
                          set_custom_hook)
 
@@ -44,8 +45,11 @@ def prepare_train_cfg(cfg: Config,
                       resume: Optional[str] = None) -> Config:
     """Apply ``tools/train.py``'s flags, as mmdet's ``tools/train.py`` does.
 
-    A checkpoint to start from (``--resume`` or the config's ``load_from``)
-    is checked before anything runs: it must exist, and its weights must
+    Downloaded weights (a ``Pretrained`` init_cfg, a URL ``load_from``) are
+    fetched into torch.hub's cache, or the run stops with one line
+    (:func:`~mmdigit.utils.ensure_pretrained_weights`). A checkpoint to
+    start from (``--resume`` or the config's ``load_from``) is checked
+    before anything runs: it must exist, and its weights must
     fit the model (:class:`~mmdigit.engine.CheckpointFitHook`): exactly when
     resuming; when fine-tuning from ``load_from``, what does not load is
     logged and the run stops when less than half of the model would.
@@ -66,6 +70,8 @@ def prepare_train_cfg(cfg: Config,
         AmpUnavailableError: AMP without a CUDA device.
         ConfigError: ``--auto-scale-lr`` without ``base_batch_size``.
         CheckpointNotFoundError: ``load_from`` / ``--resume`` file missing.
+        PretrainedWeightsError: Downloaded weights neither cached nor
+            downloadable.
     """
     if amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
@@ -89,4 +95,6 @@ def prepare_train_cfg(cfg: Config,
                            None if resuming else cfg.get('load_from_hint'))
     if load_from or resuming:
         set_custom_hook(cfg, CHECKPOINT_FIT_HOOK, strict=resuming)
+    if not resuming:  # a resumed run reads its weights from the checkpoint
+        ensure_pretrained_weights(cfg)
     return cfg

@@ -8,10 +8,13 @@ from .digits import (DIGIT_CATEGORIES, DIGIT_CLASSES, category_id_to_label,
                      label_to_category_id, xywh_to_xyxy, xyxy_to_xywh)
 from .errors import (DEBUG_ENV, CheckpointError, CheckpointNotFoundError,
                      ConfigError, InputNotFoundError, MMDigitUserError,
-                     NonFiniteLossError, OutputExistsError, UserInputError,
-                     debug_enabled, error_line, is_config_error)
+                     NonFiniteLossError, OutputExistsError,
+                     PretrainedWeightsError, UserInputError, debug_enabled,
+                     error_line, is_config_error)
 from .fileio import (ATOMIC_BACKEND, AtomicLocalBackend, atomic_write_bytes,
                      atomic_write_files)
+from .pretrained import (cache_path, ensure_pretrained_weights,
+                         remote_checkpoints, resolve_url)
 
 __all__ = [
     'MIN_LOADED_FRACTION', 'StateDictFit', 'check_state_dict_fits',
@@ -22,7 +25,9 @@ __all__ = [
     'category_id_to_label', 'label_to_category_id', 'xywh_to_xyxy',
     'xyxy_to_xywh', 'DEBUG_ENV', 'CheckpointError', 'CheckpointNotFoundError',
     'ConfigError', 'InputNotFoundError', 'MMDigitUserError',
-    'NonFiniteLossError', 'OutputExistsError', 'UserInputError',
-    'debug_enabled', 'error_line', 'is_config_error', 'ATOMIC_BACKEND',
-    'AtomicLocalBackend', 'atomic_write_bytes', 'atomic_write_files'
+    'NonFiniteLossError', 'OutputExistsError', 'PretrainedWeightsError',
+    'UserInputError', 'debug_enabled', 'error_line', 'is_config_error',
+    'ATOMIC_BACKEND', 'AtomicLocalBackend', 'atomic_write_bytes',
+    'atomic_write_files', 'cache_path', 'ensure_pretrained_weights',
+    'remote_checkpoints', 'resolve_url'
 ]

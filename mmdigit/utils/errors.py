@@ -60,6 +60,10 @@ class NonFiniteLossError(MMDigitUserError, FloatingPointError):
     """Training stopped on a NaN/inf loss (``NonFiniteLossHook``)."""
 
 
+class PretrainedWeightsError(MMDigitUserError):
+    """Downloaded weights a config starts from cannot be had."""
+
+
 def debug_enabled() -> bool:
     """Whether ``MMDIGIT_DEBUG`` asks for every traceback."""
     value = os.environ.get(DEBUG_ENV, '').strip().lower()

@@ -222,6 +222,7 @@ def test_run_ablation_seeds_resume_and_summary(tmp_path, monkeypatch):
         return 0
 
     monkeypatch.setattr(ablation, '_launch', fake_launch)
+    monkeypatch.setattr(ablation, 'check_pretrained', lambda *args: None)
     configs = ['cfgs/base.py', 'cfgs/variant.py', 'cfgs/broken.py']
     work_dir = str(tmp_path / 'ablation')
     results = run_ablation(
@@ -284,6 +285,7 @@ def test_run_ablation_jobs_run_side_by_side(tmp_path, monkeypatch):
         return 0
 
     monkeypatch.setattr(ablation, '_launch', fake_launch)
+    monkeypatch.setattr(ablation, 'check_pretrained', lambda *args: None)
     results = run_ablation(['a.py', 'b.py'],
                            work_dir=str(tmp_path / 'w'),
                            seeds=2,
@@ -360,6 +362,7 @@ def test_interrupt_stops_the_running_workers(tmp_path, monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(ablation, '_launch', fake_launch)
+    monkeypatch.setattr(ablation, 'check_pretrained', lambda *args: None)
     with pytest.raises(KeyboardInterrupt):
         run_ablation(['slow.py', 'fail.py', 'never.py'],
                      work_dir=str(tmp_path / 'w'),
