@@ -948,10 +948,24 @@ def _jpeg(img: np.ndarray, quality: int) -> np.ndarray:
     return cv2.imdecode(buf, cv2.IMREAD_COLOR)[..., ::-1]
 
 
+#: Renderer seeds of the on-disk splits start here, above every seed a
+#: config or user gives a dataset (``1000 * seed + j`` once made
+#: ``SyntheticDigitDataset(seed=1)`` render the ``valid/`` of ``seed=0``).
+SPLIT_SEED_BASE = 2**31
+
+
 def split_seed(seed: int, split_index: int) -> int:
     """Renderer seed of split ``split_index`` (0 train, 1 valid, 2 test) of
-    :func:`make_synthetic_dataset` with ``seed``."""
-    return 1000 * seed + split_index
+    :func:`make_synthetic_dataset` with ``seed``.
+
+    Distinct for every ``(seed, split_index)``, and never a seed below
+    ``SPLIT_SEED_BASE``, so no on-the-fly dataset with such a seed renders
+    an on-disk split (a pretraining never trains on the images it is
+    validated on).
+    """
+    if not 0 <= split_index < 3:
+        raise ValueError(f'split_index must be 0, 1 or 2, not {split_index}')
+    return SPLIT_SEED_BASE + 3 * int(seed) + split_index
 
 
 def make_synthetic_dataset(out_dir: str,

@@ -279,3 +279,14 @@ def test_make_synthetic_writes_the_dataset_samples(tmp_path):
                 instances = sample['instances']
                 assert labels == [i['bbox_label'] for i in instances]
                 assert np.allclose(boxes, [i['bbox'] for i in instances])
+
+
+def test_split_seeds_never_collide_with_dataset_seeds():
+    from mmdigit.datasets import split_seed
+    seeds = {split_seed(s, j) for s in range(50) for j in range(3)}
+    assert len(seeds) == 150
+    # the seeds configs and users give on-the-fly datasets
+    assert not seeds & set(range(10000))
+    # e.g. SyntheticDigitDataset(seed=1) is not make_synthetic --seed 0's
+    # valid/ (it was, with 1000 * seed + split)
+    assert split_seed(0, 1) != 1 and split_seed(1, 0) != 1000
