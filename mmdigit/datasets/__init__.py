@@ -1,6 +1,7 @@
 from .checks import (DatasetError, DatasetProblem, check_coco_split,
                      check_dataset, check_image_folder)
 from .digit_coco import DIGIT_METAINFO, DigitCocoDataset
+from .framing import reframe_split
 from .holdout import hold_out, parse_id_ranges
 from .image_folder import DigitImageFolderDataset
 from .svhn import convert_svhn, read_digit_struct
@@ -15,5 +16,5 @@ __all__ = [
     'split_seed', 'SyntheticDigitDataset', 'ColorJitter', 'GaussianBlur',
     'DatasetError', 'DatasetProblem', 'check_coco_split', 'check_dataset',
     'check_image_folder', 'convert_svhn', 'read_digit_struct', 'hold_out',
-    'parse_id_ranges'
+    'parse_id_ranges', 'reframe_split'
 ]

@@ -14,6 +14,7 @@ import os.path as osp
 import shutil
 from typing import Dict, List, Sequence, Tuple
 
+import mmcv
 import numpy as np
 from mmengine.logging import print_log
 from mmengine.utils import track_iter_progress
@@ -122,8 +123,10 @@ def write_split(images: List[dict], src_dir: str, out_root: str, split: str,
     Args:
         images (list[dict]): ``{'name': file name in src_dir, 'boxes':
             [(left, top, width, height, digit), ...]}`` per image, in the
-            order of the new ids (from 1).
-        src_dir (str): Folder of the source images.
+            order of the new ids (from 1); ``'image'`` (a BGR array) instead
+            of ``'name'`` writes that image.
+        src_dir (str): Folder of the source images (unused for items
+            with ``'image'``).
         out_root (str): Destination ``data_root``.
         split (str): Split name: images go to ``out_root/split/<id>.png``,
             the COCO json (written last) to ``out_root/split.json``.
@@ -139,14 +142,19 @@ def write_split(images: List[dict], src_dir: str, out_root: str, split: str,
     counts = dict(images=len(images), boxes=0, clipped=0, dropped=0)
     dropped = []
     for img_id, item in enumerate(_progress(images, progress), 1):
-        src = osp.join(src_dir, item['name'])
         dst = osp.join(dst_dir, f'{img_id}.png')
-        with Image.open(src) as im:  # reads the header only
-            width, height = im.size
-        if link:
-            os.link(src, dst)
+        if 'image' in item:
+            src = f'image {img_id}'
+            height, width = item['image'].shape[:2]
+            mmcv.imwrite(item['image'], dst)
         else:
-            shutil.copyfile(src, dst)
+            src = osp.join(src_dir, item['name'])
+            with Image.open(src) as im:  # reads the header only
+                width, height = im.size
+            if link:
+                os.link(src, dst)
+            else:
+                shutil.copyfile(src, dst)
         coco_images.append(
             dict(
                 id=img_id,

@@ -33,7 +33,7 @@ from mmengine.config import Config
 from mmengine.logging import print_log
 
 from ..utils.config import cfg_set_img_scale
-from .report import BarPanel, markdown_table, write_table_report
+from .report import BarPanel, write_table_report
 from .runner_cfg import config_name, load_cfg
 from .train_cfg import prepare_train_cfg, require_amp_device
 
@@ -384,20 +384,8 @@ def environment(device: str) -> Dict[str, str]:
         date=time.strftime('%Y-%m-%d %H:%M'))
 
 
-def format_table(results: Sequence[Dict]) -> str:
-    """The results as a markdown table, ratios beside the values.
-
-    Args:
-        results (Sequence[dict]): From :func:`run_benchmark`.
-
-    Returns:
-        str: Markdown table.
-    """
-    return markdown_table(*_table(results))
-
-
 def _table(results: Sequence[Dict]) -> Tuple[List[str], List[List[str]]]:
-    """Headers and formatted cells of :func:`format_table`."""
+    """Headers and formatted cells of the benchmark table."""
     headers, keys = ['config', 'train bs'], []
     for key, header, fmt, ratio in COLUMNS:
         headers.append(header.format(test_bs=results[0]['test_bs']))

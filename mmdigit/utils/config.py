@@ -117,16 +117,3 @@ def read_recorded_reading(
     from mmengine.runner import CheckpointLoader
     ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
     return recorded_reading(ckpt)
-
-
-def read_best_thr(checkpoint: str) -> Optional[float]:
-    """Read the score threshold a training run found best on validation.
-
-    Args:
-        checkpoint (str): Path or URL of an MMEngine checkpoint.
-
-    Returns:
-        float, optional: The threshold recorded by ``DigitThresholdHook``,
-        or None when the run did not record one.
-    """
-    return read_recorded_reading(checkpoint)[0]

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from mmdigit.tools import load_cfg, run_benchmark
-from mmdigit.tools.benchmark import PeakMemory, format_table, parse_row
+from mmdigit.tools.benchmark import PeakMemory, parse_row
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -74,7 +74,7 @@ def test_run_benchmark_rows_ratios_and_report(tiny_data, tiny_config,
     assert report['meta']['device'].startswith('CPU')
     assert [r['name'] for r in report['results']] == names
     md = open(osp.join(work_dir, 'tiny.md')).read()
-    assert format_table(results) in md
+    assert '| config | train bs |' in md
     assert '| tiny_digits @96x48 bs2 | 2 |' in md
     assert Image.open(osp.join(work_dir, 'tiny.png')).size[0] == 1800
 

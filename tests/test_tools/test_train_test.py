@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from mmdigit.evaluation import evaluate_submission
-from mmdigit.utils import read_best_thr, read_recorded_reading
+from mmdigit.utils import read_recorded_reading
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 AMP_CONFIG = osp.join(REPO, 'configs', 'ablations',
@@ -72,10 +72,8 @@ def test_train_writes_checkpoints_and_both_metrics(trained):
     val = [r for r in logs if 'coco/bbox_mAP' in r]
     assert len(val) == 2  # val_interval=2 over 4 iterations
     assert all('digit/accuracy' in r and 'digit/best_thr' in r for r in val)
-    # DigitThresholdHook put the validation-best threshold in the checkpoint
-    assert read_best_thr(osp.join(trained, 'iter_4.pth')) == \
-        val[-1]['digit/best_thr']
-    # with the reader options that threshold was chosen with
+    # DigitThresholdHook put the validation-best threshold in the
+    # checkpoint, with the reader options it was chosen with
     thr, reader_cfg = read_recorded_reading(osp.join(trained, 'iter_4.pth'))
     assert thr == val[-1]['digit/best_thr']
     assert reader_cfg['nms_ios_thr'] == 0.5
