@@ -9,7 +9,7 @@ from .utils import register_checkpoint_safe_globals
 
 register_checkpoint_safe_globals()
 
-from . import datasets, engine, evaluation  # noqa: E402,F401
+from . import datasets, engine, evaluation, models  # noqa: E402,F401
 
 __version__ = '0.1.0'
-__all__ = ['datasets', 'engine', 'evaluation', '__version__']
+__all__ = ['datasets', 'engine', 'evaluation', 'models', '__version__']

@@ -245,6 +245,18 @@ class DigitInferencer(DetInferencer):
         #: Reader options (``READER_OPTIONS``) for reading numbers.
         self.reader_cfg = check_reader_cfg(reader_cfg)
 
+    def _init_model(self,
+                    cfg: ConfigType,
+                    weights: Optional[str],
+                    device: str = 'cpu') -> nn.Module:
+        """The detector, wrapped in the config's ``read_model`` when it has
+        one (as ``tools/test.py`` reads, e.g. the two-pass
+        :class:`~mmdigit.models.DigitScaleNormTTAModel`)."""
+        if cfg.get('read_model'):
+            cfg = copy.deepcopy(cfg)
+            cfg.model = dict(**cfg.read_model, module=cfg.model)
+        return super()._init_model(cfg, weights, device)
+
     def _load_weights_to_model(self, model: nn.Module,
                                checkpoint: Optional[dict],
                                cfg: Optional[ConfigType]) -> None:

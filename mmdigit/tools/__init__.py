@@ -10,7 +10,7 @@ from .cli import (add_common_args, build_runner, exit_on_interrupt,
 from .runner_cfg import config_name, load_cfg, require_checkpoint
 from .test_cfg import (OutTarget, build_scale_tta_pipeline, prepare_test_cfg,
                        resolve_test_out, select_test_split, set_test_outputs,
-                       use_checkpoint, use_scale_tta)
+                       use_checkpoint, use_read_model, use_scale_tta)
 from .train_cfg import AmpUnavailableError, check_amp, prepare_train_cfg
 
 __all__ = [
@@ -20,6 +20,6 @@ __all__ = [
     'exit_on_user_error', 'parse_common_args', 'config_name', 'load_cfg',
     'require_checkpoint', 'OutTarget', 'build_scale_tta_pipeline',
     'prepare_test_cfg', 'resolve_test_out', 'select_test_split',
-    'set_test_outputs', 'use_checkpoint', 'use_scale_tta',
+    'set_test_outputs', 'use_checkpoint', 'use_read_model', 'use_scale_tta',
     'AmpUnavailableError', 'check_amp', 'prepare_train_cfg'
 ]

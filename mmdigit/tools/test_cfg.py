@@ -214,6 +214,14 @@ def use_scale_tta(cfg: Config) -> None:
     cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
 
 
+def use_read_model(cfg: Config) -> None:
+    """Wrap the model in the config's ``read_model`` (a test-time model
+    such as :class:`~mmdigit.models.DigitScaleNormTTAModel`), if it has one;
+    ``--cfg-options read_model=None`` reads with the bare detector."""
+    if cfg.get('read_model'):
+        cfg.model = ConfigDict(**cfg.read_model, module=cfg.model)
+
+
 def prepare_test_cfg(cfg: Config,
                      checkpoint: str,
                      out: Optional[str] = None,
@@ -223,7 +231,8 @@ def prepare_test_cfg(cfg: Config,
                      csv_score_thr: Optional[float] = None) -> Config:
     """Apply ``tools/test.py``'s flags: :func:`use_checkpoint`,
     :func:`select_test_split`, :func:`set_test_outputs` for
-    :func:`resolve_test_out`'s target, then :func:`use_scale_tta`.
+    :func:`resolve_test_out`'s target, then :func:`use_scale_tta` or else
+    :func:`use_read_model`.
 
     Args:
         cfg (Config): Config from :func:`load_cfg`.
@@ -232,7 +241,8 @@ def prepare_test_cfg(cfg: Config,
         split (str): ``'test'`` (the configured test set, by default the
             unlabelled ``test/`` folder) or ``'valid'`` (the validation set
             with its metrics). Defaults to ``'test'``.
-        tta (bool): Scale-only test-time augmentation. Defaults to False.
+        tta (bool): Scale-only test-time augmentation (instead of the
+            config's ``read_model``). Defaults to False.
         json_score_thr (float, optional): Minimum score of a ``pred.json``
             box; the dumper's default (0) when None.
         csv_score_thr (float, optional): Score threshold for ``pred.csv``;
@@ -251,4 +261,6 @@ def prepare_test_cfg(cfg: Config,
                      json_score_thr, csv_score_thr)
     if tta:
         use_scale_tta(cfg)
+    else:
+        use_read_model(cfg)
     return cfg

@@ -94,3 +94,18 @@ def test_missing_checkpoint(tiny_config, tmp_path):
             CheckpointNotFoundError,
             match='^checkpoint file not found: .*nope.pth$'):
         prepare_test_cfg(load_cfg(tiny_config), str(tmp_path / 'nope.pth'))
+
+
+def test_read_model_wraps_the_detector_unless_tta(tiny_config, ckpt):
+    read_model = dict(type='DigitScaleNormTTAModel', digit_height=40)
+    options = dict(read_model=read_model)
+    cfg = prepare_test_cfg(load_cfg(tiny_config, cfg_options=options), ckpt)
+    assert cfg.model.type == 'DigitScaleNormTTAModel'
+    assert cfg.model.digit_height == 40
+    assert cfg.model.module.type == 'FasterRCNN'
+    cfg = prepare_test_cfg(
+        load_cfg(tiny_config, cfg_options=options), ckpt, tta=True)
+    assert cfg.model.type == 'DetTTAModel'
+    assert cfg.model.module.type == 'FasterRCNN'
+    cfg = prepare_test_cfg(load_cfg(tiny_config), ckpt)
+    assert cfg.model.type == 'FasterRCNN'

@@ -1,0 +1,3 @@
+from .test_time_augs import DigitScaleNormTTAModel
+
+__all__ = ['DigitScaleNormTTAModel']

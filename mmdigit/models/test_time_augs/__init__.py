@@ -1,0 +1,3 @@
+from .digit_scale_norm import DigitScaleNormTTAModel
+
+__all__ = ['DigitScaleNormTTAModel']

@@ -1,0 +1,101 @@
+"""Two-pass reading at the digit size the model learned.
+
+SVHN's photos frame digits anywhere from a quarter to four fifths of the
+image height, and the test split frames them a third smaller than the
+train split (docs/data.md#a-test-like-split). After the keep-ratio resize
+into the model's input, a test digit can arrive at half the pixel height
+the model was trained on. One fixed test scale moves every image by the
+same factor; this model moves each image by its own.
+"""
+from typing import List, Optional
+
+import torch.nn.functional as F
+from mmdet.registry import MODELS
+from mmdet.structures import DetDataSample
+from mmengine.model import BaseTTAModel
+
+
+@MODELS.register_module()
+class DigitScaleNormTTAModel(BaseTTAModel):
+    """Detect, rescale each image so its digits are ``digit_height`` input
+    pixels tall, detect again.
+
+    The first pass runs the detector on the test pipeline's input; the
+    median height of its boxes scoring at least ``score_thr`` gives each
+    image's factor (clipped to ``factor_range``). Images with no such box,
+    or a factor within 5 % of 1, keep the first pass; the others are
+    resized by it (bilinear, on the already resized input) and detected
+    again, with ``scale_factor`` updated so boxes come back in original
+    pixels. Load the detector's checkpoint as usual: MMEngine loads a
+    ``BaseTTAModel``'s weights into its ``module``.
+
+    Args:
+        module (dict | nn.Module): The detector.
+        digit_height (float): Input pixels a digit should have, e.g. the
+            median digit height of the training photos after the training
+            resize.
+        score_thr (float): Boxes of the first pass that count. Defaults
+            to 0.5.
+        factor_range (tuple[float, float]): Smallest and largest factor.
+            Defaults to (0.5, 3.0).
+        data_preprocessor (dict, optional): Overrides the detector's.
+    """
+
+    def __init__(self,
+                 module,
+                 digit_height: float,
+                 score_thr: float = 0.5,
+                 factor_range=(0.5, 3.0),
+                 data_preprocessor: Optional[dict] = None) -> None:
+        super().__init__(module, data_preprocessor)
+        self.digit_height = digit_height
+        self.score_thr = score_thr
+        self.factor_range = tuple(factor_range)
+
+    def merge_preds(self, data_samples_list):
+        """Unused: :meth:`test_step` picks one pass per image."""
+        return [samples[-1] for samples in data_samples_list]
+
+    def factor(self, sample: DetDataSample) -> Optional[float]:
+        """Resize factor of one image from its first-pass boxes, or None to
+        keep the first pass."""
+        pred = sample.pred_instances
+        keep = pred.scores >= self.score_thr
+        if not keep.any():
+            return None
+        boxes = pred.bboxes[keep]
+        # boxes are in original pixels; the input is scale_factor larger
+        height = (boxes[:, 3] - boxes[:, 1]).median().item()
+        height *= sample.metainfo['scale_factor'][1]
+        low, high = self.factor_range
+        factor = min(max(self.digit_height / max(height, 1e-3), low), high)
+        return None if abs(factor - 1) < 0.05 else factor
+
+    def test_step(self, data: dict) -> List[DetDataSample]:
+        """Both passes over a batch from the test dataloader."""
+        first = self.module.test_step(data)
+        out = []
+        for img, sample in zip(data['inputs'], first):
+            factor = self.factor(sample)
+            if factor is None:
+                out.append(sample)
+                continue
+            h, w = sample.metainfo['img_shape']
+            new_h, new_w = max(1, round(h * factor)), max(1, round(w * factor))
+            resized = F.interpolate(
+                img[None, :, :h, :w].float(), (new_h, new_w),
+                mode='bilinear',
+                align_corners=False)[0].round().clamp(0, 255).to(img.dtype)
+            again = DetDataSample(metainfo=sample.metainfo)
+            for key in ('gt_instances', 'ignored_instances'):
+                if key in sample:
+                    again.set_field(sample.get(key), key)
+            sx, sy = sample.metainfo['scale_factor']
+            again.set_metainfo(
+                dict(
+                    img_shape=(new_h, new_w),
+                    scale_factor=(sx * new_w / w, sy * new_h / h)))
+            out.append(
+                self.module.test_step(
+                    dict(inputs=[resized], data_samples=[again]))[0])
+        return out
