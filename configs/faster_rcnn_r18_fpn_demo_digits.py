@@ -25,9 +25,9 @@ model = dict(
 # The primary's pipelines with their Resize at img_scale (a base's
 # pipelines hold the base's img_scale, so a new one means new Resizes).
 train_pipeline = [
-    *_base_.train_pipeline[:2],
-    dict(_base_.train_pipeline[2], scale=img_scale),
-    *_base_.train_pipeline[3:],
+    *_base_.train_pipeline[:-2],
+    dict(_base_.train_pipeline[-2], scale=img_scale),
+    _base_.train_pipeline[-1],
 ]
 val_pipeline = [
     _base_.val_pipeline[0],

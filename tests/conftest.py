@@ -29,9 +29,9 @@ model = dict(
         bbox_roi_extractor=dict(out_channels=16),
         bbox_head=dict(in_channels=16, fc_out_channels=32)))
 train_pipeline = [
-    *_base_.train_pipeline[:2],
-    dict(_base_.train_pipeline[2], scale=img_scale),
-    *_base_.train_pipeline[3:],
+    *_base_.train_pipeline[:-2],
+    dict(_base_.train_pipeline[-2], scale=img_scale),
+    _base_.train_pipeline[-1],
 ]
 val_pipeline = [
     _base_.val_pipeline[0],

@@ -310,7 +310,9 @@ def digit_image(tmp_path_factory):
     return path
 
 
-def run_train_pipeline(config, img_path, seed):
+def run_train_pipeline(config, img_path, seed, zoom_out=False):
+    """The config's train pipeline on one image; without the base's
+    zoom-out (random) unless ``zoom_out``."""
     import random
 
     import numpy as np
@@ -318,7 +320,10 @@ def run_train_pipeline(config, img_path, seed):
     cfg = Config.fromfile(osp.join(REPO, 'configs', config))
     init_default_scope('mmdet')
     import_modules_from_strings(cfg.custom_imports.imports)
-    pipeline = Compose(cfg.train_dataloader.dataset.pipeline)
+    pipeline = Compose([
+        t for t in cfg.train_dataloader.dataset.pipeline
+        if zoom_out or t['type'] != 'Expand'
+    ])
     random.seed(seed)
     np.random.seed(seed)
     out = pipeline(
@@ -334,6 +339,31 @@ def run_train_pipeline(config, img_path, seed):
     sample = out['data_samples']
     return (tuple(out['inputs'].shape[1:]), sample.gt_instances.bboxes.tensor,
             sample.gt_instances.labels.tolist())
+
+
+def test_primary_zooms_out_half_of_the_photos_up_to_2x(digit_image):
+    import torch
+    config = 'faster_rcnn_r50_fpn_digits.py'
+    plain_shape, plain, _ = run_train_pipeline(config, digit_image, 0)
+    ratios = []
+    for seed in range(20):
+        shape, boxes, labels = run_train_pipeline(
+            config, digit_image, seed, zoom_out=True)
+        # the canvas keeps the photo's aspect (to a pixel), so the input
+        # size stays
+        assert shape[1] == plain_shape[1] == 320 and labels == [1, 2]
+        assert abs(shape[0] - plain_shape[0]) <= 5
+        widths = boxes[:, 2] - boxes[:, 0]
+        ratio = (widths / (plain[:, 2] - plain[:, 0])).mean().item()
+        # both digits shrink together, by 1 / (1 to 2)
+        assert torch.allclose(
+            widths / (plain[:, 2] - plain[:, 0]),
+            torch.tensor(ratio),
+            atol=0.02)
+        ratios.append(ratio)
+    assert all(0.49 <= r <= 1.001 for r in ratios)
+    zoomed = sum(r < 0.99 for r in ratios)
+    assert 4 <= zoomed <= 16  # p = 0.5 over 20 seeds
 
 
 def test_multiscale_resizes_to_0_75_to_1_25_of_the_primary_scale(digit_image):

@@ -25,6 +25,6 @@ train_pipeline = [
         scaling_ratio_range=(1.0, 1.0),
         border=(0, 0),
         bbox_clip_border=True),
-    *_base_.train_pipeline[2:],  # Resize, PackDetInputs
+    *_base_.train_pipeline[2:],  # zoom-out, Resize, PackDetInputs
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -16,6 +16,6 @@ train_pipeline = [
         saturation=jitter,
         prob=aug_prob),
     dict(type='GaussianBlur', kernel_size=3, sigma=(0.3, 0.8), prob=aug_prob),
-    *_base_.train_pipeline[2:],  # Resize, PackDetInputs
+    *_base_.train_pipeline[2:],  # zoom-out, Resize, PackDetInputs
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -9,12 +9,12 @@ img_scale = _base_.img_scale
 scale_ratio_range = (0.75, 1.25)
 
 train_pipeline = [
-    *_base_.train_pipeline[:2],  # LoadImageFromFile, LoadAnnotations
+    *_base_.train_pipeline[:-2],  # loading, zoom-out
     dict(
         type='RandomResize',
         scale=img_scale,
         ratio_range=scale_ratio_range,
         keep_ratio=True),
-    *_base_.train_pipeline[3:],  # PackDetInputs
+    _base_.train_pipeline[-1],  # PackDetInputs
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

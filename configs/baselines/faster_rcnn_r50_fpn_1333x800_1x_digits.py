@@ -21,9 +21,9 @@ model = dict(
 
 # The primary's pipelines with their Resize at img_scale.
 train_pipeline = [
-    *_base_.train_pipeline[:2],
-    dict(_base_.train_pipeline[2], scale=img_scale),
-    *_base_.train_pipeline[3:],
+    *_base_.train_pipeline[:-2],
+    dict(_base_.train_pipeline[-2], scale=img_scale),
+    _base_.train_pipeline[-1],
 ]
 val_pipeline = [
     _base_.val_pipeline[0],

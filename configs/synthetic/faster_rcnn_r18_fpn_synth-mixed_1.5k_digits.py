@@ -21,7 +21,8 @@ synthetic = dict(
     seed=synth_seed,
     pipeline=[
         dict(type='LoadImageFromNDArray'),
-        *_base_.train_pipeline[1:],
+        _base_.train_pipeline[1],
+        *_base_.train_pipeline[-2:],  # no zoom-out for rendered scenes
     ])
 train_dataloader = dict(
     dataset=dict(

@@ -21,9 +21,12 @@ synth_seed = 0
 # long enough that the InfiniteSampler never repeats a sample
 synth_length = 1000000
 
+# rendered scenes come framed by the renderer: no zoom-out (the base's
+# train_pipeline[2])
 train_pipeline = [
     dict(type='LoadImageFromNDArray'),
-    *_base_.train_pipeline[1:],
+    _base_.train_pipeline[1],
+    *_base_.train_pipeline[-2:],
 ]
 train_dataloader = dict(
     dataset=dict(

@@ -24,9 +24,12 @@ model = dict(
         norm_eval=False,
         init_cfg=None))
 
+# rendered scenes come framed by the renderer: no zoom-out (the base's
+# train_pipeline[2])
 train_pipeline = [
     dict(type='LoadImageFromNDArray'),
-    *_base_.train_pipeline[1:],
+    _base_.train_pipeline[1],
+    *_base_.train_pipeline[-2:],
 ]
 train_dataloader = dict(
     sampler=dict(type='InfiniteSampler'),
