@@ -51,7 +51,7 @@ def test_rebase_keeps_the_pipeline_change_at_the_new_scale(tmp_path):
             CPU_BASE, str(tmp_path)))
     assert scales_and_types(cfg) == ([
         'LoadImageFromFile', 'LoadAnnotations', 'ColorJitter', 'GaussianBlur',
-        'Resize', 'PackDetInputs'
+        'Expand', 'Resize', 'PackDetInputs'
     ], [(256, 128)])
 
 
