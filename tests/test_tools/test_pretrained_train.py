@@ -18,9 +18,9 @@ URL = 'https://download.pytorch.org/models/resnet50-0676ba61.pth'
 pytestmark = pytest.mark.slow
 
 
-def train(data_root, work_dir, torch_home, *options):
-    """``tools/train.py`` on the primary as the README prints it, with a
-    private cache and every download refused (no network here either)."""
+def offline_env(torch_home):
+    """A private torch.hub cache and every download refused (there is no
+    network here either), no PYTHONPATH."""
     env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
     env.update(
         TORCH_HOME=str(torch_home),
@@ -28,13 +28,18 @@ def train(data_root, work_dir, torch_home, *options):
         HTTPS_PROXY='http://127.0.0.1:9',
         no_proxy='',
         NO_PROXY='')
+    return env
+
+
+def train(data_root, work_dir, torch_home, *options):
+    """``tools/train.py`` on the primary as the README prints it."""
     return subprocess.run([
         sys.executable, 'tools/train.py', PRIMARY, '--data-root', data_root,
         '--work-dir',
         str(work_dir), *options
     ],
                           cwd=REPO,
-                          env=env,
+                          env=offline_env(torch_home),
                           capture_output=True,
                           text=True)
 
@@ -92,20 +97,13 @@ def test_primary_offline_without_weights_is_one_line(tiny_data, tmp_path,
 
 def test_ablate_offline_without_weights_is_one_line_before_any_run(
         tiny_data, tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
-    env.update(
-        TORCH_HOME=str(tmp_path / 'torch'),
-        https_proxy='http://127.0.0.1:9',
-        HTTPS_PROXY='http://127.0.0.1:9',
-        no_proxy='',
-        NO_PROXY='')
     proc = subprocess.run([
         sys.executable, 'tools/ablate.py', PRIMARY, '--budget', '2',
         '--data-root', tiny_data, '--work-dir',
         str(tmp_path / 'abl')
     ],
                           cwd=REPO,
-                          env=env,
+                          env=offline_env(tmp_path / 'torch'),
                           capture_output=True,
                           text=True)
     assert proc.returncode == 1
