@@ -76,6 +76,14 @@ def to_test_ratio(ratio: float) -> float:
     return _interp(quantile, TEST_RATIO_QUANTILES)
 
 
+def digit_framing(boxes: Sequence[Sequence[float]],
+                  height: int) -> Tuple[float, float]:
+    """A photo's median digit height in pixels and as a share of its
+    height: ``(ratio, digit_px)``."""
+    digit_px = float(np.median([b[3] for b in boxes]))
+    return digit_px / height, digit_px
+
+
 def reframe(img: np.ndarray, boxes: Sequence[Sequence[float]],
             target_ratio: float, content_scale: float,
             rng: np.random.Generator) -> Tuple[np.ndarray, List[List[float]]]:
@@ -96,7 +104,7 @@ def reframe(img: np.ndarray, boxes: Sequence[Sequence[float]],
         (``[x, y, w, h, ...]``, the rest of each box kept).
     """
     height, width = img.shape[:2]
-    ratio = float(np.median([b[3] for b in boxes])) / height
+    ratio, _ = digit_framing(boxes, height)
     zoom = max(1.0, ratio / target_ratio)
     new_w = max(1, round(width * content_scale))
     new_h = max(1, round(height * content_scale))
@@ -201,20 +209,18 @@ def reframe_split(data_root: str,
     for img in track_iter_progress(images) if progress else images:
         photo = mmcv.imread(osp.join(data_root, split, img['file_name']))
         own = boxes[img['id']]
-        ratio = float(np.median([b[3] for b in own])) / photo.shape[0]
-        new, moved = reframe(photo, own, to_test_ratio(ratio), content_scale,
-                             rng)
-        before.append((ratio, np.median([b[3] for b in own])))
-        after.append((float(np.median([b[3] for b in moved])) / new.shape[0],
-                      np.median([b[3] for b in moved])))
+        before.append(digit_framing(own, photo.shape[0]))
+        new, moved = reframe(photo, own, to_test_ratio(before[-1][0]),
+                             content_scale, rng)
+        after.append(digit_framing(moved, new.shape[0]))
         items.append(dict(image=new, boxes=[tuple(b) for b in moved]))
     counts = write_split(items, '', out_root, split, False, False)
     summary = dict(
         images=counts['images'],
         ratio_before=float(np.median([r for r, _ in before])),
         ratio_after=float(np.median([r for r, _ in after])),
-        digit_px_before=float(np.median([p for _, p in before])),
-        digit_px_after=float(np.median([p for _, p in after])))
+        digit_px_before=float(np.median([px for _, px in before])),
+        digit_px_after=float(np.median([px for _, px in after])))
     record = dict(
         source=osp.abspath(osp.join(data_root, split)),
         source_ids=[img['id'] for img in images],
