@@ -1,3 +1,4 @@
+import importlib.util
 import os
 import os.path as osp
 
@@ -55,13 +56,10 @@ def test_resolve_url_follows_mmengine_tables():
         resolve_url('open-mmlab://no_such_model')
 
 
+@pytest.mark.skipif(
+    importlib.util.find_spec('torchvision') is not None,
+    reason='torchvision is installed')
 def test_torchvision_scheme_without_torchvision_names_the_url():
-    try:
-        import torchvision  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        pytest.skip('torchvision is installed')
     with pytest.raises(PretrainedWeightsError, match=URL):
         resolve_url('torchvision://resnet50')
 
