@@ -16,10 +16,16 @@ tiles with borders or digits painted on the wall, door frames, cables,
 letters and cut-off neighbouring digits (not annotated), lighting gradients
 and shadows, perspective, low-resolution capture resized up, blur and JPEG.
 
+A share of the samples (``test_framing``) can be framed like SVHN's test
+photos instead, whose digits are smaller relative to the frame and whose
+numbers are shorter (the published statistics in
+:mod:`mmdigit.datasets.framing`).
+
 Only numpy, OpenCV and Pillow are needed; fonts are matplotlib's bundled
-families (DejaVu, STIX, Computer Modern) plus any TrueType font installed on
-the system, varied further by condensing, emboldening, outlining,
-embossing, extruding and stencil cuts.
+families (DejaVu, STIX, Computer Modern), so a sample is the same on every
+machine with the pinned matplotlib and Pillow (system fonts only when asked
+for), varied further by condensing, emboldening, outlining, embossing,
+extruding and stencil cuts.
 """
 import functools
 import glob
@@ -33,9 +39,15 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from ..utils.digits import DIGIT_CATEGORIES, label_to_category_id
+from .framing import TEST_LENGTH_SHARES, TEST_RATIO_QUANTILES, _interp
 
 # Digits per image, as in SVHN (mostly 2-3).
 NUM_DIGITS_P = {1: 0.14, 2: 0.53, 3: 0.26, 4: 0.06, 5: 0.01}
+# SVHN test photos (../shared/data/svhn-framing.md): digit box height in px
+# at the 10th / 50th / 90th percentile.
+TEST_DIGIT_PX_QUANTILES = ((0.1, 16), (0.5, 24), (0.9, 44))
+# Standard-normal z of the 10th and 90th percentiles.
+_Z90 = 1.2816
 # Median image aspect ratio (width / height) per digit count.
 FRAME_ASPECT = {1: 1.96, 2: 2.18, 3: 2.43, 4: 2.88, 5: 3.3}
 # First digit of a house number: never 0, small digits more often.
@@ -48,6 +60,10 @@ FIRST_DIGIT_P = FIRST_DIGIT_P / FIRST_DIGIT_P.sum()
 BOX_PAD_X = 0.06
 BOX_PAD_TOP = 0.06
 BOX_PAD_BOTTOM = 0.08
+# Final digit boxes come out this much taller than the laid-out box height
+# (perspective and shear of the camera); test framing aims for the published
+# box heights after it.
+BOX_GROWTH = 1.07
 
 # Muted real-world colours (RGB).
 # yapf: disable
@@ -118,12 +134,13 @@ def _find_fonts(system: bool) -> Tuple[str, ...]:
     return tuple(usable)
 
 
-def find_fonts(system: bool = True) -> List[str]:
+def find_fonts(system: bool = False) -> List[str]:
     """List usable TrueType fonts.
 
     Args:
         system (bool): Add the system's fonts to matplotlib's bundled ones.
-            Defaults to True.
+            Rendered samples then depend on the machine's fonts. Defaults to
+            False.
 
     Returns:
         list[str]: matplotlib's bundled fonts with ordinary digits followed
@@ -134,6 +151,19 @@ def find_fonts(system: bool = True) -> List[str]:
     if not usable:
         raise RuntimeError('No TrueType font found (install matplotlib).')
     return usable
+
+
+def _from_quantiles(z: float,
+                    quantiles: Sequence[Tuple[float, float]],
+                    log: bool = False) -> float:
+    """The value at standard-normal score ``z`` of a distribution given by
+    its 10th / 50th / 90th percentiles, piecewise linear (in log space if
+    ``log``) through them."""
+    (_, lo), (_, mid), (_, hi) = quantiles
+    knots = [(-_Z90, lo), (0., mid), (_Z90, hi)]
+    if log:
+        return float(np.exp(_interp(z, [(k, np.log(v)) for k, v in knots])))
+    return _interp(z, knots)
 
 
 def _between(rng: np.random.Generator, a: float, b: float) -> float:
@@ -288,14 +318,23 @@ class HouseNumberRenderer:
         seed (int): Non-negative seed. Defaults to 0.
         fonts (Sequence[str], optional): TrueType font paths. Defaults to
             :func:`find_fonts`.
+        test_framing (float): Share of samples framed like SVHN's test
+            photos (image height, digit/image height ratio and number
+            length drawn from the test split's distributions) instead of
+            its train photos. Defaults to 0.
     """
 
     def __init__(self,
                  seed: int = 0,
-                 fonts: Optional[Sequence[str]] = None) -> None:
+                 fonts: Optional[Sequence[str]] = None,
+                 test_framing: float = 0.) -> None:
         if int(seed) < 0:
             raise ValueError(f'seed must be >= 0, got {seed}')
+        if not 0 <= test_framing <= 1:
+            raise ValueError(
+                f'test_framing must be in [0, 1], got {test_framing}')
         self.seed = int(seed)
+        self.test_framing = float(test_framing)
         self.fonts = list(fonts) if fonts else find_fonts()
         # Italic and hairline digits are rare on houses.
         weights = np.array([
@@ -331,6 +370,18 @@ class HouseNumberRenderer:
         size = int(round(ink_height * 100 / max(1, bottom - top)))
         return self._font(path, max(4, size))
 
+    def test_frame(self, index: int) -> Optional[float]:
+        """The digit/image height ratio of sample ``index`` if it is framed
+        like a test photo, else None."""
+        if self.test_framing == 0:
+            return None
+        # Its own stream: train-framed samples stay those of test_framing=0.
+        rng = np.random.default_rng([self.seed, int(index), 2])
+        if rng.random() >= self.test_framing:
+            return None
+        ratio = _from_quantiles(rng.normal(), TEST_RATIO_QUANTILES)
+        return float(np.clip(ratio / BOX_GROWTH, 0.12, 0.92))
+
     def frame(self, index: int) -> Tuple[int, int, int]:
         """Digit count and size of sample ``index``, without rendering it.
 
@@ -341,9 +392,20 @@ class HouseNumberRenderer:
             tuple[int, int, int]: Number of digits, width and height.
         """
         rng = np.random.default_rng([self.seed, int(index), 0])
-        n = int(rng.choice(list(NUM_DIGITS_P), p=list(NUM_DIGITS_P.values())))
-        height = int(
-            np.clip(round(np.exp(rng.normal(np.log(47), 0.5))), 18, 360))
+        ratio = self.test_frame(index)
+        if ratio is None:
+            n = int(
+                rng.choice(list(NUM_DIGITS_P), p=list(NUM_DIGITS_P.values())))
+            height = np.exp(rng.normal(np.log(47), 0.5))
+        else:
+            # Test photos: digit pixel height and ratio drawn apart, so large
+            # photos hold small digits as in the test split.
+            shares = np.array(list(TEST_LENGTH_SHARES.values()))
+            n = int(rng.choice(list(TEST_LENGTH_SHARES), p=shares / shares.sum()))
+            digit_px = _from_quantiles(rng.normal(), TEST_DIGIT_PX_QUANTILES,
+                                       True)
+            height = digit_px / BOX_GROWTH / ratio
+        height = int(np.clip(round(height), 18, 360))
         aspect = FRAME_ASPECT[n] * np.exp(rng.normal(0, 0.12))
         width = int(np.clip(round(height * aspect), 24, 1200))
         return n, width, height
@@ -415,16 +477,24 @@ class HouseNumberRenderer:
         self.next_index = index + 1
         n, width, height = self.frame(index)
         rng = np.random.default_rng([self.seed, index, 1])
-        return _Scene(self, rng, n, width, height).render()
+        return _Scene(self, rng, n, width, height,
+                      self.test_frame(index)).render()
 
 
 class _Scene:
     """State of one sample being rendered (see ``HouseNumberRenderer``)."""
 
-    def __init__(self, renderer: HouseNumberRenderer, rng: np.random.Generator,
-                 n: int, width: int, height: int) -> None:
+    def __init__(self,
+                 renderer: HouseNumberRenderer,
+                 rng: np.random.Generator,
+                 n: int,
+                 width: int,
+                 height: int,
+                 ratio: Optional[float] = None) -> None:
         self.r, self.rng = renderer, rng
         self.n, self.w, self.h = n, width, height
+        # digit box height / image height; None: train framing
+        self.ratio = ratio
 
     def digits(self) -> List[int]:
         rng = self.rng
@@ -435,7 +505,11 @@ class _Scene:
         rng, w, h = self.rng, self.w, self.h
         digits = self.digits()
         # The camera's true resolution: large crops are blurry upsamplings.
-        h_camera = round(np.exp(rng.normal(np.log(30), 0.35)))
+        h_camera = np.exp(rng.normal(np.log(30), 0.35))
+        if self.ratio is not None:
+            # the same capture resolution per digit as in train framing
+            h_camera *= 0.64 / self.ratio
+        h_camera = round(h_camera)
         h_lo = int(min(h, max(12, h / 4, h_camera)))
         w_lo = max(8, int(round(w * h_lo / h)))
         # Compose at twice that resolution ("plane" pixels), then warp down.
@@ -446,7 +520,8 @@ class _Scene:
         wp = int(np.ceil(frame_w)) + 2 * border
 
         # Number layout, in final pixels then in plane pixels.
-        box_h = h * float(np.clip(rng.normal(0.64, 0.12), 0.3, 0.92))
+        ratio = float(np.clip(rng.normal(0.64, 0.12), 0.3, 0.92))
+        box_h = h * (ratio if self.ratio is None else self.ratio)
         ink_h = box_h / (1 + BOX_PAD_TOP + BOX_PAD_BOTTOM)
         font = self.r.fonts[rng.choice(len(self.r.fonts), p=self.r.font_p)]
         # House-number digits are narrower than the bundled fonts' (SVHN

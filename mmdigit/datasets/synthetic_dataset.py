@@ -44,6 +44,9 @@ class SyntheticDigitDataset(BaseDetDataset):
         seed (int): Non-negative seed of the renderer. Defaults to 0.
         fonts (Sequence[str], optional): TrueType font paths. Defaults to
             :func:`~mmdigit.datasets.find_fonts`.
+        test_framing (float): Share of samples framed like SVHN's test
+            photos (see :class:`~mmdigit.datasets.HouseNumberRenderer`).
+            Defaults to 0.
         **kwargs: Passed to :class:`mmdet.datasets.BaseDetDataset`
             (``pipeline``, ``metainfo``, ``test_mode``, ``indices``, ...).
     """
@@ -54,12 +57,13 @@ class SyntheticDigitDataset(BaseDetDataset):
                  length: int = 10000,
                  seed: int = 0,
                  fonts: Optional[Sequence[str]] = None,
+                 test_framing: float = 0.,
                  **kwargs) -> None:
         if length < 0:
             raise ValueError(f'length must be >= 0, got {length}')
         self.length = int(length)
         self.seed = int(seed)
-        self.renderer = HouseNumberRenderer(self.seed, fonts)
+        self.renderer = HouseNumberRenderer(self.seed, fonts, test_framing)
         # Sample index of each dataset index: None is the identity.
         self._sample_ids: Optional[np.ndarray] = None
         super().__init__(**kwargs)
