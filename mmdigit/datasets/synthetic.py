@@ -401,7 +401,8 @@ class HouseNumberRenderer:
             # Test photos: digit pixel height and ratio drawn apart, so large
             # photos hold small digits as in the test split.
             shares = np.array(list(TEST_LENGTH_SHARES.values()))
-            n = int(rng.choice(list(TEST_LENGTH_SHARES), p=shares / shares.sum()))
+            n = int(
+                rng.choice(list(TEST_LENGTH_SHARES), p=shares / shares.sum()))
             digit_px = _from_quantiles(rng.normal(), TEST_DIGIT_PX_QUANTILES,
                                        True)
             height = digit_px / BOX_GROWTH / ratio
