@@ -4,12 +4,14 @@ import os
 import os.path as osp
 from collections import Counter
 
+import matplotlib
 import numpy as np
 import pytest
 from mmengine.registry import init_default_scope
 from PIL import Image
 
-from mmdigit.datasets import HouseNumberRenderer, make_synthetic_dataset
+from mmdigit.datasets import (HouseNumberRenderer, find_fonts,
+                              make_synthetic_dataset)
 
 IMAGE_KEYS = {'id', 'file_name', 'height', 'width'}
 ANN_KEYS = {'id', 'image_id', 'bbox', 'category_id', 'area', 'iscrowd'}
@@ -290,3 +292,58 @@ def test_split_seeds_never_collide_with_dataset_seeds():
     # e.g. SyntheticDigitDataset(seed=1) is not make_synthetic --seed 0's
     # valid/ (it was, with 1000 * seed + split)
     assert split_seed(0, 1) != 1 and split_seed(1, 0) != 1000
+
+
+# sha256 (first 16 hex digits) of samples 0-2 of seed 0 with the default
+# fonts, and 0-1 framed like test photos: the same on every machine with the
+# pinned numpy, OpenCV, Pillow and matplotlib, whatever fonts it has.
+PINNED_SAMPLES = ['ee1e8f265ac47efc', 'f44a65c20375cd58', 'c1a8b093c2f90cf6']
+PINNED_TEST_FRAMED = ['c0c8c9c655b0388b', '8217c99c8f92c183']
+
+
+def _hashes(renderer, num):
+    return [
+        hashlib.sha256(renderer.render_array(i)[0].tobytes()).hexdigest()[:16]
+        for i in range(num)
+    ]
+
+
+def test_rendered_bytes_do_not_depend_on_the_machine_fonts():
+    fonts = find_fonts()
+    mpl_data = osp.join(osp.dirname(matplotlib.__file__), 'mpl-data')
+    assert fonts and all(f.startswith(mpl_data) for f in fonts)
+    assert _hashes(HouseNumberRenderer(seed=0), 3) == PINNED_SAMPLES
+    assert _hashes(HouseNumberRenderer(seed=0, test_framing=1.),
+                   2) == PINNED_TEST_FRAMED
+
+
+def test_test_framing_follows_the_test_split():
+    num = 160
+
+    def framing(test_framing):
+        renderer = HouseNumberRenderer(seed=7, test_framing=test_framing)
+        ratios, lengths = [], []
+        for i in range(num):
+            img, anns = renderer.render_array(i)
+            ratios.append(np.median([a[1][3] for a in anns]) / img.shape[0])
+            lengths.append(len(anns))
+        return np.median(ratios), np.mean(lengths)
+
+    train_ratio, train_length = framing(0.)
+    test_ratio, test_length = framing(1.)
+    # published medians: train 0.66, test 0.47; mean length ~2.2 / ~2.0
+    assert 0.60 < train_ratio < 0.72
+    assert 0.40 < test_ratio < 0.54
+    assert test_length < train_length
+
+
+def test_test_framing_keeps_the_train_framed_samples():
+    train = HouseNumberRenderer(seed=2)
+    mixed = HouseNumberRenderer(seed=2, test_framing=0.5)
+    framed = [mixed.test_frame(i) is not None for i in range(40)]
+    assert 10 < sum(framed) < 30
+    for i, is_test in enumerate(framed):
+        a, b = train.render_array(i)[0], mixed.render_array(i)[0]
+        assert (a.shape == b.shape and (a == b).all()) != is_test
+    with pytest.raises(ValueError, match='test_framing'):
+        HouseNumberRenderer(test_framing=1.5)
