@@ -5,9 +5,8 @@ from .framing import reframe_split
 from .holdout import hold_out, parse_id_ranges
 from .image_folder import DigitImageFolderDataset
 from .svhn import convert_svhn, read_digit_struct
-from .synthetic import (HouseNumberRenderer, find_fonts,
+from .synthetic import (HouseNumberRenderer, SyntheticDigitDataset, find_fonts,
                         make_synthetic_dataset, split_seed)
-from .synthetic_dataset import SyntheticDigitDataset
 from .transforms import ColorJitter, GaussianBlur
 
 __all__ = [

@@ -6,8 +6,8 @@ from mmdet.datasets import BaseDetDataset
 from mmdet.datasets.transforms import LoadImageFromNDArray
 from mmdet.registry import DATASETS
 
-from .digit_coco import DIGIT_METAINFO
-from .synthetic import HouseNumberRenderer
+from ..digit_coco import DIGIT_METAINFO
+from .renderer import HouseNumberRenderer
 
 #: Sample indices, or a count as ``BaseDataset.get_subset`` takes it.
 _Indices = Union[Sequence[int], int]

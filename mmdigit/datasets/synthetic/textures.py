@@ -1,0 +1,135 @@
+"""Smooth noise, float masks and the textured walls the number is painted
+on."""
+from typing import Tuple
+
+import cv2
+import numpy as np
+
+from .palette import WALL_COLOURS, _jitter_colour
+
+
+def _noise(rng: np.random.Generator, h: int, w: int,
+           cell: float) -> np.ndarray:
+    """Smooth noise in about [-1, 1] with features ``cell`` pixels wide."""
+    gh = max(2, int(h / max(cell, 1.)) + 2)
+    gw = max(2, int(w / max(cell, 1.)) + 2)
+    grid = rng.standard_normal((gh, gw)).astype(np.float32)
+    return cv2.resize(grid, (w, h), interpolation=cv2.INTER_CUBIC) * 0.7
+
+
+def _paint(img: np.ndarray, mask: np.ndarray, colour) -> None:
+    """Alpha-blend ``colour`` (RGB or an image) into ``img`` in place."""
+    m = mask[..., None]
+    img *= 1 - m
+    img += m * colour
+
+
+def _shift(mask: np.ndarray, dx: int, dy: int) -> np.ndarray:
+    out = np.zeros_like(mask)
+    h, w = mask.shape
+    out[max(0, dy):h + min(0, dy), max(0, dx):w + min(0, dx)] = \
+        mask[max(0, -dy):h - max(0, dy), max(0, -dx):w - max(0, dx)]
+    return out
+
+
+def _rect_mask(shape: Tuple[int, int],
+               x0: float,
+               y0: float,
+               x1: float,
+               y1: float,
+               radius: float = 0.) -> np.ndarray:
+    """Anti-aliased filled (rounded) rectangle as a float mask."""
+    h, w = shape
+    ys = np.arange(h, dtype=np.float32)[:, None] + 0.5
+    xs = np.arange(w, dtype=np.float32)[None, :] + 0.5
+    r = max(0., min(radius, (x1 - x0) / 2, (y1 - y0) / 2))
+    # Signed distance to a rounded box (negative inside).
+    qx = np.abs(xs - (x0 + x1) / 2) - ((x1 - x0) / 2 - r)
+    qy = np.abs(ys - (y0 + y1) / 2) - ((y1 - y0) / 2 - r)
+    outside = np.sqrt(np.maximum(qx, 0)**2 + np.maximum(qy, 0)**2)
+    dist = outside + np.minimum(np.maximum(qx, qy), 0) - r
+    return np.clip(0.5 - dist, 0, 1).astype(np.float32)
+
+
+def _wall(rng: np.random.Generator, h: int, w: int, unit: float,
+          colour: np.ndarray) -> np.ndarray:
+    """A textured wall ``h x w`` (float RGB); ``unit`` is the digit height."""
+    kinds = [
+        'stucco', 'brick', 'siding', 'wood', 'glass', 'concrete', 'flat',
+        'metal'
+    ]
+    kind_p = [0.2, 0.14, 0.15, 0.1, 0.07, 0.1, 0.17, 0.07]
+    kind = str(rng.choice(kinds, p=kind_p))
+    ys = np.arange(h, dtype=np.float32)[:, None]
+    xs = np.arange(w, dtype=np.float32)[None, :]
+    base = np.broadcast_to(colour, (h, w, 3)).astype(np.float32)
+    shade = np.zeros((h, w), np.float32)
+    if kind == 'stucco':
+        shade = _noise(rng, h, w, 1.5) * rng.uniform(4, 14) + _noise(
+            rng, h, w, unit * rng.uniform(0.3, 1.5)) * rng.uniform(4, 20)
+    elif kind == 'brick':
+        colour = WALL_COLOURS[rng.choice([9, 10, 11, 12, 5, 3, 0])]
+        base = np.broadcast_to(_jitter_colour(rng, colour), (h, w, 3))
+        bh = unit * rng.uniform(0.25, 0.7)
+        bw = bh * rng.uniform(2., 3.5)
+        mortar = max(1., bh * rng.uniform(0.08, 0.2))
+        yy = ys + rng.uniform(0, bh)
+        row = np.floor(yy / bh)
+        xx = xs + (row % 2) * bw * 0.5 + rng.uniform(0, bw)
+        col = np.floor(xx / bw)
+        # Per-brick tone from a hash of (row, col).
+        tone = np.sin(row * 12.9898 + col * 78.233 + rng.uniform(0, 100))
+        tone = (tone * 43758.5453) % 1.
+        shade = (tone - 0.5) * rng.uniform(15, 50) + _noise(rng, h, w, 1.5) * 8
+        joint = ((yy % bh) < mortar) | ((xx % bw) < mortar)
+        mortar_colour = _jitter_colour(rng,
+                                       WALL_COLOURS[rng.choice([1, 5, 6, 19])])
+        base = np.where(joint[..., None], mortar_colour, base)
+    elif kind == 'siding':
+        period = unit * rng.uniform(0.3, 0.9)
+        vertical = rng.random() < 0.2
+        coord = (xs if vertical else ys) + rng.uniform(0, period)
+        t = (coord % period) / period
+        shade = -t * rng.uniform(10, 40) - (t < 0.08) * rng.uniform(15, 50)
+        shade = shade + _noise(rng, h, w, 2) * 4
+    elif kind == 'wood':
+        colour = WALL_COLOURS[rng.choice([4, 11, 12, 3])]
+        base = np.broadcast_to(_jitter_colour(rng, colour), (h, w, 3))
+        period = unit * rng.uniform(0.4, 1.5)
+        vertical = rng.random() < 0.5
+        across = (xs if vertical else ys) + rng.uniform(0, period)
+        plank = np.floor(across / period)
+        warp = _noise(rng, h, w, unit * 0.7) * rng.uniform(1, 4)
+        grain = np.sin(across * rng.uniform(0.5, 1.5) + warp + plank * 7.)
+        shade = grain * rng.uniform(5, 18) + np.sin(plank * 91.7) * 12
+        shade = shade - ((across % period) < 1.) * 35  # gaps
+    elif kind == 'glass':
+        colour = np.array([rng.uniform(20, 70)] * 3, np.float32) + \
+            rng.normal(0, 8, 3).astype(np.float32)
+        base = np.broadcast_to(np.clip(colour, 0, 255), (h, w, 3))
+        angle = rng.uniform(0.3, 1.2)
+        d = xs * np.cos(angle) + ys * np.sin(angle)
+        wave = np.sin(d / (unit * rng.uniform(0.5, 2.)) + rng.uniform(0, 6))
+        shade = np.clip(wave, 0, 1) * rng.uniform(20, 90)
+        shade = shade + _noise(rng, h, w, unit) * 15
+    elif kind == 'concrete':
+        shade = _noise(rng, h, w, 1.2) * rng.uniform(6, 16) + _noise(
+            rng, h, w, unit * 0.8) * rng.uniform(5, 20)
+        if rng.random() < 0.5:  # block joints
+            bh = unit * rng.uniform(1., 3.)
+            bw = bh * rng.uniform(1.5, 2.5)
+            row_joint = ((ys + rng.uniform(0, bh)) % bh) < 1.2
+            col_joint = ((xs + rng.uniform(0, bw)) % bw) < 1.2
+            joint = row_joint | col_joint
+            shade = shade - joint * rng.uniform(15, 40)
+    elif kind == 'metal':
+        stretched = cv2.resize(
+            rng.standard_normal((h, max(2, w // 8))).astype(np.float32),
+            (w, h),
+            interpolation=cv2.INTER_LINEAR)
+        shade = stretched * rng.uniform(3, 10) + (ys / max(h, 1)) * \
+            rng.uniform(-30, 30)
+    else:  # flat paint
+        noise = _noise(rng, h, w, 1.5) * rng.uniform(1, 5)
+        shade = noise + (ys / max(h, 1) - 0.5) * rng.uniform(-20, 20)
+    return base + shade[..., None]
