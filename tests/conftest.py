@@ -3,6 +3,11 @@ import os.path as osp
 import pytest
 
 from mmdigit.datasets import make_synthetic_dataset
+from mmdigit.utils import register_checkpoint_safe_globals
+
+# The tests read the tools' checkpoints with torch.load(weights_only=True)
+# and mmdet's init_detector, as a user's script would after this call.
+register_checkpoint_safe_globals()
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 

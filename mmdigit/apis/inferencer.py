@@ -27,7 +27,8 @@ from ..evaluation.functional import (NO_NUMBER, boxes_to_number,
                                      check_reader_cfg, select_digits)
 from ..evaluation.functional.submission import DEFAULT_CSV_SCORE_THR
 from ..evaluation.metrics import DigitSubmissionDumper
-from ..utils.checkpoint import check_state_dict_fits
+from ..utils.checkpoint import (check_state_dict_fits,
+                                register_checkpoint_safe_globals)
 from ..utils.config import recorded_reading
 
 InputType = Union[str, np.ndarray]
@@ -252,6 +253,7 @@ class DigitInferencer(DetInferencer):
         """The detector, wrapped in the config's ``read_model`` when it has
         one (as ``tools/test.py`` reads, e.g. the two-pass
         :class:`~mmdigit.models.DigitScaleNormTTAModel`)."""
+        register_checkpoint_safe_globals()
         if cfg.get('read_model'):
             cfg = copy.deepcopy(cfg)
             cfg.model = dict(**cfg.read_model, module=cfg.model)

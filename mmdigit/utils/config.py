@@ -115,5 +115,8 @@ def read_recorded_reading(
         the run did not record it.
     """
     from mmengine.runner import CheckpointLoader
+
+    from .checkpoint import register_checkpoint_safe_globals
+    register_checkpoint_safe_globals()
     ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
     return recorded_reading(ckpt)

@@ -119,8 +119,13 @@ def test_reader_options_are_the_test_evaluators():
 
 
 def test_reads_with_the_configs_reader_options(tiny_config, checkpoints,
-                                               image):
+                                               tiny_data):
+    # random weights at threshold 0 read a long number in this image
+    image = cv2.imread(osp.join(tiny_data, 'test', '2.png'))
     cfg = Config.fromfile(tiny_config)
+    uncapped = DigitInferencer(
+        cfg, checkpoints['plain'], device='cpu', score_thr=0.)
+    assert len(predict(uncapped, image)[0]['number']) > 2
     cfg.test_evaluator = dict(
         type='DigitSubmissionDumper',
         out_dir='unused',

@@ -8,7 +8,9 @@ import pytest
 import torch
 from mmengine.logging import HistoryBuffer, MessageHub
 
-import mmdigit  # noqa: F401  (registers the allow-list)
+from mmdigit.utils import register_checkpoint_safe_globals
+
+register_checkpoint_safe_globals()
 
 
 def mmengine_like_checkpoint():

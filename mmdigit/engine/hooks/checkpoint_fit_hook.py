@@ -1,7 +1,8 @@
 from mmdet.registry import HOOKS
 from mmengine.hooks import Hook
 
-from ...utils.checkpoint import MIN_LOADED_FRACTION, check_state_dict_fits
+from ...utils.checkpoint import (MIN_LOADED_FRACTION, check_state_dict_fits,
+                                 register_checkpoint_safe_globals)
 
 
 @HOOKS.register_module()
@@ -14,6 +15,10 @@ class CheckpointFitHook(Hook):
     file is read and before the weights go into the model, so the
     comparison (:func:`~mmdigit.utils.check_state_dict_fits`) costs no
     second read, and a bad pair stops before anything is written.
+
+    ``before_run`` (which precedes the runner's ``load_or_resume``) lets
+    ``torch.load(weights_only=True)`` read MMEngine checkpoints
+    (:func:`~mmdigit.utils.register_checkpoint_safe_globals`).
 
     ``tools/test.py`` and ``--resume`` add it with ``strict=True`` (every
     key must match); fine-tuning from ``load_from`` with ``strict=False``:
@@ -35,6 +40,10 @@ class CheckpointFitHook(Hook):
                  min_loaded: float = MIN_LOADED_FRACTION) -> None:
         self.strict = strict
         self.min_loaded = min_loaded
+
+    def before_run(self, runner) -> None:
+        """Allow-list MMEngine's checkpoint types before anything loads."""
+        register_checkpoint_safe_globals()
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         """Compare the checkpoint with ``runner.model``.
