@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import Dict, List, Optional, Sequence, Set, Tuple, Union
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Union
 
 from mmengine.config import Config
 from mmengine.logging import print_log
@@ -33,6 +33,9 @@ from .report import BarPanel, write_table_report
 from .runner_cfg import config_name, load_cfg
 from .train_cfg import prepare_train_cfg
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 # Columns of summary.{md,csv}: (key in result.json, header, format).
 COLUMNS = [
     ('coco/bbox_mAP', 'mAP', '.3f'),
@@ -46,9 +49,6 @@ COLUMNS = [
     ('train_img_per_s', 'train img/s', '.2f'),
     ('peak_mem_mb', 'peak mem (MB)', '.0f'),
 ]
-# Columns whose differences from the base row are judged against the noise
-# (iterations are the budget, not a result).
-NOISE_KEYS = [key for key, _, _ in COLUMNS if key != 'iters']
 # Panels of summary.png: (key in result.json, title).
 PLOT_PANELS = [('coco/bbox_mAP', 'mAP'), ('coco/bbox_mAP_50', 'AP50'),
                ('digit/accuracy', 'digit accuracy'),
@@ -449,48 +449,11 @@ def run_ablation(configs: Sequence[str],
     return results
 
 
-def spread(values: Sequence[float]) -> Dict[str, Optional[float]]:
-    """Mean and spread of one column over the seeds of one config.
-
-    Args:
-        values (Sequence[float]): One value per seed (at least one).
-
-    Returns:
-        dict: ``n``, ``mean``, ``std`` (sample standard deviation; None
-        for a single value), ``min`` and ``max``.
-    """
-    import numpy as np
-    values = np.asarray(values, dtype=float)
-    return dict(
-        n=len(values),
-        mean=float(values.mean()),
-        std=float(values.std(ddof=1)) if len(values) > 1 else None,
-        min=float(values.min()),
-        max=float(values.max()))
+def _listed(values: 'pd.Series') -> list:
+    return values.dropna().tolist()
 
 
-def within_noise(base: Dict, other: Dict) -> Optional[bool]:
-    """Whether two rows' means differ by no more than the seeds' spread.
-
-    The spread is the larger of the two rows' min-max ranges over their
-    seeds, so a variant is "within noise" when the seeds of either row
-    alone move the column as much as the variant does.
-
-    Args:
-        base (dict): :func:`spread` of the base row's column.
-        other (dict): :func:`spread` of the same column of another row.
-
-    Returns:
-        bool | None: None when a row has a single seed (no spread to
-        judge by).
-    """
-    if base['n'] < 2 or other['n'] < 2:
-        return None
-    noise = max(base['max'] - base['min'], other['max'] - other['min'])
-    return abs(other['mean'] - base['mean']) <= noise
-
-
-def summarize(results: Sequence[Dict]) -> List[Dict]:
+def summarize(results: Sequence[Dict]) -> 'pd.DataFrame':
     """Group per-run results by config and aggregate them over seeds.
 
     Args:
@@ -498,60 +461,60 @@ def summarize(results: Sequence[Dict]) -> List[Dict]:
             ``config`` and ``seed``, failed ones with ``error``.
 
     Returns:
-        list[dict]: One row per config, in first-seen order: ``name``,
-        ``seeds`` (the seeds that finished), ``errors`` (``'seed S:
-        error'`` strings), ``stats`` (column key -> :func:`spread`, for
-        columns with a value in some run) and ``noise`` (column key ->
-        :func:`within_noise` against the first row; empty for the first
-        row and for columns either row lacks).
+        pandas.DataFrame: One row per config, indexed by its name in
+        first-seen order. Columns ``('run', 'seeds')`` (the seeds that
+        finished) and ``('run', 'errors')`` (``'seed S: error'``
+        strings), then for every :data:`COLUMNS` key ``(key, stat)``:
+        ``count``, ``mean``, ``std`` (sample standard deviation), ``min``
+        and ``max`` over the seeds (NaN without values), and ``noise``:
+        True where the mean differs from the first row's by no more than
+        the larger min-max range of the two rows, both having at least two
+        values (never in the first row or for ``iters``, the budget).
     """
-    rows: Dict[str, Dict] = {}
-    for r in results:
-        row = rows.setdefault(
-            config_name(r['config']),
-            dict(name=config_name(r['config']), runs=[], seeds=[], errors=[]))
-        if 'error' in r:
-            row['errors'].append(f'seed {r.get("seed", "?")}: {r["error"]}')
-        else:
-            row['runs'].append(r)
-            row['seeds'].append(r.get('seed'))
-    rows = list(rows.values())
-    for row in rows:
-        runs = row.pop('runs')
-        row['stats'] = {}
-        for key, _, _ in COLUMNS:
-            values = [r[key] for r in runs if r.get(key) is not None]
-            if values:
-                row['stats'][key] = spread(values)
-    for row in rows:
-        row['noise'] = {}
-        if row is rows[0]:
-            continue
-        for key in NOISE_KEYS:
-            if key in row['stats'] and key in rows[0]['stats']:
-                row['noise'][key] = within_noise(rows[0]['stats'][key],
-                                                 row['stats'][key])
-    return rows
+    import pandas as pd
+    keys = [key for key, _, _ in COLUMNS]
+    runs = pd.DataFrame(list(results))
+    runs = runs.reindex(columns=['config', 'seed', 'error', *keys])
+    runs[keys] = runs[keys].astype(float)
+    runs['name'] = runs['config'].map(config_name)
+    runs['seeds'] = runs['seed'].astype(object).where(runs['error'].isna())
+    runs['errors'] = 'seed ' + runs['seed'].astype(str) + ': ' + runs['error']
+    groups = runs.groupby('name', sort=False)
+    # describe() computes as numpy does (groupby's mean and std can differ
+    # from it in the last bits)
+    stats = groups[keys].describe()
+    stat = stats.swaplevel(axis=1)  # stat['mean']: configs x keys
+    mean, count = stat['mean'], stat['count']
+    spread = stat['max'] - stat['min']
+    # within noise: the seeds of either row alone move the column as much as
+    # the change does (the larger of the two min-max ranges)
+    noise = (mean - mean.iloc[0]).abs().le(
+        spread.clip(lower=spread.iloc[0], axis=1))
+    noise &= (count > 1) & (count.iloc[0] > 1)
+    noise.iloc[0] = False
+    noise['iters'] = False  # the budget, not a result
+    stats = stats.drop(columns=['25%', '50%', '75%'], level=1)
+    return pd.concat(
+        {
+            'run': groups.agg(
+                seeds=('seeds', _listed), errors=('errors', _listed)),
+            **{key: stats[key].assign(noise=noise[key])
+               for key in keys}
+        },
+        axis=1)
 
 
-def _cell(stat: Optional[Dict], fmt: str, noise: Optional[bool]) -> str:
+def _cell(stat: 'pd.Series', fmt: str) -> str:
     """``mean ± std (min–max)`` of one column, and the noise mark."""
-    if stat is None:
+    if not stat['count']:
         return '-'
     text = format(stat['mean'], fmt)
-    if stat['n'] > 1:
+    if stat['count'] > 1:
         text += (f' ± {stat["std"]:{fmt}} '
                  f'({stat["min"]:{fmt}}–{stat["max"]:{fmt}})')
-    if noise:
+    if stat['noise']:
         text += ', within noise'
     return text
-
-
-def _whiskers(stat: Optional[Dict]) -> Tuple[float, float]:
-    """Distances from the mean down to min and up to max (0 if none)."""
-    if not stat:
-        return (0, 0)
-    return (stat['mean'] - stat['min'], stat['max'] - stat['mean'])
 
 
 def write_summary(results: Sequence[Dict], work_dir: str,
@@ -560,7 +523,7 @@ def write_summary(results: Sequence[Dict], work_dir: str,
 
     Each column is the mean over a config's seeds; with several seeds also
     its sample standard deviation and min-max range. A difference from the
-    first row no larger than the spread (:func:`within_noise`) is marked
+    first row no larger than the spread (:func:`summarize`) is marked
     "within noise".
 
     Args:
@@ -572,52 +535,53 @@ def write_summary(results: Sequence[Dict], work_dir: str,
     Returns:
         dict[str, str]: Paths by extension.
     """
+    import pandas as pd
     rows = summarize(results)
-    device = next((r['device'] for r in results if 'device' in r), '?')
-    seeds = sorted({r['seed'] for r in results if 'seed' in r})
-    csv_rows = [['config', 'seeds'] + [
-        f'{h}{suffix}' for _, h, _ in COLUMNS
-        for suffix in ('', ' std', ' min', ' max')
-    ] + ['within noise', 'error']]
+    headers = {key: header for key, header, _ in COLUMNS}
+    seeds, errors = rows['run', 'seeds'], rows['run', 'errors']
+    stat = rows.swaplevel(axis=1)  # stat['mean']: configs x keys
+    noise = stat['noise'].rename(columns=headers)
+    suffixes = {'mean': '', 'std': ' std', 'min': ' min', 'max': ' max'}
+    csv = pd.DataFrame({
+        headers[key] + suffix: rows[key, name]
+        for key in headers for name, suffix in suffixes.items()
+    })
+    csv.insert(0, 'seeds', seeds.map(lambda s: ' '.join(map(str, s))))
+    csv['within noise'] = noise.apply(
+        lambda row: '; '.join(row.index[row]), axis=1)
+    csv['error'] = errors.str.join('; ')
     cells = []
-    for row in rows:
-        values = []
-        for key, _, _ in COLUMNS:
-            stat = row['stats'].get(key, {})
-            values += [
-                '' if stat.get(k) is None else stat[k]
-                for k in ('mean', 'std', 'min', 'max')
-            ]
-        noisy = [h for key, h, _ in COLUMNS if row['noise'].get(key)]
-        csv_rows.append([row['name'], ' '.join(map(str, row['seeds']))] +
-                        values + ['; '.join(noisy), '; '.join(row['errors'])])
-        seed_cell = ', '.join(map(str, row['seeds'])) or '-'
-        if row['errors']:
-            seed_cell += f' (failed: {"; ".join(row["errors"])})'
-        cells.append([row['name'], seed_cell] + [
-            _cell(row['stats'].get(key), fmt, row['noise'].get(key))
-            for key, _, fmt in COLUMNS
-        ])
+    for name, row in rows.iterrows():
+        seed_cell = ', '.join(map(str, seeds[name])) or '-'
+        if errors[name]:
+            seed_cell += f' (failed: {"; ".join(errors[name])})'
+        cells.append([name, seed_cell] +
+                     [_cell(row[key], fmt) for key, _, fmt in COLUMNS])
+    device = next((r['device'] for r in results if 'device' in r), '?')
+    all_seeds = sorted({r['seed'] for r in results if 'seed' in r})
     intro = (f'Budget {budget} per config and seed, seeds '
-             f'{", ".join(map(str, seeds))}, device {device}, '
+             f'{", ".join(map(str, all_seeds))}, device {device}, '
              f'{time.strftime("%Y-%m-%d")}.\n'
              'Mean over seeds; with several seeds ± the sample standard '
              'deviation and (min–max). "within noise": differs from the first '
              'row by no more than the larger min–max range of the two rows.')
-    panels = []
-    for key, title in PLOT_PANELS:
-        stats = [row['stats'].get(key) for row in rows]
-        # bars: the mean; whiskers: the min-max range over seeds
-        panels.append(
-            BarPanel(
-                title, [s['mean'] if s else 0 for s in stats],
-                errors=[_whiskers(s) for s in stats]))
+    # bars: the mean; whiskers: the min-max range over seeds
+    below = (stat['mean'] - stat['min']).fillna(0)
+    above = (stat['max'] - stat['mean']).fillna(0)
+    panels = [
+        BarPanel(
+            title,
+            stat['mean'][key].fillna(0).tolist(),
+            errors=list(zip(below[key], above[key])))
+        for key, title in PLOT_PANELS
+    ]
     return write_table_report(
         work_dir,
         'summary', ['config', 'seeds'] + [h for _, h, _ in COLUMNS],
         cells,
         intro=[intro],
-        csv_rows=csv_rows,
+        csv_rows=[['config', *csv],
+                  *csv.fillna('').reset_index().values.tolist()],
         panels=panels,
         title=f'ablation, budget {budget} per config and seed '
         '(bars: mean, whiskers: min-max over seeds)')

@@ -5,6 +5,7 @@ markdown table), optionally ``<name>.csv`` and ``<name>.json``, and
 ``<name>.png`` (one horizontal bar chart panel per plotted column, a bar
 per table row) in one atomic step: a reader sees all the old files or all
 the new ones. The harness formats the cells; this module lays them out.
+:func:`markdown_table` is the package's one Markdown table writer.
 """
 import csv
 import io

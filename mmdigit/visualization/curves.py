@@ -4,9 +4,12 @@ import json
 import os
 import os.path as osp
 from collections import defaultdict
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 from ..utils.errors import InputNotFoundError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: ``{key: (iterations, values)}``.
 Curves = Dict[str, Tuple[List[float], List[float]]]
@@ -206,11 +209,11 @@ def training_minutes(curves: Curves, iters: Sequence[float]) -> List[float]:
     Returns:
         list[float]: Minutes since the first iteration started.
     """
+    import numpy as np
     xs, secs = curves.get('time', ([], []))
-    clock, done, last = {}, 0.0, 0.0
-    for x, sec in zip(xs, secs):
-        done += sec * (x - last)
-        clock[x], last = done / 60, x
+    # seconds per iteration x iterations since the previous record
+    done = np.cumsum(np.multiply(secs, np.diff(xs, prepend=0))) / 60
+    clock = dict(zip(xs, done.tolist()))
     missing = [x for x in iters if x not in clock]
     if missing:
         raise ValueError(f'no training record with "time" at iteration(s) '
@@ -317,46 +320,44 @@ def plot_run_comparison(runs: Sequence[Tuple[str, Sequence[str]]],
 
 
 def summarize_runs(
-    runs: Sequence[Tuple[str, Sequence[str]]]
-) -> Dict[str, Dict[str, List[float]]]:
-    """Each run's last validation and training minutes, grouped by label.
+        runs: Sequence[Tuple[str, Sequence[str]]]) -> 'pd.DataFrame':
+    """Each run's last validation and training minutes.
 
     Args:
         runs (Sequence[tuple[str, Sequence[str]]]): ``(label, stages)``
             per run, stages as in :func:`read_run_curves`; runs with one
-            label (e.g. seeds of one recipe) are grouped.
+            label (e.g. seeds of one recipe) are grouped by
+            :func:`format_run_summary`.
 
     Returns:
-        dict[str, dict[str, list[float]]]: ``{label: {key: values}}``, one
-        value per run of that label that logged the key, in run order:
-        every validation key's last value, and ``'minutes'``, the run's
-        training minutes over all its stages (:func:`training_minutes`:
-        validation and checkpoint saving left out).
+        pandas.DataFrame: One row per run, in run order: its ``label``,
+        every validation key's last value (NaN where the run did not log
+        it) and ``minutes``, the run's training minutes over all its stages
+        (:func:`training_minutes`: validation and checkpoint saving left
+        out).
     """
-    summary: Dict[str, Dict[str, List[float]]] = {}
+    import pandas as pd
+    rows = []
     for label, stages in runs:
         curves = read_run_curves(stages, 'minutes')
-        values = summary.setdefault(label, defaultdict(list))
-        for key, (_, ys) in curves.items():
-            if '/' in key and ys:
-                values[key].append(ys[-1])
-        if curves.get('time', ([], []))[0]:
-            values['minutes'].append(curves['time'][0][-1])
-    return {label: dict(values) for label, values in summary.items()}
+        row = {key: ys[-1] for key, (_, ys) in curves.items() if '/' in key}
+        if 'time' in curves:
+            row['minutes'] = curves['time'][0][-1]
+        rows.append(dict(label=label, **row))
+    return pd.DataFrame(rows)
 
 
-def _spread(values: Sequence[float], digits: int) -> str:
-    """``mean (min-max)``, or the value alone, or a dash when empty."""
-    if not values:
+def _spread(stat: 'pd.Series', digits: int) -> str:
+    """``mean (min-max)``, or the value alone, or a dash without values."""
+    if not stat['count']:
         return '-'
-    mean = sum(values) / len(values)
-    if len(values) == 1:
-        return f'{mean:.{digits}f}'
-    return (f'{mean:.{digits}f} ({min(values):.{digits}f}-'
-            f'{max(values):.{digits}f})')
+    text = f'{stat["mean"]:.{digits}f}'
+    if stat['count'] > 1:
+        text += f' ({stat["min"]:.{digits}f}-{stat["max"]:.{digits}f})'
+    return text
 
 
-def format_run_summary(summary: Dict[str, Dict[str, List[float]]]) -> str:
+def format_run_summary(summary: 'pd.DataFrame') -> str:
     """A Markdown table of :func:`summarize_runs`, one row per label.
 
     Each cell is the mean over the label's runs with the min-max range in
@@ -365,23 +366,21 @@ def format_run_summary(summary: Dict[str, Dict[str, List[float]]]) -> str:
     minutes.
 
     Args:
-        summary (dict): From :func:`summarize_runs`.
+        summary (pandas.DataFrame): From :func:`summarize_runs`.
 
     Returns:
         str: The table, lines joined by newlines.
     """
-    headers = [
-        'run', *(name for _, name in SUMMARY_COLUMNS), 'runs',
-        'training minutes'
-    ]
-    lines = ['| ' + ' | '.join(headers) + ' |', '|' + '---|' * len(headers)]
-    for label, values in summary.items():
-        runs = max((len(v) for v in values.values()), default=0)
-        cells = [
-            label,
-            *(_spread(values.get(key, []), 3) for key, _ in SUMMARY_COLUMNS),
-            str(runs),
-            _spread(values.get('minutes', []), 1)
-        ]
-        lines.append('| ' + ' | '.join(cells) + ' |')
-    return '\n'.join(lines)
+    from ..tools.report import markdown_table
+    keys = [key for key, _ in SUMMARY_COLUMNS]
+    # count, mean, min, max per label; every run that logged anything has
+    # training minutes
+    stats = summary.reindex(columns=['label', *keys, 'minutes']).groupby(
+        'label', sort=False).describe()
+    rows = [[
+        label, *(_spread(stats.loc[label, key], 3) for key in keys),
+        f'{stats.loc[label, ("minutes", "count")]:.0f}',
+        _spread(stats.loc[label, 'minutes'], 1)
+    ] for label in stats.index]
+    headers = ['run', *(name for _, name in SUMMARY_COLUMNS), 'runs']
+    return markdown_table(headers + ['training minutes'], rows)

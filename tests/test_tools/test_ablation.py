@@ -1,5 +1,6 @@
 import csv
 import json
+import math
 import os.path as osp
 import threading
 
@@ -8,8 +9,7 @@ from mmengine.config import Config
 
 from mmdigit.tools import (ablation, budget_cfg, load_cfg, parse_budget,
                            run_ablation)
-from mmdigit.tools.ablation import (rebase_config, spread, summarize,
-                                    within_noise)
+from mmdigit.tools.ablation import rebase_config, summarize
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PRIMARY = osp.join(REPO, 'configs', 'faster_rcnn_r50_fpn_digits.py')
@@ -137,10 +137,18 @@ def test_run_ablation_time_budget_and_resume(tiny_data, tiny_config, tmp_path):
     assert again[0]['iters'] == 12345
 
 
-def test_spread_gives_mean_sample_std_and_range():
-    assert spread([0.25, 0.75, 0.5]) == dict(
-        n=3, mean=0.5, std=0.25, min=0.25, max=0.75)
-    assert spread([0.5]) == dict(n=1, mean=0.5, std=None, min=0.5, max=0.5)
+def _stats(values):
+    """Summary of one config's mAP over seeds with the given values."""
+    rows = summarize([_run('c.py', s, v) for s, v in enumerate(values)])
+    return rows.loc['c', 'coco/bbox_mAP'].to_dict()
+
+
+def test_summarize_gives_mean_sample_std_and_range():
+    assert _stats([0.25, 0.75, 0.5]) == dict(
+        count=3, mean=0.5, std=0.25, min=0.25, max=0.75, noise=False)
+    one = _stats([0.5])
+    assert math.isnan(one.pop('std'))  # no sample std of one value
+    assert one == dict(count=1, mean=0.5, min=0.5, max=0.5, noise=False)
 
 
 @pytest.mark.parametrize(
@@ -156,11 +164,13 @@ def test_spread_gives_mean_sample_std_and_range():
         ([0.5, 0.5], [0.5, 0.5], True),
         ([0.5, 0.5], [0.625, 0.625], False),
         # one seed: no spread to judge by
-        ([0.5], [0.5, 0.625], None),
-        ([0.25, 0.5], [0.5], None),
+        ([0.5], [0.5, 0.625], False),
+        ([0.25, 0.5], [0.5], False),
     ])
 def test_within_noise(base, other, expected):
-    assert within_noise(spread(base), spread(other)) is expected
+    rows = summarize([_run('base.py', s, v) for s, v in enumerate(base)] +
+                     [_run('other.py', s, v) for s, v in enumerate(other)])
+    assert rows['coco/bbox_mAP', 'noise'].tolist() == [False, expected]
 
 
 def _run(config, seed, map_, digit_acc=None, **extra):
@@ -185,18 +195,24 @@ def test_summarize_aggregates_seeds_and_marks_noise_against_first_row():
         _run('far.py', 4, 0.75),
         dict(config='far.py', seed=5, error='exit code 1'),
     ])
-    assert [r['name'] for r in rows] == ['base', 'close', 'far']
-    assert [r['seeds'] for r in rows] == [[0, 1], [0, 1], [3, 4]]
-    assert rows[2]['errors'] == ['seed 5: exit code 1']
-    assert rows[0]['stats']['coco/bbox_mAP'] == dict(
-        n=2, mean=0.375, std=pytest.approx(0.25 / 2**0.5), min=0.25, max=0.5)
-    assert rows[2]['stats']['coco/bbox_mAP']['mean'] == 0.8125
-    assert 'digit/accuracy' not in rows[2]['stats']
-    assert rows[0]['noise'] == {}
+    assert rows.index.tolist() == ['base', 'close', 'far']
+    assert rows['run', 'seeds'].tolist() == [[0, 1], [0, 1], [3, 4]]
+    assert rows['run', 'errors'].tolist() == [[], [], ['seed 5: exit code 1']]
+    assert rows.loc['base', 'coco/bbox_mAP'].to_dict() == dict(
+        count=2,
+        mean=0.375,
+        std=pytest.approx(0.25 / 2**0.5),
+        min=0.25,
+        max=0.5,
+        noise=False)
+    assert rows.loc['far', ('coco/bbox_mAP', 'mean')] == 0.8125
+    assert rows.loc['far', ('digit/accuracy', 'count')] == 0
+    noise = rows.xs('noise', axis=1, level=1)
+    assert not noise.loc['base'].any()
     # mAP 0.5625 vs 0.375 is within the base's range 0.25; digit accuracy
     # 0.75 vs 0.5 is not (both ranges 0); iterations are not judged
-    assert rows[1]['noise'] == {'coco/bbox_mAP': True, 'digit/accuracy': False}
-    assert rows[2]['noise'] == {'coco/bbox_mAP': False}
+    assert noise.columns[noise.loc['close']].tolist() == ['coco/bbox_mAP']
+    assert not noise.loc['far'].any()
 
 
 def test_run_ablation_seeds_resume_and_summary(tmp_path, monkeypatch):
