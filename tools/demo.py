@@ -24,7 +24,7 @@ import time
 from mmdigit.datasets import make_synthetic_dataset
 from mmdigit.evaluation import (evaluate_submission, load_gt_numbers,
                                 load_submission)
-from mmdigit.evaluation.functional import DEFAULT_CSV_SCORE_THR
+from mmdigit.evaluation.functional import resolve_reading
 from mmdigit.utils import read_recorded_reading
 from mmdigit.visualization import (mistakes_first, plot_predictions,
                                    plot_training_curves)
@@ -86,10 +86,8 @@ def main():
 
     # draw the boxes pred.csv read its numbers from: the checkpoint's
     # recorded threshold and reader options, as tools/test.py used them
-    thr, reader_cfg = read_recorded_reading(ckpt)
-    reading = dict(
-        score_thr=DEFAULT_CSV_SCORE_THR if thr is None else thr,
-        reader_cfg=reader_cfg)
+    thr, reader_cfg, _ = resolve_reading(recorded=read_recorded_reading(ckpt))
+    reading = dict(score_thr=thr, reader_cfg=reader_cfg)
     detections, numbers = load_submission(test_dir)
     test_png = plot_predictions(
         osp.join(args.data_root, 'test'), detections, numbers,

@@ -24,8 +24,8 @@ from mmengine.structures import InstanceData
 
 from ..datasets.image_folder import PLACEHOLDER_SIZE
 from ..evaluation.functional import (NO_NUMBER, boxes_to_number,
-                                     check_reader_cfg, select_digits)
-from ..evaluation.functional.submission import DEFAULT_CSV_SCORE_THR
+                                     check_reader_cfg, resolve_reading,
+                                     select_digits)
 from ..evaluation.metrics import DigitSubmissionDumper
 from ..utils.checkpoint import (check_state_dict_fits,
                                 register_checkpoint_safe_globals)
@@ -227,22 +227,13 @@ class DigitInferencer(DetInferencer):
             scope='mmdet',
             palette=palette,
             show_progress=show_progress)
-        if score_thr is not None:
-            self.score_thr_source = 'given'
-        elif self.recorded_thr is not None:
-            score_thr = self.recorded_thr
-            self.score_thr_source = 'recorded on validation by the ' \
-                'checkpoint\'s run'
-        else:
-            score_thr = DEFAULT_CSV_SCORE_THR
-            self.score_thr_source = 'default; the checkpoint recorded no ' \
-                'digit/best_thr'
-        #: Threshold for reading numbers; may be changed between calls.
-        self.score_thr = float(score_thr)
         if reader_cfg is None:
             reader_cfg = config_reader_cfg(self.cfg)
-        if reader_cfg is None:
-            reader_cfg = self.recorded_reader_cfg
+        #: Threshold for reading numbers; may be changed between calls.
+        self.score_thr: float
+        self.score_thr, reader_cfg, self.score_thr_source = resolve_reading(
+            score_thr, reader_cfg,
+            (self.recorded_thr, self.recorded_reader_cfg))
         #: Reader options (``READER_OPTIONS``) for reading numbers.
         self.reader_cfg = check_reader_cfg(reader_cfg)
 

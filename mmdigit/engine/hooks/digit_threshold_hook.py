@@ -58,22 +58,16 @@ class DigitThresholdHook(Hook):
     def before_test(self, runner) -> None:
         """Give the recorded reading to the submission dumpers that were
         not told how to read."""
-        from ...evaluation import DEFAULT_CSV_SCORE_THR, DigitSubmissionDumper
+        from ...evaluation import DigitSubmissionDumper, resolve_reading
         dumpers = [
             m for m in getattr(runner.test_loop.evaluator, 'metrics', [])
             if isinstance(m, DigitSubmissionDumper)
         ]
         for dumper in dumpers:
-            if dumper.reader_cfg is None:
-                dumper.reader_cfg = self.recorded_reader_cfg
-            if dumper.csv_score_thr is not None:
-                source = 'given'
-            elif self.recorded_thr is not None:
-                dumper.csv_score_thr = self.recorded_thr
-                source = 'recorded on validation by the checkpoint\'s run'
-            else:
-                dumper.csv_score_thr = DEFAULT_CSV_SCORE_THR
-                source = 'default; the checkpoint recorded no digit/best_thr'
+            dumper.csv_score_thr, dumper.reader_cfg, source = \
+                resolve_reading(
+                    dumper.csv_score_thr, dumper.reader_cfg,
+                    (self.recorded_thr, self.recorded_reader_cfg))
             print_log(
                 f'pred.csv score threshold: {dumper.csv_score_thr} '
                 f'({source})',

@@ -7,7 +7,7 @@ from .digit_string import (NO_NUMBER, READER_OPTIONS, SWEEP_THRS,
 from .ensemble import CONF_TYPES, fuse_detections, fuse_submissions
 from .submission import (DEFAULT_CSV_SCORE_THR, evaluate_submission,
                          load_gt_numbers, load_submission, read_numbers,
-                         write_submission)
+                         resolve_reading, write_submission)
 
 __all__ = [
     'NO_NUMBER', 'READER_OPTIONS', 'SWEEP_THRS', 'boxes_to_number',
@@ -16,5 +16,5 @@ __all__ = [
     'sweep_score_thr', 'evaluate_submission', 'load_gt_numbers',
     'load_submission', 'read_numbers', 'write_submission',
     'digit_confusion_matrix', 'CONF_TYPES', 'fuse_detections',
-    'fuse_submissions', 'DEFAULT_CSV_SCORE_THR'
+    'fuse_submissions', 'DEFAULT_CSV_SCORE_THR', 'resolve_reading'
 ]

@@ -7,7 +7,7 @@ import json
 import os.path as osp
 import zipfile
 from collections import OrderedDict, defaultdict
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -23,6 +23,44 @@ COCO_STATS = ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75', 'bbox_mAP_s',
 
 #: Score threshold for ``pred.csv`` when none was chosen on validation.
 DEFAULT_CSV_SCORE_THR = 0.5
+
+
+def resolve_reading(
+    score_thr: Optional[float] = None,
+    reader_cfg: Optional[dict] = None,
+    recorded: Tuple[Optional[float], Optional[dict]] = (None, None)
+) -> Tuple[float, Optional[dict], str]:
+    """The score threshold and reader options to read numbers with.
+
+    The one rule of ``tools/test.py`` (through ``DigitThresholdHook``),
+    ``DigitInferencer``, ``tools/read_numbers.py`` and ``tools/demo.py``:
+    what was given wins, else what the checkpoint's run recorded on
+    validation, else :data:`DEFAULT_CSV_SCORE_THR` and the reader's
+    defaults.
+
+    Args:
+        score_thr (float, optional): A given threshold.
+        reader_cfg (dict, optional): Given reader options (an argument or
+            the config's test evaluator).
+        recorded (tuple): ``(threshold, reader options)`` the checkpoint
+            recorded (:func:`~mmdigit.utils.recorded_reading`).
+
+    Returns:
+        tuple: The threshold, the reader options (None: the defaults) and
+        where the threshold came from, in words.
+    """
+    recorded_thr, recorded_cfg = recorded
+    if score_thr is not None:
+        source = 'given'
+    elif recorded_thr is not None:
+        score_thr = recorded_thr
+        source = 'recorded on validation by the checkpoint\'s run'
+    else:
+        score_thr = DEFAULT_CSV_SCORE_THR
+        source = 'default; the checkpoint recorded no digit/best_thr'
+    if reader_cfg is None:
+        reader_cfg = recorded_cfg
+    return float(score_thr), reader_cfg, source
 
 
 def write_submission(out_dir: str,

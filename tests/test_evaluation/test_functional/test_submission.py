@@ -73,3 +73,16 @@ def test_evaluate_submission_bad_ann_file_is_a_dataset_error(tmp_path):
     (tmp_path / 'valid.json').write_text(json.dumps(dict(images=[])))
     with pytest.raises(DatasetError, match='no annotations / categories'):
         evaluate_submission(sub, str(tmp_path / 'valid.json'))
+
+
+def test_resolve_reading_given_then_recorded_then_default():
+    from mmdigit.evaluation import DEFAULT_CSV_SCORE_THR, resolve_reading
+    recorded = (0.35, dict(max_digits=4))
+    assert resolve_reading(0.2, dict(max_digits=2), recorded) == \
+        (0.2, dict(max_digits=2), 'given')
+    thr, cfg, source = resolve_reading(recorded=recorded)
+    assert (thr, cfg) == (0.35, dict(max_digits=4))
+    assert source.startswith('recorded on validation')
+    thr, cfg, source = resolve_reading()
+    assert (thr, cfg) == (DEFAULT_CSV_SCORE_THR, None)
+    assert source.startswith('default')
