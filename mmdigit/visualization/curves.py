@@ -320,21 +320,27 @@ def plot_run_comparison(runs: Sequence[Tuple[str, Sequence[str]]],
 
 
 def summarize_runs(
-        runs: Sequence[Tuple[str, Sequence[str]]]) -> 'pd.DataFrame':
-    """Each run's last validation and training minutes.
+        runs: Sequence[Tuple[str, Sequence[str]]],
+        target: Optional[Tuple[str, float]] = None) -> 'pd.DataFrame':
+    """Each run's last validation and training minutes, and its time to
+    accuracy.
 
     Args:
         runs (Sequence[tuple[str, Sequence[str]]]): ``(label, stages)``
             per run, stages as in :func:`read_run_curves`; runs with one
             label (e.g. seeds of one recipe) are grouped by
             :func:`format_run_summary`.
+        target (tuple[str, float], optional): ``(validation key, value)``:
+            also the training minutes (all stages) at the first validation
+            that reached it, DAWNBench's time to accuracy.
 
     Returns:
         pandas.DataFrame: One row per run, in run order: its ``label``,
         every validation key's last value (NaN where the run did not log
         it) and ``minutes``, the run's training minutes over all its stages
         (:func:`training_minutes`: validation and checkpoint saving left
-        out).
+        out) and, with ``target``, ``minutes_to_target`` (NaN: never
+        reached).
     """
     import pandas as pd
     rows = []
@@ -343,6 +349,11 @@ def summarize_runs(
         row = {key: ys[-1] for key, (_, ys) in curves.items() if '/' in key}
         if 'time' in curves:
             row['minutes'] = curves['time'][0][-1]
+        if target is not None:
+            key, value = target
+            row['minutes_to_target'] = next(
+                (x for x, y in zip(*curves.get(key, ([], []))) if y >= value),
+                float('nan'))
         rows.append(dict(label=label, **row))
     return pd.DataFrame(rows)
 
@@ -383,4 +394,15 @@ def format_run_summary(summary: 'pd.DataFrame') -> str:
         _spread(stats.loc[label, 'minutes'], 1)
     ] for label in stats.index]
     headers = ['run', *(name for _, name in SUMMARY_COLUMNS), 'runs']
-    return markdown_table(headers + ['training minutes'], rows)
+    headers.append('training minutes')
+    if 'minutes_to_target' in summary:
+        # time to accuracy: over the runs that reached the target
+        reached = summary.groupby(
+            'label', sort=False)['minutes_to_target'].describe()
+        for row, label in zip(rows, stats.index):
+            stat = reached.loc[label]
+            runs = stats.loc[label, ('minutes', 'count')]
+            row.append(f'{_spread(stat, 1)} ({stat["count"]:.0f}/{runs:.0f} '
+                       'reached)')
+        headers.append('minutes to target')
+    return markdown_table(headers, rows)

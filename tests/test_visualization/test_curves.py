@@ -202,3 +202,30 @@ def test_summarize_runs_last_validation_by_label(tmp_path):
                         '| - | - | 2 | 0.3 (0.2-0.4) |')
     assert table[3] == ('| b | 0.300 | 0.600 | - | 0.600 | 0.600 | - | - '
                         '| 1 | 0.4 |')
+
+
+def test_time_to_accuracy_first_validation_reaching_the_target(tmp_path):
+    # validations after 2 and 4 iterations of `sec` seconds each
+    def run(name, first, last, sec=3.0):
+        return stage(tmp_path / name, [
+            dict(train(2, 1.0), time=sec),
+            val(first, 0.1),
+            dict(train(4, 0.8), time=sec),
+            val(last, 0.2)
+        ])
+
+    runs = [('a', [run('a0', 0.2, 0.4)]),
+            ('a', [run('a1', 0.2, 0.35, sec=12.0)]),
+            ('a', [run('a2', 0.1, 0.2)]),
+            ('b', [run('pre', 0.1, 0.1),
+                   run('ft', 0.5, 0.5)])]
+    summary = summarize_runs(runs, ('coco/bbox_mAP', 0.35))
+    # first reached: a0 and a1 after 4 iterations (of 3 s, of 12 s), a2
+    # never, b after pretraining (0.2 min) and 2 fine-tuning iterations
+    assert summary['minutes_to_target'].tolist() == pytest.approx(
+        [0.2, 0.8, float('nan'), 0.3], nan_ok=True)
+    table = format_run_summary(summary).splitlines()
+    assert table[0].endswith('| training minutes | minutes to target |')
+    assert table[2].endswith('| 0.5 (0.2-0.8) (2/3 reached) |')
+    assert table[3].endswith('| 1 | 0.4 | 0.3 (1/1 reached) |')
+    assert 'minutes to target' not in format_run_summary(summarize_runs(runs))

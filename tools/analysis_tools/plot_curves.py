@@ -1,7 +1,9 @@
 """Plot training curves: one run's losses, learning rate, validation mAP
 and whole-number accuracy in one PNG, or several runs' validation curves
 side by side against training minutes or iterations, with a Markdown table
-of their last validation (mean and min-max over the runs of each label).
+of their last validation (mean and min-max over the runs of each label) and,
+with ``--target``, their time to accuracy: the training minutes, all stages
+included, until a validation first reached the target.
 
 Reads MMEngine's ``<work_dir>/<timestamp>/vis_data/scalars.json`` (a resumed
 training has one timestamp folder per run; they are joined in order).
@@ -15,6 +17,9 @@ Examples:
         real=work_dirs/real_s0 real=work_dirs/real_s1 \
         'synthetic then real=work_dirs/pre_s0+work_dirs/ft_s0' \
         --x minutes --out work_dirs/compare.png
+    # time to accuracy: minutes until valid mAP first reached 0.35
+    python tools/analysis_tools/plot_curves.py \
+        'recipe=work_dirs/pre_s0+work_dirs/ft_s0' --target 0.35
 """
 import argparse
 import os.path as osp
@@ -44,6 +49,15 @@ def parse_args():
         help='x axis when comparing runs: training minutes (validation '
         'and checkpoint time left out) or iterations (default: minutes)')
     parser.add_argument(
+        '--target',
+        type=float,
+        help='time to accuracy: training minutes until --target-key first '
+        'reached this value on validation')
+    parser.add_argument(
+        '--target-key',
+        default='coco/bbox_mAP',
+        help='validation key of --target (default: coco/bbox_mAP)')
+    parser.add_argument(
         '--out',
         help='PNG path (default: curves.png in the work dir, or '
         'compare.png in the current directory when comparing)')
@@ -67,7 +81,8 @@ def main():
     args = parse_args()
     with exit_on_user_error():
         runs = parse_runs(args.runs)
-        if len(runs) == 1 and len(runs[0][1]) == 1 and '=' not in args.runs[0]:
+        single = len(runs) == 1 and len(runs[0][1]) == 1
+        if single and '=' not in args.runs[0] and args.target is None:
             work_dir = runs[0][1][0]
             out = args.out or osp.join(
                 work_dir if osp.isdir(work_dir) else osp.dirname(work_dir),
@@ -90,7 +105,9 @@ def main():
             print(f'{label} ({" + ".join(stages)}): {args.x} {end:.1f}; '
                   f'last validation: {", ".join(points) or "none"}')
         out = plot_run_comparison(runs, args.out or 'compare.png', args.x)
-        print(format_run_summary(summarize_runs(runs)))
+        target = None if args.target is None else (args.target_key,
+                                                   args.target)
+        print(format_run_summary(summarize_runs(runs, target)))
     print(f'comparison: {out}')
 
 
