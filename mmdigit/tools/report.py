@@ -5,7 +5,8 @@ markdown table), optionally ``<name>.csv`` and ``<name>.json``, and
 ``<name>.png`` (one horizontal bar chart panel per plotted column, a bar
 per table row) in one atomic step: a reader sees all the old files or all
 the new ones. The harness formats the cells; this module lays them out.
-:func:`markdown_table` is the package's one Markdown table writer.
+The table is laid out by :func:`mmdigit.utils.markdown_table`, the
+package's one Markdown table writer.
 """
 import csv
 import io
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, Optional, Sequence, Tuple
 
 from ..utils.fileio import atomic_write_files
+from ..utils.markdown import markdown_table
 
 
 @dataclass(frozen=True)
@@ -33,22 +35,6 @@ class BarPanel:
     values: Sequence[float]
     errors: Optional[Sequence[Tuple[float, float]]] = None
     labels: Optional[Sequence[str]] = None
-
-
-def markdown_table(headers: Sequence[str],
-                   rows: Sequence[Sequence[str]]) -> str:
-    """Lay cells out as a markdown table (no trailing newline).
-
-    Args:
-        headers (Sequence[str]): Column headers.
-        rows (Sequence[Sequence[str]]): Formatted cells, row by row.
-
-    Returns:
-        str: The table.
-    """
-    lines = ['| ' + ' | '.join(headers) + ' |', '|' + '---|' * len(headers)]
-    lines += ['| ' + ' | '.join(cells) + ' |' for cells in rows]
-    return '\n'.join(lines)
 
 
 def bar_chart_png(names: Sequence[str], panels: Sequence[BarPanel],

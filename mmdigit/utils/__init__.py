@@ -12,6 +12,7 @@ from .errors import (DEBUG_ENV, CheckpointError, CheckpointNotFoundError,
                      error_line, is_config_error)
 from .fileio import (ATOMIC_BACKEND, AtomicLocalBackend, atomic_write_bytes,
                      atomic_write_files)
+from .markdown import markdown_table
 from .pretrained import (cache_path, ensure_pretrained_weights,
                          remote_checkpoints, resolve_url)
 
@@ -27,6 +28,6 @@ __all__ = [
     'OutputExistsError', 'PretrainedWeightsError', 'UserInputError',
     'debug_enabled', 'error_line', 'is_config_error', 'ATOMIC_BACKEND',
     'AtomicLocalBackend', 'atomic_write_bytes', 'atomic_write_files',
-    'cache_path', 'ensure_pretrained_weights', 'remote_checkpoints',
-    'resolve_url'
+    'markdown_table', 'cache_path', 'ensure_pretrained_weights',
+    'remote_checkpoints', 'resolve_url'
 ]

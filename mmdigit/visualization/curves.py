@@ -382,7 +382,7 @@ def format_run_summary(summary: 'pd.DataFrame') -> str:
     Returns:
         str: The table, lines joined by newlines.
     """
-    from ..tools.report import markdown_table
+    from ..utils import markdown_table
     keys = [key for key, _ in SUMMARY_COLUMNS]
     # count, mean, min, max per label; every run that logged anything has
     # training minutes

@@ -5,7 +5,8 @@ import os.path as osp
 import pytest
 from PIL import Image
 
-from mmdigit.tools.report import BarPanel, markdown_table, write_table_report
+from mmdigit.tools.report import BarPanel, write_table_report
+from mmdigit.utils import markdown_table
 
 HEADERS = ['config', 'mAP', '×']
 ROWS = [['base', '0.500', '1.00'], ['variant', '0.750', '1.50']]
