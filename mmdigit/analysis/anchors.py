@@ -9,6 +9,7 @@ import json
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+import torch
 from mmcv.image.geometric import rescale_size
 
 # mmdet's default Faster R-CNN RPN anchors (faster-rcnn_r50_fpn.py).
@@ -90,6 +91,9 @@ def anchor_shapes(strides: Sequence[int], scales: Sequence[float],
 def centered_iou(wh: np.ndarray, anchors: np.ndarray) -> np.ndarray:
     """IoU of boxes and anchors sharing a centre.
 
+    mmdet's ``bbox_overlaps`` of both centred on the origin, as mmdet's
+    ``tools/analysis_tools/optimize_anchors.py`` compares them.
+
     Args:
         wh (np.ndarray): ``(N, 2)`` box sizes.
         anchors (np.ndarray): ``(M, 2)`` anchor sizes.
@@ -97,13 +101,11 @@ def centered_iou(wh: np.ndarray, anchors: np.ndarray) -> np.ndarray:
     Returns:
         np.ndarray: ``(N, M)`` IoUs.
     """
-    inter = (
-        np.minimum(wh[:, None, 0], anchors[None, :, 0]) *
-        np.minimum(wh[:, None, 1], anchors[None, :, 1]))
-    union = (
-        wh[:, 0:1] * wh[:, 1:2] + (anchors[:, 0] * anchors[:, 1])[None] -
-        inter)
-    return inter / union
+    from mmdet.structures.bbox import bbox_overlaps
+
+    # x1, y1, x2, y2 of boxes centred on the origin
+    boxes = [np.concatenate([-x / 2, x / 2], axis=1) for x in (wh, anchors)]
+    return bbox_overlaps(*map(torch.from_numpy, boxes)).numpy()
 
 
 def anchor_fit(wh: np.ndarray, anchors: np.ndarray) -> Dict[str, object]:
@@ -133,6 +135,9 @@ def anchor_fit(wh: np.ndarray, anchors: np.ndarray) -> Dict[str, object]:
 def roi_levels(wh: np.ndarray, num_levels: int = 4) -> np.ndarray:
     """The FPN level ``SingleRoIExtractor`` pools each box from.
 
+    mmdet's ``SingleRoIExtractor.map_roi_levels`` at ``finest_scale``
+    :data:`FINEST_SCALE`.
+
     Args:
         wh (np.ndarray): ``(N, 2)`` box sizes in input pixels.
         num_levels (int): Number of RoI feature levels. Defaults to 4.
@@ -140,9 +145,15 @@ def roi_levels(wh: np.ndarray, num_levels: int = 4) -> np.ndarray:
     Returns:
         np.ndarray: ``(N,)`` level indices.
     """
-    scale = np.sqrt(wh[:, 0] * wh[:, 1])
-    levels = np.floor(np.log2(scale / FINEST_SCALE + 1e-6))
-    return np.clip(levels, 0, num_levels - 1).astype(int)
+    from mmdet.models.roi_heads.roi_extractors import SingleRoIExtractor
+    extractor = SingleRoIExtractor(
+        roi_layer=dict(type='RoIAlign', output_size=7),
+        out_channels=1,
+        featmap_strides=[4 * 2**i for i in range(num_levels)],
+        finest_scale=FINEST_SCALE)
+    # RoIs (batch 0, x1 0, y1 0, x2 w, y2 h): only their size counts
+    rois = torch.from_numpy(np.pad(wh, ((0, 0), (3, 0))))
+    return extractor.map_roi_levels(rois, num_levels).numpy()
 
 
 def kmeans_iou(wh: np.ndarray,

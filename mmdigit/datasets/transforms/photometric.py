@@ -3,18 +3,19 @@
 MMDetection 3.3 has neither ``ColorJitter`` nor ``GaussianBlur``; the course
 reports used torchvision's, so these keep its ranges (a factor ``x`` means a
 multiplier drawn from ``[max(0, 1 - x), 1 + x]``) and only touch ``img``.
+mmcv's ``adjust_brightness/contrast/color/hue`` are not used: they cast to
+the input dtype after each step, take an integer mean grey for contrast,
+shift hue in 1/255-turn uint8 steps and assume a 0-255 range; here the
+maths stays float32 and rounds once.
 """
 from typing import Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
+from mmcv.image import bgr2gray
 from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 from mmdet.registry import TRANSFORMS
-
-# ITU-R 601-2 luma weights in BGR order (mmcv loads images as BGR), the same
-# weights torchvision's rgb_to_grayscale uses.
-_LUMA_BGR = np.array([0.114, 0.587, 0.299], dtype=np.float32)
 
 
 def _factor_range(value: float, name: str) -> Optional[Tuple[float, float]]:
@@ -25,10 +26,6 @@ def _factor_range(value: float, name: str) -> Optional[Tuple[float, float]]:
     return max(0.0, 1.0 - value), 1.0 + value
 
 
-def _grayscale(img: np.ndarray) -> np.ndarray:
-    return img @ _LUMA_BGR
-
-
 @TRANSFORMS.register_module()
 class ColorJitter(BaseTransform):
     """Randomly change brightness, contrast, saturation and hue.
@@ -37,7 +34,9 @@ class ColorJitter(BaseTransform):
     applied once, in a random order, with factors drawn uniformly from
     ``[max(0, 1 - x), 1 + x]`` (hue shift from ``[-hue, hue]`` of a full
     turn). Contrast blends with the mean grey level, saturation with the
-    per-pixel grey image. Single-channel images skip saturation and hue.
+    per-pixel grey image (``mmcv.bgr2gray``: ITU-R 601-2 luma, the weights
+    torchvision's ``rgb_to_grayscale`` uses). Single-channel images skip
+    saturation and hue.
 
     Required Keys:
 
@@ -112,10 +111,10 @@ class ColorJitter(BaseTransform):
             if idx == 0:  # brightness: blend with black
                 out = out * factor
             elif idx == 1:  # contrast: blend with the mean grey level
-                grey = _grayscale(out) if color else out
+                grey = bgr2gray(out) if color else out
                 out = (out - grey.mean()) * factor + grey.mean()
             elif idx == 2 and color:  # saturation: blend with grey image
-                grey = _grayscale(out)[..., None]
+                grey = bgr2gray(out, keepdim=True)
                 out = (out - grey) * factor + grey
             elif idx == 3 and color:  # hue: rotate the HSV hue channel
                 hsv = cv2.cvtColor(
