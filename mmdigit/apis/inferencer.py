@@ -23,13 +23,12 @@ from mmengine.dataset import Compose
 from mmengine.structures import InstanceData
 
 from ..datasets.image_folder import PLACEHOLDER_SIZE
-from ..evaluation.functional import (NO_NUMBER, boxes_to_number,
-                                     check_reader_cfg, resolve_reading,
-                                     select_digits)
+from ..evaluation.functional import (NO_NUMBER, check_reader_cfg, read_number,
+                                     resolve_reading)
 from ..evaluation.metrics import DigitSubmissionDumper
 from ..utils.checkpoint import (check_state_dict_fits,
                                 register_checkpoint_safe_globals)
-from ..utils.config import recorded_reading
+from ..utils.config import evaluator_metrics, recorded_reading
 
 InputType = Union[str, np.ndarray]
 InputsType = Union[InputType, Sequence[InputType]]
@@ -136,10 +135,7 @@ def config_reader_cfg(cfg: ConfigType) -> Optional[dict]:
         dict, optional: Reader options (``READER_OPTIONS``); None when the
         config sets none (then the checkpoint's recorded ones apply).
     """
-    evaluator = cfg.get('test_evaluator') or []
-    if isinstance(evaluator, dict):
-        evaluator = evaluator.get('metrics', [evaluator])
-    for metric in evaluator:
+    for metric in evaluator_metrics(cfg.get('test_evaluator')):
         kind = metric.get('type')
         name = getattr(kind, '__name__', str(kind)).split('.')[-1]
         if name == DigitSubmissionDumper.__name__ and \
@@ -317,7 +313,8 @@ class DigitInferencer(DetInferencer):
 
     def read_number(self,
                     instances: InstanceData) -> Tuple[str, Optional[float]]:
-        """Read one image's number from its predicted instances.
+        """Read one image's number from its predicted instances
+        (:func:`~mmdigit.evaluation.functional.read_number`).
 
         Args:
             instances (InstanceData): ``bboxes``, ``scores``, ``labels``.
@@ -326,15 +323,10 @@ class DigitInferencer(DetInferencer):
             tuple[str, float | None]: The digits (``''`` if none) and the
             lowest score among them (None if none).
         """
-        bboxes = instances.bboxes.cpu().numpy()
-        scores = instances.scores.cpu().numpy()
-        labels = instances.labels.cpu().numpy()
-        number = boxes_to_number(bboxes, scores, labels, self.score_thr,
-                                 **self.reader_cfg)
-        if not number:
-            return '', None
-        keep = select_digits(bboxes, scores, self.score_thr, **self.reader_cfg)
-        return number, float(scores[keep].min())
+        return read_number(instances.bboxes.cpu().numpy(),
+                           instances.scores.cpu().numpy(),
+                           instances.labels.cpu().numpy(), self.score_thr,
+                           **self.reader_cfg)
 
     def visualize(self,
                   inputs: list,

@@ -7,6 +7,7 @@ from typing import List, Optional, Sequence
 
 from mmengine.config import Config, ConfigDict
 
+from ..utils.config import evaluator_metrics
 from .runner_cfg import (CHECKPOINT_FIT_HOOK, require_checkpoint,
                          set_custom_hook)
 
@@ -14,12 +15,18 @@ SUBMISSION_DUMPER = 'DigitSubmissionDumper'
 THRESHOLD_HOOK = 'DigitThresholdHook'
 #: ``--out`` suffixes that mean "dump raw predictions" (mmdet's behaviour).
 PICKLE_SUFFIXES = ('.pkl', '.pickle')
+#: ``--tta`` scales, as multipliers of the test ``Resize`` scale (no flips:
+#: a mirrored digit is another digit or none).
+TTA_SCALE_RATIOS = (0.875, 1.0, 1.25)
+#: ``--tta``'s model wrapper when the config has no ``tta_model``.
+TTA_MODEL = dict(
+    type='DetTTAModel',
+    tta_cfg=dict(nms=dict(type='nms', iou_threshold=0.5), max_per_img=100))
 
 
 def build_scale_tta_pipeline(
-    test_pipeline: Sequence[dict],
-    ratios: Sequence[float] = (0.875, 1.0, 1.25)
-) -> list:
+        test_pipeline: Sequence[dict],
+        ratios: Sequence[float] = TTA_SCALE_RATIOS) -> list:
     """Scale-only test-time augmentation built from a test pipeline.
 
     mmdet's default TTA flips images, which turns digits into other or
@@ -30,7 +37,7 @@ def build_scale_tta_pipeline(
     Args:
         test_pipeline (Sequence[dict]): Test pipeline with one ``Resize``.
         ratios (Sequence[float]): Multipliers of the Resize scale.
-            Defaults to (0.875, 1.0, 1.25).
+            Defaults to ``TTA_SCALE_RATIOS`` (0.875, 1.0, 1.25).
 
     Returns:
         list[dict]: The TTA pipeline.
@@ -57,14 +64,6 @@ def build_scale_tta_pipeline(
                 *[[t] for t in middle], [pack]
             ])
     ]
-
-
-def _metrics_list(evaluator) -> list:
-    if evaluator is None:
-        return []
-    if isinstance(evaluator, dict):
-        return list(evaluator.get('metrics', [evaluator]))
-    return list(evaluator)
 
 
 @dataclass(frozen=True)
@@ -152,7 +151,7 @@ def select_test_split(cfg: Config, split: str) -> None:
         raise ValueError(f'split must be "test" or "valid", not {split!r}')
     if split == 'valid':
         cfg.test_dataloader = cfg.val_dataloader
-        cfg.test_evaluator = _metrics_list(cfg.val_evaluator)
+        cfg.test_evaluator = evaluator_metrics(cfg.val_evaluator)
 
 
 def set_test_outputs(cfg: Config,
@@ -177,7 +176,7 @@ def set_test_outputs(cfg: Config,
             the recorded one (else ``DEFAULT_CSV_SCORE_THR``) when None.
     """
     metrics = [
-        m for m in _metrics_list(cfg.get('test_evaluator'))
+        m for m in evaluator_metrics(cfg.get('test_evaluator'))
         if target.pkl is None or m.get('type') != SUBMISSION_DUMPER
     ]
     if target.pkl is not None:
@@ -200,13 +199,11 @@ def set_test_outputs(cfg: Config,
 
 
 def use_scale_tta(cfg: Config) -> None:
-    """Wrap the model in ``DetTTAModel`` with the config's ``tta_model`` /
-    ``tta_pipeline``, or scale-only ones built from the test pipeline."""
+    """Wrap the model in the config's ``tta_model`` (else :data:`TTA_MODEL`)
+    with the config's ``tta_pipeline`` (else the scale-only one
+    :func:`build_scale_tta_pipeline` builds from the test pipeline)."""
     if 'tta_model' not in cfg:
-        cfg.tta_model = dict(
-            type='DetTTAModel',
-            tta_cfg=dict(
-                nms=dict(type='nms', iou_threshold=0.5), max_per_img=100))
+        cfg.tta_model = copy.deepcopy(TTA_MODEL)
     if 'tta_pipeline' not in cfg:
         cfg.tta_pipeline = build_scale_tta_pipeline(
             cfg.test_dataloader.dataset.pipeline)

@@ -1,7 +1,8 @@
-"""Small helpers the tools share: pointing a config at a dataset and reading
-what a training run recorded in its checkpoint."""
+"""Small helpers the tools share: pointing a config at a dataset, listing
+its evaluator's metrics and reading what a training run recorded in its
+checkpoint."""
 import os.path as osp
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple, Union
 
 from mmengine.config import Config
 
@@ -21,6 +22,27 @@ def _iter_datasets(dataset_cfg):
     yield from _iter_datasets(dataset_cfg.get('dataset'))
     for sub in dataset_cfg.get('datasets', []) or []:
         yield from _iter_datasets(sub)
+
+
+def evaluator_metrics(evaluator: Union[dict, list, None]) -> List[dict]:
+    """The metric configs of a ``val_evaluator`` / ``test_evaluator``.
+
+    A config writes an evaluator as one metric dict, a list of them, or an
+    ``Evaluator`` dict with ``metrics``; this is the one place that tells
+    them apart.
+
+    Args:
+        evaluator (dict | list, optional): The evaluator config.
+
+    Returns:
+        list[dict]: A new list of the same metric configs (edit them to
+        edit the config), ``[]`` for None.
+    """
+    if evaluator is None:
+        return []
+    if isinstance(evaluator, dict):
+        return list(evaluator.get('metrics', [evaluator]))
+    return list(evaluator)
 
 
 def cfg_set_data_root(cfg: Config, data_root: str) -> Config:
@@ -47,12 +69,7 @@ def cfg_set_data_root(cfg: Config, data_root: str) -> Config:
             for dataset in _iter_datasets(loader.get('dataset')):
                 if 'data_root' in dataset:
                     dataset.data_root = data_root
-        evaluators = cfg.get(f'{split}_evaluator')
-        if evaluators is None:
-            continue
-        if isinstance(evaluators, dict):
-            evaluators = evaluators.get('metrics', [evaluators])
-        for metric in evaluators:
+        for metric in evaluator_metrics(cfg.get(f'{split}_evaluator')):
             if metric.get('ann_file'):
                 metric.ann_file = osp.join(data_root,
                                            osp.basename(metric.ann_file))

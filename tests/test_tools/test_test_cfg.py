@@ -109,3 +109,27 @@ def test_read_model_wraps_the_detector_unless_tta(tiny_config, ckpt):
     assert cfg.model.module.type == 'FasterRCNN'
     cfg = prepare_test_cfg(load_cfg(tiny_config), ckpt)
     assert cfg.model.type == 'FasterRCNN'
+
+
+def test_scale_tta_defaults():
+    from mmengine.config import Config
+
+    from mmdigit.tools.test_cfg import TTA_MODEL, use_scale_tta
+    pipeline = [
+        dict(type='LoadImageFromFile'),
+        dict(type='Resize', scale=(320, 160), keep_ratio=True),
+        dict(type='PackDetInputs', meta_keys=('img_id', ))
+    ]
+    cfg = Config(
+        dict(
+            model=dict(type='FasterRCNN'),
+            test_dataloader=dict(dataset=dict(pipeline=pipeline))))
+    use_scale_tta(cfg)
+    assert cfg.model.to_dict() == dict(
+        TTA_MODEL, module=dict(type='FasterRCNN'))
+    branches = cfg.test_dataloader.dataset.pipeline[1].transforms[0]
+    assert [b['scale'] for b in branches] == [(280, 140), (320, 160),
+                                              (400, 200)]
+    # the default is copied, never shared with a config
+    cfg.tta_model.tta_cfg.max_per_img = 1
+    assert TTA_MODEL['tta_cfg']['max_per_img'] == 100

@@ -8,6 +8,10 @@ import numpy as np
 #: What ``pred.csv`` holds for an image where no digit is kept.
 NO_NUMBER = '-1'
 
+#: Score threshold for reading numbers (and ``pred.csv``) when none was
+#: chosen on validation.
+DEFAULT_CSV_SCORE_THR = 0.5
+
 #: Score thresholds tried when choosing the ``pred.csv`` threshold:
 #: 0.05, 0.10, ..., 0.95.
 SWEEP_THRS = tuple(float(t) for t in np.round(np.arange(0.05, 1.0, 0.05), 2))
@@ -33,7 +37,7 @@ def _pairwise_overlaps(box: np.ndarray,
 
 def select_digits(bboxes: np.ndarray,
                   scores: np.ndarray,
-                  score_thr: float = 0.5,
+                  score_thr: float = DEFAULT_CSV_SCORE_THR,
                   nms_iou_thr: float = 0.5,
                   nms_ios_thr: float = 0.5,
                   nms_x_thr: float = 1.0,
@@ -73,7 +77,8 @@ def select_digits(bboxes: np.ndarray,
     Args:
         bboxes (np.ndarray): (N, 4) boxes, ``x1, y1, x2, y2``.
         scores (np.ndarray): (N, ) scores.
-        score_thr (float): Minimum score. Defaults to 0.5.
+        score_thr (float): Minimum score. Defaults to
+            ``DEFAULT_CSV_SCORE_THR`` (0.5).
         nms_iou_thr (float): IoU above which a lower-scored box is dropped.
             Defaults to 0.5.
         nms_ios_thr (float): Intersection over the smaller box above which
@@ -126,10 +131,16 @@ def select_digits(bboxes: np.ndarray,
     return keep[np.argsort(bboxes[keep, 0], kind='stable')]
 
 
+def _join_digits(labels: np.ndarray, keep: np.ndarray) -> str:
+    """The digits of the kept boxes, in the order of ``keep``."""
+    labels = np.asarray(labels).reshape(-1)
+    return ''.join(str(int(label)) for label in labels[keep])
+
+
 def boxes_to_number(bboxes: np.ndarray,
                     scores: np.ndarray,
                     labels: np.ndarray,
-                    score_thr: float = 0.5,
+                    score_thr: float = DEFAULT_CSV_SCORE_THR,
                     **reader_cfg) -> str:
     """Read the number that digit detections spell.
 
@@ -140,7 +151,8 @@ def boxes_to_number(bboxes: np.ndarray,
         bboxes (np.ndarray): (N, 4) boxes, ``x1, y1, x2, y2``.
         scores (np.ndarray): (N, ) scores.
         labels (np.ndarray): (N, ) labels, label ``i`` = digit ``i``.
-        score_thr (float): Minimum score. Defaults to 0.5.
+        score_thr (float): Minimum score. Defaults to
+            ``DEFAULT_CSV_SCORE_THR`` (0.5).
         **reader_cfg: Reader options of :func:`select_digits`
             (``READER_OPTIONS``); left out, they keep its defaults.
 
@@ -148,8 +160,27 @@ def boxes_to_number(bboxes: np.ndarray,
         str: The digits, or ``''`` when none is kept.
     """
     keep = select_digits(bboxes, scores, score_thr, **reader_cfg)
-    labels = np.asarray(labels).reshape(-1)
-    return ''.join(str(int(label)) for label in labels[keep])
+    return _join_digits(labels, keep)
+
+
+def read_number(bboxes: np.ndarray,
+                scores: np.ndarray,
+                labels: np.ndarray,
+                score_thr: float = DEFAULT_CSV_SCORE_THR,
+                **reader_cfg) -> Tuple[str, Optional[float]]:
+    """Read the number as :func:`boxes_to_number` does (the arguments are
+    its own), with its score: the lowest score among its digits (a number is
+    only right if every digit is).
+
+    Returns:
+        tuple[str, float | None]: The digits (``''`` when none is kept) and
+        their lowest score (None when none is kept).
+    """
+    keep = select_digits(bboxes, scores, score_thr, **reader_cfg)
+    number = _join_digits(labels, keep)
+    if not number:
+        return number, None
+    return number, float(np.asarray(scores).reshape(-1)[keep].min())
 
 
 #: Reader options: the keyword arguments of :func:`select_digits` after
@@ -295,7 +326,7 @@ def sweep_reader_options(detections: Sequence[_Detections],
                          gts: Sequence[str],
                          grid: Dict[str, Sequence],
                          reader_cfg: Optional[dict] = None,
-                         score_thr: float = 0.5,
+                         score_thr: float = DEFAULT_CSV_SCORE_THR,
                          thrs: Sequence[float] = SWEEP_THRS) -> List[dict]:
     """Number metrics of reader variants, one option changed at a time.
 
@@ -311,7 +342,8 @@ def sweep_reader_options(detections: Sequence[_Detections],
         grid (dict[str, Sequence]): Values to try per reader option.
         reader_cfg (dict, optional): The options the variants start from;
             None for the reader's defaults.
-        score_thr (float): Fixed threshold also reported. Defaults to 0.5.
+        score_thr (float): Fixed threshold also reported. Defaults to
+            ``DEFAULT_CSV_SCORE_THR`` (0.5).
         thrs (Sequence[float]): Thresholds of the sweep. Defaults to
             ``SWEEP_THRS``.
 

@@ -14,15 +14,12 @@ import numpy as np
 from ...utils.digits import category_id_to_label, xywh_to_xyxy
 from ...utils.errors import InputNotFoundError, UserInputError
 from ...utils.fileio import atomic_write_files
-from .digit_string import (NO_NUMBER, boxes_to_number, gt_to_number,
-                           number_metrics)
+from .digit_string import (DEFAULT_CSV_SCORE_THR, NO_NUMBER, boxes_to_number,
+                           gt_to_number, number_metrics)
 
 #: COCOeval.stats indices reported, with CocoMetric's names.
 COCO_STATS = ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75', 'bbox_mAP_s',
               'bbox_mAP_m', 'bbox_mAP_l')
-
-#: Score threshold for ``pred.csv`` when none was chosen on validation.
-DEFAULT_CSV_SCORE_THR = 0.5
 
 
 def resolve_reading(

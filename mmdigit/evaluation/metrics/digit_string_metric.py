@@ -6,8 +6,9 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from terminaltables import AsciiTable
 
-from ..functional import (SWEEP_THRS, boxes_to_number, check_reader_cfg,
-                          gt_to_number, number_metrics, sweep_score_thr)
+from ..functional import (DEFAULT_CSV_SCORE_THR, SWEEP_THRS, boxes_to_number,
+                          check_reader_cfg, gt_to_number, number_metrics,
+                          sweep_score_thr)
 
 
 @METRICS.register_module()
@@ -33,7 +34,7 @@ class DigitStringMetric(BaseMetric):
 
     Args:
         score_thr (float): Score threshold for the headline numbers.
-            Defaults to 0.5.
+            Defaults to ``DEFAULT_CSV_SCORE_THR`` (0.5).
         reader_cfg (dict, optional): Reader options, keyword arguments of
             :func:`boxes_to_number` other than ``score_thr`` (e.g.
             ``dict(nms_ios_thr=1.0)``); options left out keep its defaults.
@@ -49,7 +50,7 @@ class DigitStringMetric(BaseMetric):
     default_prefix: Optional[str] = 'digit'
 
     def __init__(self,
-                 score_thr: float = 0.5,
+                 score_thr: float = DEFAULT_CSV_SCORE_THR,
                  reader_cfg: Optional[dict] = None,
                  sweep_thrs: Optional[Sequence[float]] = None,
                  collect_device: str = 'cpu',

@@ -6,11 +6,10 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
 from ...utils.digits import label_to_category_id, xyxy_to_xywh
-from ..functional import (NO_NUMBER, boxes_to_number, check_reader_cfg,
-                          write_submission)
-# pred.csv threshold when the checkpoint recorded no validation-best one;
-# defined beside write_submission/read_numbers, importable from here too
-from ..functional.submission import DEFAULT_CSV_SCORE_THR
+# DEFAULT_CSV_SCORE_THR: the pred.csv threshold when the checkpoint recorded
+# no validation-best one; importable from here too
+from ..functional import (DEFAULT_CSV_SCORE_THR, NO_NUMBER, boxes_to_number,
+                          check_reader_cfg, write_submission)
 
 
 @METRICS.register_module()

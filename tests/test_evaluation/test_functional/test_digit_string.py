@@ -1,10 +1,13 @@
+import inspect
+
 import numpy as np
 import pytest
 
-from mmdigit.evaluation import (READER_OPTIONS, boxes_to_number,
-                                check_reader_cfg, edit_distance, gt_to_number,
-                                number_metrics, resolve_reader_cfg,
-                                select_digits, sweep_reader_options)
+from mmdigit.evaluation import (DEFAULT_CSV_SCORE_THR, READER_OPTIONS,
+                                boxes_to_number, check_reader_cfg,
+                                edit_distance, gt_to_number, number_metrics,
+                                read_number, resolve_reader_cfg, select_digits,
+                                sweep_reader_options)
 
 # every reader rule off but the IoU suppression: the reader before its
 # options were added
@@ -60,6 +63,29 @@ def test_threshold_is_inclusive_and_one_digit():
 
 def test_leading_zero_is_kept():
     assert boxes_to_number([box(20), box(0)], [0.9, 0.9], [7, 0]) == '07'
+
+
+def test_read_number_and_its_score():
+    # the score is the lowest among the digits read, not among all boxes
+    bboxes = [box(20), box(0), box(40)]
+    assert read_number(bboxes, [0.6, 0.9, 0.3], [2, 1, 5]) == ('12', 0.6)
+    assert read_number(bboxes, [0.6, 0.9, 0.3], [2, 1, 5], 0.7) == ('1', 0.9)
+    assert read_number(bboxes, [0.2, 0.1, 0.3], [2, 1, 5]) == ('', None)
+    assert read_number(np.zeros((0, 4)), [], []) == ('', None)
+    # the same reading as boxes_to_number, reader options included
+    bboxes, scores, labels = [box(0), box(1), box(20)], [0.9, 0.6, 0.8], \
+        [1, 7, 2]
+    for cfg in ({}, dict(PLAIN, nms_iou_thr=1.0)):
+        number, score = read_number(bboxes, scores, labels, **cfg)
+        assert number == boxes_to_number(bboxes, scores, labels, **cfg)
+        assert score == pytest.approx(0.6 if cfg else 0.8)
+
+
+def test_default_score_thr_is_the_csv_default():
+    for fn in (select_digits, boxes_to_number, read_number,
+               sweep_reader_options):
+        params = inspect.signature(fn).parameters
+        assert params['score_thr'].default == DEFAULT_CSV_SCORE_THR == 0.5
 
 
 def test_digit_inside_a_bigger_box_is_read_once():

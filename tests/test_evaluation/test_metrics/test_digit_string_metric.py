@@ -138,3 +138,8 @@ def test_process_keeps_cpu_numpy():
     assert all(
         isinstance(result[k], np.ndarray)
         for k in ('bboxes', 'scores', 'labels'))
+
+
+def test_default_score_thr_is_the_csv_default():
+    from mmdigit.evaluation import DEFAULT_CSV_SCORE_THR
+    assert DigitStringMetric().score_thr == DEFAULT_CSV_SCORE_THR
