@@ -1,791 +1,93 @@
 """Profile a config's model stage by stage: where the time of one training
 iteration and of one test batch goes, on this machine.
 
-Runs ``--warmup`` untimed and then ``--iters`` timed iterations of the
-runner's own ``model.train_step`` (on the config's train dataloader) and
-``model.test_step`` (on its test dataloader, under ``torch.no_grad``), and
-splits each iteration's wall time (``time.perf_counter``) into stages:
+Runs ``--warmup`` untimed, then ``--iters`` timed iterations of the
+runner's own ``model.train_step`` and ``model.test_step`` (no grad) on the
+config's dataloaders and splits each iteration's wall time into the stages
+of :data:`STAGES` (forward hooks on modules, wrappers around methods; a
+stage excludes the stages nested in it, ``other`` is the rest).
 
-- training: data loading (waiting for the next batch), data_preprocessor,
-  backbone forward, neck forward, RPN head forward + loss + proposals, RoI
-  extraction, bbox head forward, RoI losses (assign, sample, targets,
-  losses), backward (the whole model at once), optimizer step (with
-  gradient clipping and ``zero_grad``);
-- test: data loading, data_preprocessor, backbone, neck, RPN (forward +
-  proposals), RoI extraction, bbox head forward, post-processing (bbox
-  decoding, NMS).
+Also: CPU time of this process / wall time (below 1 with one thread:
+other processes had the core part of the time), the backbone's GFLOPs per
+image (mmengine's ``FlopAnalyzer``, 1 multiply-add = 2 FLOPs), and the
+GFLOP/s of backbone + neck against a dense 3x3 convolution timed after
+every timed iteration (same process, threads and load). In training, the
+backward of backbone + neck runs from the first gradient of a neck output
+(autograd runs the heads' nodes first) to the end of ``backward``, counted
+as 2x the forward FLOPs. Weights are random; a config whose data are
+absent (and no ``--data-root``) gets house numbers rendered through its own
+pipeline.
 
-Modules are timed by forward (pre-)hooks, the heads' ``loss`` / ``predict``
-methods and the optimizer wrapper's ``backward`` / ``step`` by wrapping
-them. A stage's time excludes the stages nested in it (RoI losses exclude
-the RoI extraction and the bbox head they call), so the stages and
-``other`` (what no stage covers: the detector's glue, ``parse_losses``,
-copying data samples) add up to the iteration.
-
-Also reported: the CPU time of this process over the wall time (below 1
-with one thread: other processes had the core part of the time), the
-backbone's GFLOPs per image at the config's test input size (mmengine's
-``FlopAnalyzer``, which counts multiply-adds; a FLOP here is half a
-multiply-add, as in a matmul's ``2 n^3``), and the speed reached by
-backbone + neck in GFLOP/s, forward in each profile and forward + backward
-in a separate run (backward counted as twice the forward FLOPs), as a
-share of dense math: a float32 1024x1024 matmul and a 3x3 convolution,
-sampled after every timed iteration in the same process with the same
-threads, so that both see the same load.
-
-Weights are random (``init_cfg=None``, nothing is downloaded): the cost of
-a step does not depend on them, except the NMS, which sees more boxes from
-an untrained model. A config whose data are absent (``data/synthetic`` of
-``make demo`` not made) gets rendered house numbers
-(``SyntheticDigitDataset``) through its own pipelines; the report says
-which data were used. Not a test: nothing here asserts a speed.
-
-Example (the CPU model, training on house numbers rendered on the fly, test
-on real photos; then the primary at inference):
+Example:
     python tools/analysis_tools/profile_model.py \
         configs/synthetic/faster_rcnn_r18_fpn_synth-pretrain_2k_digits.py \
         --threads 1 --num-workers 0 --data-root ../shared/data/svhn-mini \
         --out work_dirs/profile/r18.md
-    python tools/analysis_tools/profile_model.py \
-        configs/faster_rcnn_r50_fpn_digits.py --mode test --threads 1 \
-        --data-root ../shared/data/svhn-mini --out work_dirs/profile/r50.md
 """
 import argparse
 import copy
 import functools
-import json
 import os
 import os.path as osp
 import shlex
 import sys
 import time
 from collections import Counter, defaultdict
-from contextlib import contextmanager
-from typing import Callable, Dict, Iterator, List, Optional, Tuple
+from contextlib import ExitStack
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.config import Config, DictAction
+from mmdet.registry import DATASETS
+from mmengine.analysis import FlopAnalyzer
+from mmengine.config import DictAction
+from mmengine.optim import build_optim_wrapper
+from mmengine.runner import Runner, set_random_seed
+from mmengine.utils import track_iter_progress
 
+from mmdigit.datasets import DatasetError
 from mmdigit.tools import exit_on_user_error, load_cfg
 from mmdigit.tools.benchmark import _build, _endless, environment
-from mmdigit.tools.report import markdown_table
-from mmdigit.utils import (InputNotFoundError, UserInputError,
-                           atomic_write_files)
+from mmdigit.tools.report import markdown_table, write_table_report
+from mmdigit.utils import InputNotFoundError, UserInputError
 
-#: Training stages: (key, label, what is timed). Paths start at ``model``
-#: or ``optim_wrapper``; a module is timed by hooks around its forward, a
-#: method by wrapping it. Data loading is timed by the loop itself.
-TRAIN_STAGES = [
-    ('data', 'data loading (next batch)', ()),
-    ('data_preprocessor', 'data_preprocessor', ('model.data_preprocessor', )),
-    ('backbone', 'backbone forward', ('model.backbone', )),
-    ('neck', 'neck forward', ('model.neck', )),
-    ('rpn', 'RPN head forward + loss + proposals',
-     ('model.rpn_head.loss_and_predict', )),
-    ('roi_extractor', 'RoI extraction',
-     ('model.roi_head.bbox_roi_extractor', )),
-    ('bbox_head', 'bbox head forward', ('model.roi_head.bbox_head', )),
-    ('roi_losses', 'RoI losses (assign, sample, targets, losses)',
-     ('model.roi_head.loss', )),
-    ('backward', 'backward (whole model)', ('optim_wrapper.backward', )),
+#: (key, label, what is timed [in training, in testing if other]): paths
+#: from ``model`` or ``optim_wrapper``, a module (its forward) or methods;
+#: ``''``: timed by the loop; ``None``: not in that mode.
+STAGES = [
+    ('data', 'data loading (next batch)', ''),
+    ('data_preprocessor', 'data_preprocessor', 'model.data_preprocessor'),
+    ('backbone', 'backbone forward', 'model.backbone'),
+    ('neck', 'neck forward', 'model.neck'),
+    ('rpn', 'RPN head forward + proposals (+ loss in training)',
+     'model.rpn_head.loss_and_predict', 'model.rpn_head.predict'),
+    ('roi_extractor', 'RoI extraction', 'model.roi_head.bbox_roi_extractor'),
+    ('bbox_head', 'bbox head forward', 'model.roi_head.bbox_head'),
+    ('roi_rest', 'RoI losses (train) / post-processing, NMS (test)',
+     'model.roi_head.loss', 'model.roi_head.predict'),
+    ('backward', 'backward (whole model)', 'optim_wrapper.backward', None),
     ('optimizer', 'optimizer step (+ grad clip, zero_grad)',
-     ('optim_wrapper.step', 'optim_wrapper.zero_grad')),
+     'optim_wrapper.step optim_wrapper.zero_grad', None),
+    ('other', 'other (unattributed)', ''),
 ]
-#: Test stages, as :data:`TRAIN_STAGES`.
-TEST_STAGES = [
-    ('data', 'data loading (next batch)', ()),
-    ('data_preprocessor', 'data_preprocessor', ('model.data_preprocessor', )),
-    ('backbone', 'backbone forward', ('model.backbone', )),
-    ('neck', 'neck forward', ('model.neck', )),
-    ('rpn', 'RPN (forward + proposals)', ('model.rpn_head.predict', )),
-    ('roi_extractor', 'RoI extraction',
-     ('model.roi_head.bbox_roi_extractor', )),
-    ('bbox_head', 'bbox head forward', ('model.roi_head.bbox_head', )),
-    ('postprocess', 'post-processing (bbox decoding, NMS)',
-     ('model.roi_head.predict', )),
-]
-OTHER = ('other', 'other (unattributed)')
-
-#: Dense-math references: a float32 matmul of two N x N matrices and a 3x3
-#: convolution (input N, C, H, W; C output channels, padding 1).
-MATMUL_N = 1024
-CONV_INPUT = (1, 64, 64, 128)
-
-
-class DenseReference:
-    """Speed of dense math, sampled between the model's iterations.
-
-    Each :meth:`sample` times one float32 ``MATMUL_N`` x ``MATMUL_N``
-    matmul and one 3x3 convolution on ``CONV_INPUT`` (as many output
-    channels as input ones, padding 1), with the threads the model uses.
-    Sampled after every timed iteration, the references share the load of
-    the machine (other processes, clock) with the model, as a measurement
-    before or after it would not.
-    """
-
-    def __init__(self) -> None:
-        n, (b, c, h, w) = MATMUL_N, CONV_INPUT
-        self._a, self._b = torch.randn(n, n), torch.randn(n, n)
-        self._x, self._w = torch.randn(b, c, h, w), torch.randn(c, c, 3, 3)
-        self.flop = dict(matmul=2. * n**3, conv=2. * b * c * h * w * c * 9)
-        self.reset()
-        self.sample()  # warm-up
-        self.reset()
-
-    def reset(self) -> None:
-        """Forget the samples so far."""
-        self.seconds = dict(matmul=0., conv=0.)
-        self.calls = 0
-
-    def sample(self) -> None:
-        """Time one matmul and one convolution."""
-        with torch.no_grad():
-            start = time.perf_counter()
-            torch.mm(self._a, self._b)
-            middle = time.perf_counter()
-            F.conv2d(self._x, self._w, padding=1)
-            end = time.perf_counter()
-        self.seconds['matmul'] += middle - start
-        self.seconds['conv'] += end - middle
-        self.calls += 1
-
-    def gflops(self) -> Dict[str, float]:
-        """Mean GFLOP/s of the samples: ``matmul`` and ``conv``."""
-        return {
-            key: self.flop[key] * self.calls / seconds / 1e9
-            for key, seconds in self.seconds.items()
-        }
-
-
-class StageTimer:
-    """Wall time of nested stages, each without the stages nested in it."""
-
-    def __init__(self) -> None:
-        self.seconds: Dict[str, float] = defaultdict(float)
-        # open stages: (key, start, [seconds of the stages nested in it])
-        self._open: List[Tuple[str, float, List[float]]] = []
-        self._undo: List[Callable[[], None]] = []
-
-    def start(self, key: str) -> None:
-        """Open stage ``key``."""
-        self._open.append((key, time.perf_counter(), [0.]))
-
-    def stop(self) -> None:
-        """Close the innermost open stage."""
-        key, start, nested = self._open.pop()
-        elapsed = time.perf_counter() - start
-        self.seconds[key] += elapsed - nested[0]
-        if self._open:
-            self._open[-1][2][0] += elapsed
-
-    @contextmanager
-    def stage(self, key: str) -> Iterator[None]:
-        """Time the ``with`` block as stage ``key``."""
-        self.start(key)
-        try:
-            yield
-        finally:
-            self.stop()
-
-    def reset(self) -> None:
-        """Forget the times so far (after the warm-up)."""
-        self.seconds.clear()
-
-    def attach(self, key: str, obj, name: str) -> None:
-        """Time ``obj.<name>`` as stage ``key``: a module by hooks around
-        its forward, a method by wrapping it (undone by :meth:`detach`)."""
-        target = getattr(obj, name)
-        if isinstance(target, nn.Module):
-            handles = [
-                target.register_forward_pre_hook(
-                    lambda module, args: self.start(key)),
-                target.register_forward_hook(
-                    lambda module, args, out: self.stop())
-            ]
-            self._undo.append(lambda: [h.remove() for h in handles])
-            return
-
-        @functools.wraps(target)
-        def timed(*args, **kwargs):
-            with self.stage(key):
-                return target(*args, **kwargs)
-
-        own = vars(obj).get(name, None)
-        setattr(obj, name, timed)
-        self._undo.append(lambda: setattr(obj, name, own)
-                          if own is not None else delattr(obj, name))
-
-    def detach(self) -> None:
-        """Remove every hook and wrapper of :meth:`attach`."""
-        while self._undo:
-            self._undo.pop()()
-
-
-def attach_stages(timer: StageTimer, stages: List[Tuple], roots: Dict,
-                  config: str) -> None:
-    """Attach ``timer`` to what each stage times.
-
-    Args:
-        timer (StageTimer): The timer.
-        stages (list[tuple]): :data:`TRAIN_STAGES` or :data:`TEST_STAGES`.
-        roots (dict): ``model`` and, for training, ``optim_wrapper``.
-        config (str): The config, for the message of a model without a
-            part.
-
-    Raises:
-        UserInputError: The model is not a two-stage detector with a neck.
-    """
-    for key, _, paths in stages:
-        for path in paths:
-            *parents, name = path.split('.')
-            obj = roots[parents[0]]
-            try:
-                for part in parents[1:]:
-                    obj = getattr(obj, part)
-                getattr(obj, name)
-            except AttributeError:
-                raise UserInputError(
-                    f'{config}: the model has no {path}; profile_model.py '
-                    'times two-stage detectors (backbone, neck, rpn_head, '
-                    'roi_head with a bbox head)') from None
-            timer.attach(key, obj, name)
-
-
-class BackboneNeck(nn.Module):
-    """Backbone then neck (if any) as one module, for FLOPs and a forward +
-    backward of the two alone.
-
-    Args:
-        backbone (nn.Module): The detector's backbone.
-        neck (nn.Module, optional): Its neck.
-    """
-
-    def __init__(self, backbone: nn.Module, neck: Optional[nn.Module]) -> None:
-        super().__init__()
-        self.backbone, self.neck = backbone, neck
-
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        x = self.backbone(x)
-        return x if self.neck is None else self.neck(x)
-
-
-class FlopCounter:
-    """FLOPs per image of backbone (+ neck) at an input size, cached.
-
-    mmengine's ``FlopAnalyzer`` counts one per multiply-add; here a FLOP is
-    half of one (2 per multiply-add), as a dense matmul's ``2 n^3``.
-
-    Args:
-        model (nn.Module): The detector.
-    """
-
-    def __init__(self, model) -> None:
-        self.model = model
-        self._cache: Dict[Tuple[int, int, bool], float] = {}
-
-    def __call__(self, height: int, width: int, neck: bool = True) -> float:
-        """FLOPs of one ``height`` x ``width`` image."""
-        key = (height, width, neck)
-        if key not in self._cache:
-            from mmengine.analysis import FlopAnalyzer
-            module = BackboneNeck(self.model.backbone,
-                                  self.model.neck if neck else None)
-            training = module.training
-            module.eval()
-            with torch.no_grad():
-                analyzer = FlopAnalyzer(module,
-                                        (torch.zeros(1, 3, height, width), ))
-                analyzer.unsupported_ops_warnings(False)
-                analyzer.uncalled_modules_warnings(False)
-                self._cache[key] = 2. * analyzer.total()
-            module.train(training)
-        return self._cache[key]
-
-    def of_shapes(self, shapes: List[Tuple[int, ...]]) -> float:
-        """FLOPs of backbone + neck over batches of input ``shapes``."""
-        return sum(n * self(h, w) for n, _, h, w in shapes)
-
-
-def _walk_datasets(dataset_cfg):
-    """Yield a dataset config and every dataset it wraps."""
-    if isinstance(dataset_cfg, dict):
-        yield dataset_cfg
-        yield from _walk_datasets(dataset_cfg.get('dataset'))
-        for sub in dataset_cfg.get('datasets', None) or []:
-            yield from _walk_datasets(sub)
-
-
-def rendered_dataset_cfg(dataset_cfg: dict, split: str) -> dict:
-    """``SyntheticDigitDataset`` with the pipeline of ``dataset_cfg``, its
-    file loading replaced by ``LoadImageFromNDArray``."""
-    pipeline = next(
-        copy.deepcopy(list(d['pipeline'])) for d in _walk_datasets(dataset_cfg)
-        if d.get('pipeline'))
-    if pipeline[0].get('type') == 'LoadImageFromFile':
-        pipeline[0] = dict(type='LoadImageFromNDArray')
-    return dict(
-        type='SyntheticDigitDataset',
-        length=100000,
-        seed=0 if split == 'train' else 1,
-        pipeline=pipeline,
-        test_mode=split == 'test')
-
-
-def _describe(dataset) -> str:
-    name = type(dataset).__name__
-    if name == 'SyntheticDigitDataset':
-        return ('SyntheticDigitDataset, house numbers rendered on the fly '
-                '(the config\'s own data)')
-    root = getattr(dataset, 'data_root', None)
-    return f'{name}, {len(dataset)} images' + (f' in {root}' if root else '')
-
-
-def build_loader(cfg: Config,
-                 split: str,
-                 batch_size: Optional[int],
-                 num_workers: Optional[int],
-                 fallback: bool = True) -> Tuple[object, str]:
-    """The config's ``<split>_dataloader`` and what data it reads.
-
-    Args:
-        cfg (Config): The config.
-        split (str): ``'train'`` or ``'test'``.
-        batch_size (int, optional): Overrides the config's.
-        num_workers (int, optional): Overrides the config's.
-        fallback (bool): Render images when the config's data are absent
-            (otherwise the dataset's error is raised). Defaults to True.
-
-    Returns:
-        tuple: The dataloader and a sentence on its data.
-    """
-    from mmdet.registry import DATASETS
-    from mmengine.runner import Runner
-
-    from mmdigit.datasets import DatasetError
-    loader_cfg = copy.deepcopy(cfg[f'{split}_dataloader'])
-    if batch_size:
-        loader_cfg.batch_size = batch_size
-    if num_workers is not None:
-        loader_cfg.num_workers = num_workers
-        loader_cfg.persistent_workers = num_workers > 0
-    try:  # built here to see if the data are there, and again below
-        data = _describe(DATASETS.build(loader_cfg.dataset))
-    except (DatasetError, FileNotFoundError) as e:
-        if not fallback:
-            raise
-        loader_cfg.dataset = rendered_dataset_cfg(loader_cfg.dataset, split)
-        reason = ' '.join(str(e).split())
-        if reason.startswith('error: '):  # a DatasetError's own prefix
-            reason = reason[len('error: '):]
-        data = (f'SyntheticDigitDataset, house numbers rendered through the '
-                f'config\'s {split} pipeline (its own data are absent: '
-                f'{reason})')
-    return Runner.build_dataloader(loader_cfg, seed=0), data
-
-
-def profile_loop(step: Callable, batches: Iterator, timer: StageTimer,
-                 reference: DenseReference, warmup: int, iters: int,
-                 title: str) -> Dict:
-    """Run ``step`` on ``warmup`` + ``iters`` batches; time the last ones.
-
-    Args:
-        step (callable): ``model.train_step`` (partial) or ``test_step``.
-        batches (Iterator): Batches of the dataloader.
-        timer (StageTimer): Attached to the model.
-        reference (DenseReference): Sampled after each timed iteration
-            (outside its time).
-        warmup (int): Untimed iterations first.
-        iters (int): Timed iterations.
-        title (str): For the progress bar.
-
-    Returns:
-        dict: ``seconds`` (by stage, ``other`` included), ``total``
-        (seconds), ``cpu`` (this process's CPU seconds in them) and
-        ``images``.
-    """
-    from mmengine.utils import ProgressBar
-    print(
-        f'{title}: {warmup} warm-up + {iters} timed iterations',
-        file=sys.stderr,
-        flush=True)
-    progress = ProgressBar(warmup + iters, file=sys.stderr)
-    total, cpu, images = 0., 0., 0
-    for i in range(warmup + iters):
-        if i == warmup:
-            timer.reset()
-            reference.reset()
-            total, cpu, images = 0., 0., 0
-        start, start_cpu = time.perf_counter(), time.process_time()
-        with timer.stage('data'):
-            batch = next(batches)
-        step(batch)
-        total += time.perf_counter() - start
-        cpu += time.process_time() - start_cpu
-        images += len(batch['inputs'])
-        if i >= warmup:
-            reference.sample()
-        progress.update()
-    print(file=sys.stderr, flush=True)
-    seconds = dict(timer.seconds)
-    seconds[OTHER[0]] = total - sum(seconds.values())
-    return dict(seconds=seconds, total=total, cpu=cpu, images=images)
-
-
-def summarise(raw: Dict, stages: List[Tuple], iters: int) -> Dict:
-    """Per-iteration milliseconds and shares of each stage."""
-    total = raw['total']
-    rows = []
-    for key, label, *_ in [*stages, OTHER]:
-        seconds = raw['seconds'].get(key, 0.)
-        rows.append(
-            dict(
-                key=key,
-                label=label,
-                ms=1000 * seconds / iters,
-                percent=100 * seconds / total))
-    return dict(
-        stages=rows,
-        total_ms=1000 * total / iters,
-        cpu_share=raw['cpu'] / total,
-        images_per_iter=raw['images'] / iters,
-        ms_per_image=1000 * total / raw['images'])
-
-
-def profile_mode(mode: str, cfg: Config, model, config: str, args,
-                 flops: FlopCounter) -> Dict:
-    """Profile training (``mode='train'``) or testing (``'test'``).
-
-    Args:
-        mode (str): ``'train'`` or ``'test'``.
-        cfg (Config): The loaded config.
-        model (nn.Module): The detector.
-        config (str): Config path, for messages.
-        args (argparse.Namespace): The tool's arguments.
-        flops (FlopCounter): FLOPs of backbone + neck.
-
-    Returns:
-        dict: The mode's summary (:func:`summarise`), its data, batch size,
-        input sizes and the speed of backbone + neck forward.
-    """
-    from mmengine.optim import build_optim_wrapper
-    from mmengine.runner import set_random_seed
-    set_random_seed(0)
-    loader, data = build_loader(
-        cfg,
-        mode,
-        args.batch_size,
-        args.num_workers,
-        fallback=args.data_root is None)
-    print(f'{mode} data: {data}', file=sys.stderr, flush=True)
-    timer = StageTimer()
-    roots = dict(model=model)
-    if mode == 'train':
-        model.train()
-        roots['optim_wrapper'] = build_optim_wrapper(model, cfg.optim_wrapper)
-        step = functools.partial(
-            model.train_step, optim_wrapper=roots['optim_wrapper'])
-        stages, grad = TRAIN_STAGES, torch.enable_grad()
-    else:
-        model.eval()
-        step, stages, grad = model.test_step, TEST_STAGES, torch.no_grad()
-    attach_stages(timer, stages, roots, config)
-    reference = DenseReference()
-    shapes: List[Tuple[int, ...]] = []
-    hook = model.backbone.register_forward_pre_hook(
-        lambda module, inputs: shapes.append(tuple(inputs[0].shape)))
-    try:
-        with grad:
-            raw = profile_loop(step, _endless(loader), timer, reference,
-                               args.warmup, args.iters, f'profiling {mode}')
-    finally:
-        hook.remove()
-        timer.detach()
-    shapes = shapes[-args.iters:]  # one backbone call per iteration
-    result = summarise(raw, stages, args.iters)
-    stage_ms = {row['key']: row['ms'] for row in result['stages']}
-    (height, width), _ = Counter(s[2:] for s in shapes).most_common(1)[0]
-    result.update(
-        mode=mode,
-        data=data,
-        # mmdet's AspectRatioBatchSampler holds the batch size
-        batch_size=getattr(loader.batch_sampler, 'batch_size', None)
-        or loader.batch_size,
-        num_workers=loader.num_workers,
-        input_hw=[height, width],
-        reference=reference.gflops(),
-        forward=dict(
-            gflop=flops.of_shapes(shapes) / args.iters / 1e9,
-            ms=stage_ms['backbone'] + stage_ms['neck']))
-    return result
-
-
-def time_forward_backward(model: nn.Module, shape: Tuple[int, ...],
-                          warmup: int, iters: int) -> Dict:
-    """Forward and backward of backbone + neck alone, in training mode.
-
-    On a random batch of ``shape``, with the mean of every output as the
-    loss; the dense references are sampled after each timed pass.
-
-    Args:
-        model (nn.Module): The detector.
-        shape (tuple[int]): ``(N, 3, H, W)``.
-        warmup (int): Untimed passes first.
-        iters (int): Timed passes.
-
-    Returns:
-        dict: Mean ``forward_ms`` and ``backward_ms``, and ``reference``
-        (:meth:`DenseReference.gflops`).
-    """
-    module = BackboneNeck(model.backbone, model.neck)
-    module.train()
-    x = torch.randn(shape)
-    reference = DenseReference()
-    forward = backward = 0.
-    for i in range(warmup + iters):
-        start = time.perf_counter()
-        loss = sum(out.mean() for out in module(x))
-        middle = time.perf_counter()
-        loss.backward()
-        end = time.perf_counter()
-        module.zero_grad(set_to_none=True)
-        if i >= warmup:
-            forward += middle - start
-            backward += end - middle
-            reference.sample()
-    return dict(
-        forward_ms=1000 * forward / iters,
-        backward_ms=1000 * backward / iters,
-        reference=reference.gflops())
-
-
-def speed_rows(model: nn.Module, results: List[Dict], flops: FlopCounter,
-               warmup: int, iters: int) -> List[Dict]:
-    """GFLOP/s of backbone + neck, and as shares of dense math's.
-
-    Rows: per profiled mode the forward of backbone + neck (its stage
-    times and input sizes) and, after training, a separate forward +
-    backward of the two at the training batch's usual shape
-    (:func:`time_forward_backward`; backward counted as 2x the forward
-    FLOPs). Each row is compared with the dense references sampled
-    between its own iterations.
-
-    Args:
-        model (nn.Module): The detector.
-        results (list[dict]): From :func:`profile_mode`.
-        flops (FlopCounter): FLOPs of backbone + neck.
-        warmup (int): Untimed forward + backward passes first (at most 2).
-        iters (int): Timed forward + backward passes.
-
-    Returns:
-        list[dict]: ``name``, ``gflop``, ``ms``, ``gflops``,
-        ``reference`` (matmul and conv GFLOP/s), ``percent_of_matmul`` and
-        ``percent_of_conv``.
-    """
-    rows = []
-    for result in results:
-        h, w = result['input_hw']
-        rows.append(
-            dict(
-                name=f'forward, {result["mode"]} profile (batch '
-                f'{result["batch_size"]}, mostly {w}x{h})',
-                reference=result['reference'],
-                **result['forward']))
-        if result['mode'] != 'train':
-            continue
-        batch = result['batch_size']
-        timed = time_forward_backward(model, (batch, 3, h, w),
-                                      min(warmup, 2) or 1, iters)
-        rows.append(
-            dict(
-                name=f'forward + backward, separate run (batch {batch}, '
-                f'{w}x{h}): forward {timed["forward_ms"]:.1f} + backward '
-                f'{timed["backward_ms"]:.1f} ms',
-                gflop=3 * batch * flops(h, w) / 1e9,
-                ms=timed['forward_ms'] + timed['backward_ms'],
-                **timed))
-    for row in rows:
-        row['gflops'] = row['gflop'] / row['ms'] * 1e3
-        for key in ('matmul', 'conv'):
-            row[f'percent_of_{key}'] = \
-                100 * row['gflops'] / row['reference'][key]
-    return rows
-
-
-def config_test_hw(cfg: Config) -> Tuple[int, int]:
-    """``(h, w)`` of the test pipeline's ``Resize`` scale."""
-    for dataset in _walk_datasets(cfg.test_dataloader.get('dataset')):
-        for transform in dataset.get('pipeline', None) or []:
-            if transform.get('type') == 'Resize' and 'scale' in transform:
-                w, h = transform['scale']
-                return h, w
-    w, h = cfg.get('img_scale', (320, 160))
-    return h, w
-
-
-def cpu_model() -> str:
-    """The CPU's model name from ``/proc/cpuinfo`` (or ``unknown``)."""
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return 'unknown'
-
-
-def profile_model(config: str, cfg: Config, args) -> Dict:
-    """Profile the modes of ``args.mode``; FLOPs and dense references.
-
-    Args:
-        config (str): Config path.
-        cfg (Config): The loaded config.
-        args (argparse.Namespace): The tool's arguments.
-
-    Returns:
-        dict: ``meta``, ``modes`` (one summary per mode), ``flops`` and
-        ``speed`` (GFLOP/s rows).
-    """
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    model = _build(cfg, 'cpu')
-    flops = FlopCounter(model)
-    modes = ['train', 'test'] if args.mode == 'both' else [args.mode]
-    results = [
-        profile_mode(mode, cfg, model, config, args, flops) for mode in modes
-    ]
-
-    print(
-        'FLOPs, backbone + neck forward + backward, dense references',
-        file=sys.stderr,
-        flush=True)
-    speed = speed_rows(model, results, flops, args.warmup, args.iters)
-    height, width = config_test_hw(cfg)
-    meta = environment('cpu')
-    meta.update(
-        cpu=cpu_model(),
-        cpus=os.cpu_count(),
-        torch_threads=torch.get_num_threads(),
-        omp_num_threads=os.environ.get('OMP_NUM_THREADS'),
-        config=config,
-        command='python ' + shlex.join(sys.argv),
-        iters=args.iters,
-        warmup=args.warmup)
-    return dict(
-        meta=meta,
-        modes=results,
-        flops=dict(
-            input_hw=[height, width],
-            backbone_gflop=flops(height, width, neck=False) / 1e9,
-            backbone_neck_gflop=flops(height, width) / 1e9),
-        speed=speed)
-
-
-def format_report(report: Dict) -> str:
-    """The report as Markdown: set-up, one table per mode, GFLOP/s."""
-    meta, fl = report['meta'], report['flops']
-    lines = [
-        f'Profile of `{meta["config"]}`, {meta["date"]}', '',
-        f'- machine: {meta["cpu"]}, {meta["cpus"]} CPUs, torch threads: '
-        f'{meta["torch_threads"]} (OMP_NUM_THREADS='
-        f'{meta["omp_num_threads"]}), torch {meta["torch"]}, mmcv '
-        f'{meta["mmcv"]}, mmdet {meta["mmdet"]}',
-        f'- command: `{meta["command"]}`',
-        f'- mean of {meta["iters"]} timed iterations ({meta["warmup"]} '
-        'warm-up iterations first); random weights', ''
-    ]
-    for result in report['modes']:
-        h, w = result['input_hw']
-        lines += [
-            f'**{result["mode"]}**: batch {result["batch_size"]}, inputs '
-            f'mostly {w}x{h} (padded), {result["num_workers"]} loader '
-            f'workers, {result["total_ms"]:.1f} ms per iteration '
-            f'({result["ms_per_image"]:.1f} ms per image), CPU time of this '
-            f'process / wall time {result["cpu_share"]:.2f}; data: '
-            f'{result["data"]}', ''
-        ]
-        rows = [[r['label'], f'{r["ms"]:.1f}', f'{r["percent"]:.1f}']
-                for r in result['stages']]
-        rows.append(['total', f'{result["total_ms"]:.1f}', '100.0'])
-        lines += [markdown_table(['stage', 'ms / iter', '%'], rows), '']
-    h, w = fl['input_hw']
-    lines += [
-        f'Backbone: **{fl["backbone_gflop"]:.2f} GFLOPs per image** at the '
-        f'test input {w}x{h} (backbone + neck: '
-        f'{fl["backbone_neck_gflop"]:.2f}); 1 multiply-add = 2 FLOPs, '
-        'counted by mmengine\'s FlopAnalyzer.', ''
-    ]
-    rows = [[
-        r['name'], f'{r["gflop"]:.2f}', f'{r["ms"]:.1f}', f'{r["gflops"]:.1f}',
-        f'{r["reference"]["matmul"]:.1f}', f'{r["percent_of_matmul"]:.0f}',
-        f'{r["reference"]["conv"]:.1f}', f'{r["percent_of_conv"]:.0f}'
-    ] for r in report['speed']]
-    b, c, ch, cw = CONV_INPUT
-    note = (f'Dense references, sampled after each timed iteration of the '
-            f'row (same process, same threads, same load): a float32 '
-            f'{MATMUL_N}x{MATMUL_N} matmul and a 3x3 conv2d {c}->{c} '
-            f'channels on {b}x{c}x{ch}x{cw}.')
-    if any('backward_ms' in r for r in report['speed']):
-        note += (' Forward + backward counts backward as 2x the forward '
-                 'FLOPs (input and weight gradients); frozen stages and the '
-                 'first convolution need less, so its GFLOP/s is an upper '
-                 'bound.')
-    lines += [
-        markdown_table([
-            'backbone + neck', 'GFLOP', 'ms', 'GFLOP/s', 'matmul GFLOP/s',
-            '% of dense matmul', 'conv GFLOP/s', '% of conv'
-        ], rows), '', note
-    ]
-    return '\n'.join(lines) + '\n'
-
-
-def _at_least(minimum: int) -> Callable[[str], int]:
-    """Argparse type: an integer >= ``minimum``."""
-
-    def parse(text: str) -> int:
-        value = int(text)
-        if value < minimum:
-            raise argparse.ArgumentTypeError(
-                f'expected >= {minimum}, got {text}')
-        return value
-
-    return parse
+#: Dense reference: a float32 3x3 convolution (input, weight; padding 1).
+CONV_ARGS = torch.randn(1, 64, 64, 128), torch.randn(64, 64, 3, 3)
+CONV_GFLOP = 2e-9 * CONV_ARGS[1].numel() * 64 * 128  # x output pixels
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('config', help='config file')
     parser.add_argument(
-        '--mode',
-        choices=['train', 'test', 'both'],
-        default='both',
-        help='profile a training iteration, a test batch or both')
+        '--mode', choices=['train', 'test', 'both'], default='both')
     parser.add_argument(
-        '--iters', type=_at_least(1), default=20, help='timed iterations')
+        '--iters', type=int, default=20, help='timed iterations')
     parser.add_argument(
-        '--warmup',
-        type=_at_least(0),
-        default=5,
-        help='untimed iterations first')
-    parser.add_argument(
-        '--batch-size',
-        type=_at_least(1),
-        help='train and test batch size (default: the config\'s)')
-    parser.add_argument(
-        '--num-workers',
-        type=_at_least(0),
-        help='dataloader workers (default: the config\'s; 0: load and '
-        'render in this process, so the data stage shows its whole cost)')
-    parser.add_argument(
-        '--threads',
-        type=_at_least(1),
-        help='torch threads (default: torch\'s)')
-    parser.add_argument(
-        '--data-root',
-        help='dataset folder in the course layout; overrides the config '
-        '(without it, absent data are replaced by rendered images)')
+        '--warmup', type=int, default=5, help='untimed iterations first')
+    parser.add_argument('--batch-size', type=int, help='train and test')
+    parser.add_argument('--num-workers', type=int, help='dataloader workers')
+    parser.add_argument('--threads', type=int, help='torch threads')
+    parser.add_argument('--data-root', help='dataset in the course layout')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -793,7 +95,255 @@ def parse_args():
         help='override settings of the config (xxx=yyy)')
     parser.add_argument(
         '--out', help='write the report to this .md file and a .json beside')
-    return parser.parse_args()
+    args = parser.parse_args()
+    if min(args.iters, args.batch_size or 1, args.threads or 1,
+           args.warmup + 1, (args.num_workers or 0) + 1) < 1:
+        parser.error('expected --iters, --batch-size, --threads >= 1 and '
+                     '--warmup, --num-workers >= 0')
+    return args
+
+
+class StageTimer(ExitStack):
+    """Wall time of nested stages, each without the stages nested in it;
+    leaving its ``with`` block removes its hooks and wrappers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seconds = defaultdict(float)
+        self.ended = {}  # when each stage last ended
+        self._open = []  # [key, start, seconds of the stages nested in it]
+
+    def start(self, key: str) -> None:
+        self._open.append([key, time.perf_counter(), 0.])
+
+    def stop(self) -> None:
+        key, start, nested = self._open.pop()
+        self.ended[key] = time.perf_counter()
+        self.seconds[key] += self.ended[key] - start - nested
+        if self._open:
+            self._open[-1][2] += self.ended[key] - start
+
+    def attach(self, key: str, obj, name: str) -> None:
+        """Time ``obj.<name>``, a module or a method, as stage ``key``."""
+        target = getattr(obj, name)
+        if isinstance(target, nn.Module):
+            self.enter_context(
+                target.register_forward_pre_hook(lambda *_: self.start(key)))
+            self.enter_context(
+                target.register_forward_hook(lambda *_: self.stop()))
+            return
+
+        @functools.wraps(target)
+        def timed(*args, **kwargs):
+            self.start(key)
+            try:
+                return target(*args, **kwargs)
+            finally:
+                self.stop()
+
+        setattr(obj, name, timed)
+        self.callback(delattr, obj, name)  # the class's method again
+
+
+def build_loader(cfg, split: str, args):
+    """The config's ``<split>_dataloader`` and a sentence on its data: its
+    own, or house numbers rendered through its pipeline if they are absent
+    (``--data-root`` not given)."""
+    loader_cfg = copy.deepcopy(cfg[f'{split}_dataloader'])
+    loader_cfg.batch_size = args.batch_size or loader_cfg.batch_size
+    if args.num_workers is not None:
+        loader_cfg.update(
+            num_workers=args.num_workers,
+            persistent_workers=args.num_workers > 0)
+    try:
+        dataset = DATASETS.build(loader_cfg.dataset)
+        name, root = type(dataset).__name__, getattr(dataset, 'data_root', '')
+        data = f'{name}, {len(dataset)} images ' + (
+            f'in {root}' if root else 'rendered on the fly (its own data)')
+    except (DatasetError, FileNotFoundError) as e:
+        if args.data_root:
+            raise
+        dataset_cfg = loader_cfg.dataset
+        while not dataset_cfg.get('pipeline'):  # a wrapper: the first one
+            dataset_cfg = dataset_cfg.get('dataset') or dataset_cfg.datasets[0]
+        pipeline = copy.deepcopy(list(dataset_cfg.pipeline))
+        if pipeline[0].type == 'LoadImageFromFile':
+            pipeline[0] = dict(type='LoadImageFromNDArray')
+        dataset = DATASETS.build(
+            dict(
+                type='SyntheticDigitDataset',
+                length=100000,
+                seed=int(split != 'train'),
+                pipeline=pipeline,
+                test_mode=split != 'train'))
+        reason = ' '.join(str(e).split()).removeprefix('error: ')
+        data = ('SyntheticDigitDataset, house numbers rendered through the '
+                f'config\'s {split} pipeline (its own data are absent: '
+                f'{reason})')
+    loader_cfg.dataset = dataset
+    return Runner.build_dataloader(loader_cfg, seed=0), data
+
+
+@functools.lru_cache()
+def gflop(model, height: int, width: int, neck: bool = True) -> float:
+    """GFLOPs of backbone (+ neck) forward for one image."""
+    module = nn.Sequential(model.backbone, *[model.neck][:neck]).eval()
+    with torch.no_grad():
+        analyzer = FlopAnalyzer(module, torch.zeros(1, 3, height, width))
+        return 2e-9 * analyzer.unsupported_ops_warnings(
+            False).uncalled_modules_warnings(False).total()
+
+
+def profile_mode(mode: str, cfg, model, args) -> dict:
+    """Profile ``train_step`` or ``test_step``: stage times, FLOPs of
+    backbone + neck and their GFLOP/s."""
+    set_random_seed(0)
+    loader, data = build_loader(cfg, mode, args)
+    train = mode == 'train'
+    model.train(train)
+    roots, step = dict(model=model), model.test_step
+    if train:
+        roots['optim_wrapper'] = build_optim_wrapper(model, cfg.optim_wrapper)
+        step = functools.partial(
+            model.train_step, optim_wrapper=roots['optim_wrapper'])
+    stages = [(key, label, paths[0 if train else -1])
+              for key, label, *paths in STAGES
+              if paths[0 if train else -1] is not None]
+    timer, shapes, grad_ready = StageTimer(), [], []
+
+    def on_neck(module, args, outs):  # the start of its backward
+        for out in outs:
+            if out.requires_grad:
+                out.register_hook(
+                    lambda _: grad_ready.append(time.perf_counter()))
+
+    with timer, torch.set_grad_enabled(train):
+        for key, _, paths in stages:
+            for path in paths.split():
+                root, *parents, name = path.split('.')
+                obj = functools.reduce(getattr, parents, roots[root])
+                timer.attach(key, obj, name)
+        timer.enter_context(
+            model.backbone.register_forward_pre_hook(
+                lambda m, inputs: shapes.append(inputs[0].shape)))
+        timer.enter_context(model.neck.register_forward_hook(on_neck))
+        batches = _endless(loader)
+        print(f'profiling {mode}; data: {data}', file=sys.stderr)
+        total = cpu = images = conv = backward = 0.
+        F.conv2d(*CONV_ARGS, padding=1)  # warm-up
+        for i in track_iter_progress(
+                range(args.warmup + args.iters), file=sys.stderr):
+            if i == args.warmup:
+                timer.seconds.clear()
+            start, start_cpu = time.perf_counter(), time.process_time()
+            timer.start('data')
+            batch = next(batches)
+            timer.stop()
+            grad_ready.clear()
+            step(batch)
+            if i >= args.warmup:
+                total += time.perf_counter() - start
+                cpu += time.process_time() - start_cpu
+                images += len(batch['inputs'])
+                if grad_ready:
+                    backward += timer.ended['backward'] - min(grad_ready)
+                start = time.perf_counter()
+                F.conv2d(*CONV_ARGS, padding=1)
+                conv += time.perf_counter() - start
+    seconds = {key: timer.seconds.get(key, 0.) for key, _, _ in stages}
+    seconds['other'] = total - sum(seconds.values())
+    ms = {key: 1000 * value / args.iters for key, value in seconds.items()}
+    shapes = shapes[-args.iters:]  # one backbone call per iteration
+    (height, width), _ = Counter(s[2:] for s in shapes).most_common(1)[0]
+    return dict(
+        mode=mode,
+        data=data,
+        # mmdet's AspectRatioBatchSampler holds the batch size
+        batch_size=getattr(loader.batch_sampler, 'batch_size', None)
+        or loader.batch_size,
+        num_workers=loader.num_workers,
+        input_hw=[height, width],
+        stages=[
+            dict(
+                key=k, label=label, ms=ms[k], percent=100 * seconds[k] / total)
+            for k, label, _ in stages
+        ],
+        total_ms=1000 * total / args.iters,
+        ms_per_image=1000 * total / images,
+        images_per_iter=images / args.iters,
+        cpu_share=cpu / total,
+        conv_gflops=CONV_GFLOP * args.iters / conv,
+        backbone_neck=dict(
+            gflop=sum(n * gflop(model, h, w)
+                      for n, _, h, w in shapes) / args.iters,
+            forward_ms=ms['backbone'] + ms['neck'],
+            backward_ms=1000 * backward / args.iters if train else None))
+
+
+def report_parts(report: dict):
+    """The Markdown report: paragraphs before the stage table, its headers
+    and rows, and paragraphs after it (FLOPs, GFLOP/s, notes)."""
+    meta, fl, modes = report['meta'], report['flops'], report['modes']
+    intro = [
+        f'Profile of `{meta["config"]}`, {meta["date"]}', '\n'.join([
+            f'- machine: {meta["device"]} (OMP_NUM_THREADS='
+            f'{meta["omp_num_threads"]}), torch {meta["torch"]}, mmcv '
+            f'{meta["mmcv"]}, mmdet {meta["mmdet"]}',
+            f'- command: `{meta["command"]}`',
+            f'- mean of {meta["iters"]} timed iterations ({meta["warmup"]} '
+            'warm-up iterations first); random weights'
+        ] + [
+            f'- **{r["mode"]}**: batch {r["batch_size"]}, inputs mostly '
+            f'{r["input_hw"][1]}x{r["input_hw"][0]} (padded), '
+            f'{r["num_workers"]} loader workers, {r["total_ms"]:.1f} ms per '
+            f'iteration ({r["ms_per_image"]:.1f} ms per image), CPU time of '
+            f'this process / wall time {r["cpu_share"]:.2f}; data: '
+            f'{r["data"]}' for r in modes
+        ])
+    ]
+    headers = [
+        'stage', *(f'{r["mode"]} {c}' for r in modes for c in ('ms', '%'))
+    ]
+    timed = [{s['key']: s for s in r['stages']} for r in modes]
+    rows = [[label] + [
+        f'{t[key][c]:.1f}' if key in t else '-' for t in timed
+        for c in ('ms', 'percent')
+    ] for key, label, *_ in STAGES if any(key in t for t in timed)]
+    rows.append(
+        ['total'] +
+        [cell for r in modes for cell in (f'{r["total_ms"]:.1f}', '100.0')])
+    speed = []
+    for r in modes:
+        bn, conv = r['backbone_neck'], r['conv_gflops']
+        runs = [('forward', bn['gflop'], bn['forward_ms'])]
+        if bn['backward_ms'] is not None:
+            runs.append((f'forward + backward ({bn["forward_ms"]:.1f} + '
+                         f'{bn["backward_ms"]:.1f} ms)', 3 * bn['gflop'],
+                         bn['forward_ms'] + bn['backward_ms']))
+        speed += [[
+            f'{name}, {r["mode"]} profile', f'{g:.2f}', f'{ms:.1f}',
+            f'{1e3 * g / ms:.1f}', f'{conv:.1f}', f'{1e5 * g / ms / conv:.0f}'
+        ] for name, g, ms in runs]
+    h, w = fl['input_hw']
+    b, c, ch, cw = CONV_ARGS[0].shape
+    notes = [
+        f'Backbone: **{fl["backbone_gflop"]:.2f} GFLOPs per image** at the '
+        f'{modes[-1]["mode"]} input {w}x{h} (backbone + neck: '
+        f'{fl["backbone_neck_gflop"]:.2f}); 1 multiply-add = 2 FLOPs, '
+        'counted by mmengine\'s FlopAnalyzer.',
+        markdown_table([
+            'backbone + neck', 'GFLOP / iter', 'ms / iter', 'GFLOP/s',
+            'conv GFLOP/s', '% of conv'
+        ], speed),
+        f'Dense reference: a float32 3x3 conv2d {c}->{c} channels on '
+        f'{b}x{c}x{ch}x{cw}, timed after each timed iteration of the '
+        'profile (same process, same threads, same load).' +
+        (' Backward of backbone + neck: from the first gradient of a neck '
+         'output to the end of backward, counted as 2x the forward FLOPs '
+         '(frozen stages and the first convolution need less: an upper '
+         'bound).') * (len(speed) > len(modes))
+    ]
+    return intro, headers, rows, notes
 
 
 def main():
@@ -806,17 +356,43 @@ def main():
             args.config,
             cfg_options=args.cfg_options,
             data_root=args.data_root)
-        report = profile_model(args.config, cfg, args)
-        text = format_report(report)
-        print(text)
-        if args.out:
-            json_path = osp.splitext(args.out)[0] + '.json'
-            os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-            atomic_write_files({
-                args.out: text.encode(),
-                json_path: json.dumps(report, indent=1).encode()
-            })
-            print(f'wrote {args.out} and {json_path}', file=sys.stderr)
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        model = _build(cfg, 'cpu')
+        if not all(
+                getattr(model, f'with_{part}', False)
+                for part in ('neck', 'rpn', 'bbox')):
+            raise UserInputError(
+                f'{args.config}: profile_model.py times two-stage detectors '
+                '(backbone, neck, rpn_head, roi_head with a bbox head)')
+        modes = ['train', 'test'] if args.mode == 'both' else [args.mode]
+        results = [profile_mode(mode, cfg, model, args) for mode in modes]
+    h, w = results[-1]['input_hw']
+    report = dict(
+        meta=dict(
+            environment('cpu'),
+            torch_threads=torch.get_num_threads(),
+            omp_num_threads=os.environ.get('OMP_NUM_THREADS'),
+            config=args.config,
+            command='python ' + shlex.join(sys.argv),
+            iters=args.iters,
+            warmup=args.warmup),
+        modes=results,
+        flops=dict(
+            input_hw=[h, w],
+            backbone_gflop=gflop(model, h, w, neck=False),
+            backbone_neck_gflop=gflop(model, h, w)))
+    intro, headers, rows, notes = report_parts(report)
+    print('\n\n'.join([*intro, markdown_table(headers, rows), *notes]))
+    if args.out:
+        paths = write_table_report(
+            *osp.split(osp.splitext(args.out)[0]),
+            headers,
+            rows,
+            intro=intro,
+            notes=notes,
+            json_data=report)
+        print(f'wrote {paths["md"]} and {paths["json"]}', file=sys.stderr)
 
 
 if __name__ == '__main__':
