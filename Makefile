@@ -13,7 +13,7 @@ DEMO_CONFIG ?= configs/faster_rcnn_r18_fpn_demo_digits.py
 DEMO_DATA ?= data/synthetic
 DEMO_DIR ?= work_dirs/demo
 
-.PHONY: setup demo test lint clean-venv
+.PHONY: setup demo test lint clean-venv web web-setup
 
 setup: $(STAMP)
 
@@ -39,6 +39,32 @@ demo: setup
 	$(PY) tools/demo.py --config $(DEMO_CONFIG) --data-root $(DEMO_DATA) \
 		--work-dir $(DEMO_DIR)
 
+# The web page (demo/webui.py) on the `make demo` checkpoint, browsing its
+# valid/ split: http://$(WEB_HOST):$(WEB_PORT)/ until Ctrl-C. Its Gradio stack
+# (requirements/web.txt, with requirements.txt as constraints so nothing
+# pinned moves) stays out of `make setup`; `make web-setup` installs it alone
+# (CI does, for the browser test). Serve another checkpoint with e.g.
+#   make web WEB_CONFIG=configs/... WEB_CKPT=work_dirs/.../iter_1500.pth
+WEB_STAMP := $(VENV)/.web-done
+WEB_CONFIG ?= $(DEMO_CONFIG)
+WEB_CKPT ?= $(shell cat $(DEMO_DIR)/last_checkpoint 2>/dev/null)
+WEB_ANN_FILE ?= $(wildcard $(DEMO_DATA)/valid.json)
+WEB_HOST ?= 127.0.0.1
+WEB_PORT ?= 7860
+
+web: $(WEB_STAMP)
+	@test -n "$(WEB_CKPT)" || { echo "error: no checkpoint in $(DEMO_DIR): run make demo first, or make web WEB_CKPT=..." >&2; exit 1; }
+	$(PY) demo/webui.py $(WEB_CONFIG) $(WEB_CKPT) --host $(WEB_HOST) \
+		--port $(WEB_PORT) --data-root $(DEMO_DATA) \
+		$(if $(WEB_ANN_FILE),--ann-file $(WEB_ANN_FILE))
+
+web-setup: $(WEB_STAMP)
+
+$(WEB_STAMP): $(STAMP) requirements/web.txt
+	$(PY) -m pip install -r requirements/web.txt -c requirements.txt
+	$(PY) -m pip check
+	touch $@
+
 # Lint as mmdet does (settings in setup.cfg, tool versions in
 # requirements/lint.txt), checking only: fix with `isort` and `yapf -i -r`.
 # The tools get their own small venv, so lint needs none of the heavy set-up
@@ -47,7 +73,7 @@ demo: setup
 LINT_VENV ?= $(VENV)/lint
 LINT_PY := $(LINT_VENV)/bin/python
 LINT_STAMP := $(LINT_VENV)/.lint-done
-LINT_PATHS ?= mmdigit tools tests configs
+LINT_PATHS ?= mmdigit tools tests configs demo
 
 lint: $(LINT_STAMP)
 	@status=0; \
