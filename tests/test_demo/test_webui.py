@@ -5,8 +5,14 @@ import os
 import os.path as osp
 import subprocess
 import sys
+import types
 
 import pytest
+import torch
+from mmdet.structures import DetDataSample
+from mmengine.structures import InstanceData
+
+from mmdigit.apis import DigitInferencer
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 WEBUI = osp.join(REPO, 'demo', 'webui.py')
@@ -21,14 +27,26 @@ def webui():
     return module
 
 
-def test_strip_external_refs(webui):
-    page = ('<head><link rel="preconnect" href="https://fonts.example" />'
-            '<link rel="icon" href="./favicon.png" />'
-            '<script src="https://cdn.example/x.js" async></script>'
-            '<script type="module" src="./assets/index.js"></script></head>')
-    assert webui.strip_external_refs(page) == (
-        '<head><link rel="icon" href="./favicon.png" />'
-        '<script type="module" src="./assets/index.js"></script></head>')
+def test_reread_keeps_the_digits_read_and_captions_them(webui):
+    reader = types.SimpleNamespace(score_thr=0.5, reader_cfg={})
+    reader.read_number = lambda inst: DigitInferencer.read_number(reader, inst)
+    sample = DetDataSample()
+    # a 2 and an 8 read left to right, a box under the threshold left out
+    sample.pred_instances = InstanceData(
+        bboxes=torch.tensor([[30., 0, 40, 20], [0, 0, 10, 20], [15, 0, 25,
+                                                                20]]),
+        scores=torch.tensor([0.75, 0.9, 0.25]),
+        labels=torch.tensor([8, 2, 5]))
+    read = webui.reread(reader, sample)
+    assert (read.number, read.number_score) == ('28', 0.75)
+    assert read.pred_instances.labels.tolist() == [2, 8]
+    assert len(sample.pred_instances) == 3  # the original is kept
+    assert webui.caption('a.png', 0.5, read) == 'a.png: 28 (2 0.90, 8 0.75)'
+    reader.score_thr = 0.95
+    none = webui.reread(reader, sample)
+    assert (none.number, none.number_score) == ('', None)
+    assert webui.caption('a.png', 0.95, none) == \
+        'a.png: no number (no digit scores 0.95)'
 
 
 def test_rows_are_read_numbers_rows(webui):

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from urllib.parse import urlparse
+from urllib.request import urlopen
 
 import pytest
 import torch
@@ -21,6 +22,7 @@ from mmdet.registry import MODELS
 from mmengine.config import Config
 
 from mmdigit.apis import DigitInferencer
+from mmdigit.apis.inferencer import number_rows_to_csv
 from mmdigit.datasets import DIGIT_METAINFO
 from mmdigit.utils.config import BEST_THR_KEY
 
@@ -213,12 +215,20 @@ def text(driver, selector: str) -> str:
 
 
 def table(driver, elem_id: str) -> list:
-    """The rows of a table on the page as cell texts, read in one script
-    call."""
+    """The rows of a table on the page (Gradio's grid) as cell texts, read
+    in one script call."""
     return driver.execute_script(
-        'return Array.from(document.querySelectorAll('
-        '`#${arguments[0]} tbody tr`), tr => Array.from('
-        'tr.querySelectorAll("td"), td => td.innerText.trim()));', elem_id)
+        'return Array.from(document.querySelectorAll(`#${arguments[0]} '
+        '[role=grid] [role=row][data-index]`), r => Array.from('
+        'r.querySelectorAll("[role=gridcell]"), c => c.innerText.trim()));',
+        elem_id)
+
+
+def picture(driver) -> str:
+    """The address of the browse tab's picture (``''``: none)."""
+    return driver.execute_script(
+        'const i = document.querySelector("#browse-picture img");'
+        'return i ? i.src : "";')
 
 
 def open_page(driver, url) -> None:
@@ -248,12 +258,36 @@ def upload(driver, url, *paths):
     return wait_for(driver, filled)
 
 
-def click_button(driver, label: str) -> bool:
-    """Click the button reading ``label``, in one script call."""
+def click(driver, selector: str, label: str) -> bool:
+    """Click the element of ``selector`` reading ``label``, in one script
+    call; whether it was there."""
     return driver.execute_script(
-        'const b = Array.from(document.querySelectorAll("button"))'
-        '.find(b => b.innerText.trim() === arguments[0]);'
-        'if (b) b.click(); return Boolean(b);', label)
+        'const b = Array.from(document.querySelectorAll(arguments[0]))'
+        '.find(b => b.innerText.trim() === arguments[1]);'
+        'if (b) b.click(); return Boolean(b);', selector, label)
+
+
+def press(driver, selector: str) -> bool:
+    """Click an element as a person does (Gradio's table and dropdown
+    ignore a script's ``click()``); False if it is covered for now."""
+    from selenium.common.exceptions import ElementClickInterceptedException
+    from selenium.webdriver.common.by import By
+    try:
+        driver.find_element(By.CSS_SELECTOR, selector).click()
+    except ElementClickInterceptedException:
+        return False
+    return True
+
+
+def set_threshold(driver, value: float) -> bool:
+    """Type a score threshold in the slider's box (again, if it is
+    re-rendered meanwhile)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    box = driver.find_element(By.CSS_SELECTOR, '#thr input[type=number]')
+    box.send_keys(Keys.CONTROL, 'a')
+    box.send_keys(str(value), Keys.ENTER)
+    return True
 
 
 def test_page_reads_the_number_of_a_photo(browser, server, tiny_config,
@@ -282,6 +316,42 @@ def test_page_reads_the_number_of_a_photo(browser, server, tiny_config,
     assert osp.getsize(shot) > 10_000
 
 
+def test_threshold_reads_again_and_csv_downloads(browser, server, tiny_data,
+                                                 tmp_path):
+    photo = str(tmp_path / 'house.png')
+    shutil.copy(osp.join(tiny_data, 'test', '3.png'), photo)
+    rows = upload(browser, server, photo)
+    assert rows[0][1] != '-1'  # every box is read at the recorded 0
+    wait_for(browser, lambda d: set_threshold(d, 1))
+    wait_for(browser,
+             lambda d: table(d, 'numbers') == [['house.png', '-1', '']])
+    wait_for(
+        browser,
+        lambda d: 'house.png: no number (no digit scores 1.00)' in text(
+            d, '#pictures'))
+    expected = number_rows_to_csv([('house.png', '-1', None)])
+
+    def csv_read_again(d):
+        link = d.execute_script(
+            'return document.querySelector("#csv a[href]").href')
+        assert link.startswith(server)
+        with urlopen(link) as f:
+            return f.read().decode() == expected
+
+    wait_for(browser, csv_read_again)
+
+
+def test_example_click_reads_it(browser, server):
+    open_page(browser, server)
+    wait_for(browser, lambda d: click(d, '#examples button', '2.png'))
+    assert wait_for(browser, lambda d: table(d, 'numbers'))[0][0] == '2.png'
+    wait_for(browser, lambda d: click(d, 'button', 'Read all examples'))
+    rows = wait_for(
+        browser,
+        lambda d: len(table(d, 'numbers')) == 6 and table(d, 'numbers'))
+    assert [row[0] for row in rows] == [f'{i}.png' for i in range(1, 7)]
+
+
 def test_corrupt_upload_is_a_message(browser, server, tiny_data, tmp_path,
                                      webui):
     corrupt = tmp_path / 'corrupt.jpg'
@@ -297,7 +367,8 @@ def test_corrupt_upload_is_a_message(browser, server, tiny_data, tmp_path,
 
 def test_browse_shows_wrong_numbers_first(browser, server, tiny_data):
     open_page(browser, server)
-    wait_for(browser, lambda d: click_button(d, 'Browse valid.json'))
+    wait_for(browser,
+             lambda d: click(d, 'button[role=tab]', 'Browse valid.json'))
     rows = wait_for(
         browser, lambda d: len(table(d, 'browse-table')) == 8 and table(
             d, 'browse-table'))
@@ -305,10 +376,30 @@ def test_browse_shows_wrong_numbers_first(browser, server, tiny_data):
     right = [row[4] for row in rows]
     assert right == sorted(right)  # 'NO' before 'yes'
     assert all((row[2] == row[3]) == (row[4] == 'yes') for row in rows)
+    # a row clicked is drawn
+    row = rows[3]
+    wait_for(browser,
+             lambda d: press(d, '#browse-table [data-testid="cell-3-1"]'))
+    wait_for(browser, lambda d: picture(d).endswith(f'/{row[0]}.png'))
+    # filtered by digit count
+    count = len(rows[0][2])
+    wait_for(browser, lambda d: press(d, '#browse-digits input'))
+    wait_for(
+        browser, lambda d: d.execute_script(
+            'const o = Array.from(document.querySelectorAll("[role=option]"))'
+            '.find(o => o.innerText.trim() === arguments[0]); if (o) '
+            'o.dispatchEvent(new MouseEvent("mousedown", {bubbles: true}));'
+            'return Boolean(o);', str(count)))
+    shown = [r for r in rows if len(r[2]) == count]
+    assert wait_for(browser,
+                    lambda d: table(d, 'browse-table') == shown or None)
+    assert f'; {len(shown)} {count}-digit numbers shown' in text(
+        browser, '#browse-summary')
 
 
 def test_page_loads_nothing_from_outside(browser, server):
-    browser.get_log('performance')  # drop earlier pages' requests
+    # every request of the module's tests so far (uploads, examples,
+    # pictures, CSV, browsing) and of a page loaded anew
     open_page(browser, server)
     time.sleep(1)  # late requests (fonts, scripts) of the page
     urls = set()
