@@ -7,6 +7,7 @@ import subprocess
 import sys
 import types
 
+import pytest
 import torch
 from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData
@@ -15,6 +16,15 @@ from mmdigit.apis import DigitInferencer
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 WEBUI = osp.join(REPO, 'demo', 'webui.py')
+
+
+@pytest.fixture(scope='module')
+def webui():
+    """demo/webui.py as a module (it imports Gradio only when serving)."""
+    spec = importlib.util.spec_from_file_location('webui', WEBUI)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_reread_keeps_the_digits_read_and_captions_them(webui):

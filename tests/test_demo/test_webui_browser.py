@@ -55,6 +55,15 @@ RECORDED_THR = 0.0
 
 
 @pytest.fixture(scope='module')
+def webui():
+    """demo/webui.py as a module (it imports Gradio only when serving)."""
+    spec = importlib.util.spec_from_file_location('webui', WEBUI)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope='module')
 def checkpoint(tiny_config, tmp_path_factory):
     """Random tiny-config weights with a recorded threshold, saved as
     MMEngine saves them (no training needed to serve them)."""
