@@ -1,11 +1,13 @@
-"""The TrueType fonts digits are rendered in: matplotlib's bundled families,
-and the system's when asked for."""
+"""The TrueType fonts digits are rendered in (matplotlib's bundled families,
+and the system's when asked for) and the glyph masks drawn from them."""
 import functools
 import glob
 import os.path as osp
 from typing import List, Tuple
 
-from PIL import ImageFont
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
 
 # matplotlib fonts whose digits are not ordinary lining figures.
 _FONT_BLOCKLIST = ('cmex', 'cmsy', 'cmmi', 'Math', 'Symbol', 'STIXSize',
@@ -14,14 +16,10 @@ _FONT_BLOCKLIST = ('cmex', 'cmsy', 'cmmi', 'Math', 'Symbol', 'STIXSize',
 
 @functools.lru_cache(maxsize=None)
 def _find_fonts(system: bool) -> Tuple[str, ...]:
-    paths = []
-    try:
-        import matplotlib
-        mpl_fonts = osp.join(
-            osp.dirname(matplotlib.__file__), 'mpl-data', 'fonts', 'ttf')
-        paths += sorted(glob.glob(osp.join(mpl_fonts, '*.ttf')))
-    except ImportError:  # matplotlib is a dependency; be lenient anyway
-        pass
+    import matplotlib
+    mpl_fonts = osp.join(
+        osp.dirname(matplotlib.__file__), 'mpl-data', 'fonts', 'ttf')
+    paths = sorted(glob.glob(osp.join(mpl_fonts, '*.ttf')))
     if system:
         for folder in ('/usr/share/fonts', '/usr/local/share/fonts',
                        osp.expanduser('~/.fonts')):
@@ -44,23 +42,46 @@ def _find_fonts(system: bool) -> Tuple[str, ...]:
         if non_empty and distinct:
             usable.append(path)
             seen.add(name)
+    if not usable:
+        raise RuntimeError('No TrueType font found (install matplotlib).')
     return tuple(usable)
 
 
 def find_fonts(system: bool = False) -> List[str]:
-    """List usable TrueType fonts.
+    """List usable TrueType fonts: matplotlib's bundled fonts with ordinary
+    digits, then (if ``system``, which makes samples depend on the machine)
+    any system ``.ttf`` / ``.otf`` font with ten distinct digits,
+    de-duplicated by file name."""
+    return list(_find_fonts(system))
 
-    Args:
-        system (bool): Add the system's fonts to matplotlib's bundled ones.
-            Rendered samples then depend on the machine's fonts. Defaults to
-            False.
 
-    Returns:
-        list[str]: matplotlib's bundled fonts with ordinary digits followed
-        by any system ``.ttf`` / ``.otf`` font that renders ten distinct
-        digits, de-duplicated by file name.
-    """
-    usable = list(_find_fonts(system))
-    if not usable:
-        raise RuntimeError('No TrueType font found (install matplotlib).')
-    return usable
+@functools.lru_cache(maxsize=512)
+def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, size)
+
+
+def glyph_masks(text: str, font_path: str, ink_height: float, x_scale: float,
+                stroke: int) -> List[Tuple[np.ndarray, float]]:
+    """One tight float mask per character of ``text``, condensed by
+    ``x_scale``, in the font size whose '0' is ``ink_height`` tall, with
+    its top relative to the text origin."""
+    _, top, _, bottom = _font(font_path, 100).getbbox('0')
+    size = int(round(ink_height * 100 / max(1, bottom - top)))
+    font = _font(font_path, max(4, size))
+    out = []
+    for ch in text:
+        left, top, right, bottom = font.getbbox(ch, stroke_width=stroke)
+        img = Image.new('L', (right - left + 2, bottom - top + 2), 0)
+        draw = ImageDraw.Draw(img)
+        draw.text((1 - left, 1 - top), ch, 255, font, stroke_width=stroke)
+        mask = np.asarray(img, np.float32) / 255.
+        ys, xs = np.nonzero(mask > 0.05)
+        if len(xs) == 0:
+            continue
+        mask = mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+        if x_scale != 1.:
+            mask = cv2.resize(
+                mask, (max(1, round(mask.shape[1] * x_scale)), mask.shape[0]),
+                interpolation=cv2.INTER_AREA)
+        out.append((mask, float(top - 1 + ys.min())))
+    return out

@@ -6,9 +6,10 @@ from typing import List, Tuple
 import cv2
 import numpy as np
 
-from .palette import (ENAMEL, INK_COLOURS, LETTERS, PLATE_COLOURS,
-                      WALL_COLOURS, _jitter_colour, _luma)
-from .textures import _noise, _paint, _rect_mask, _shift
+from .fonts import glyph_masks
+from .palette import (INK_COLOURS, LETTERS, PLATE_COLOURS, WALL_COLOURS,
+                      _enamel_ink, _luma, _pick_colour)
+from .textures import _inset, _noise, _paint, _rect_mask, _shift, _stamp
 
 
 def _between(rng: np.random.Generator, a: float, b: float) -> float:
@@ -17,16 +18,19 @@ def _between(rng: np.random.Generator, a: float, b: float) -> float:
 
 
 class _ScenePainting:
-    """Painting steps of :class:`_Scene` on its plane; they draw from the
-    scene's ``rng`` and use its renderer ``r`` for glyphs and fonts."""
+    """Painting steps of :class:`_Scene` on its plane ``img`` (float RGB).
+
+    They draw from the scene's ``rng`` and read its layout: glyph height
+    ``gh``, number box ``num_box``, crop ``frame`` on the plane, ``font``,
+    ``x_scale`` and ``stroke``.
+    """
 
     def ink_colour(self, bg: np.ndarray) -> np.ndarray:
         """An ink colour with a random, often low, contrast against
         ``bg``."""
         rng = self.rng
         bg_l = _luma(bg)
-        colour = _jitter_colour(rng,
-                                INK_COLOURS[rng.integers(len(INK_COLOURS))])
+        colour = _pick_colour(rng, INK_COLOURS)
         contrast = rng.uniform(25, 130)
         lum = _luma(colour)
         dark = lum < bg_l
@@ -43,18 +47,15 @@ class _ScenePainting:
                 colour = colour + (255 - colour) * t
         return np.clip(colour, 0, 255).astype(np.float32)
 
-    def draw_ink(self,
-                 img: np.ndarray,
-                 alpha: np.ndarray,
-                 bg: np.ndarray,
-                 gh: float,
-                 ink_pts: List[np.ndarray],
-                 enamel: bool = False) -> None:
-        rng = self.rng
-        hp, wp = alpha.shape
+    def draw_ink(self, img: np.ndarray, alpha: np.ndarray, bg: np.ndarray,
+                 ink_pts: List[np.ndarray], enamel: bool) -> None:
+        """Ink the digits' ``alpha`` on ``bg`` with an effect (outline,
+        extrusion, emboss or shadow), growing ``ink_pts`` by what the
+        effect inks."""
+        rng, gh = self.rng, self.gh
         colour = self.ink_colour(bg)
-        if enamel:  # white on blue or blue on white
-            colour = _jitter_colour(rng, ENAMEL[int(_luma(bg) < 128)], 0.5)
+        if enamel:
+            colour = _enamel_ink(rng, bg)
         effect = 'none' if enamel else str(
             rng.choice(['none', 'outline', 'extrude', 'emboss', 'shadow'],
                        p=[0.55, 0.12, 0.1, 0.08, 0.15]))
@@ -91,59 +92,46 @@ class _ScenePainting:
             _paint(img, _shift(alpha, -d, -d) * 0.8, light)
             _paint(img, _shift(alpha, d, d) * 0.8, bg * 0.45)
             colour = colour * 0.6 + bg * 0.4  # near the plate's material
-        texture = 1 + _noise(rng, hp, wp, gh * 0.3)[..., None] * \
+        texture = 1 + _noise(rng, *alpha.shape, gh * 0.3)[..., None] * \
             rng.uniform(0, 0.08)
         _paint(img, alpha, colour[None, None] * texture)
 
-    def plate(self,
-              img: np.ndarray,
-              rect: Tuple[float, ...],
-              radius: float,
-              colour: np.ndarray,
-              gh: float,
-              enamel: bool = False) -> None:
-        rng = self.rng
-        hp, wp = img.shape[:2]
-        x0, y0, x1, y1 = rect
-        mask = _rect_mask((hp, wp), x0, y0, x1, y1, radius)
+    def plate(self, img: np.ndarray, rect: Tuple[float, ...],
+              colour: np.ndarray, enamel: bool) -> None:
+        """A plate, the rounded rectangle ``rect`` (``x0, y0, x1, y1,
+        radius``), with its shadow, edge and screws."""
+        rng, gh = self.rng, self.gh
+        shape = img.shape[:2]
+        x0, y0, x1, y1, _ = rect
+        mask = _rect_mask(shape, rect)
         if rng.random() < 0.4:  # the plate's shadow on the wall
             d = max(1, int(round(gh * rng.uniform(0.03, 0.12))))
             shadow = cv2.GaussianBlur(_shift(mask, d, d), (0, 0), d * 0.7)
             img *= 1 - shadow[..., None] * rng.uniform(0.3, 0.6)
         tex = colour[None, None] + _noise(
-            rng, hp, wp, gh * 0.5)[..., None] * rng.uniform(2, 12)
+            rng, *shape, gh * 0.5)[..., None] * rng.uniform(2, 12)
         _paint(img, mask, tex)
         t = max(1., gh * rng.uniform(0.04, 0.1))
         edge = rng.choice(['none', 'border', 'bevel', 'frame'],
                           p=[0.35, 0.3, 0.2, 0.15])
         if enamel:
             edge = 'border'
+        if edge in ('bevel', 'frame'):
+            ring = np.clip(mask - _rect_mask(shape, _inset(rect, t)), 0, 1)
         if edge == 'border':  # an inset line in a contrasting colour
-            inset = gh * rng.uniform(0.06, 0.2)
+            outer = _inset(rect, gh * rng.uniform(0.06, 0.2))
             line = self.ink_colour(colour)
             if enamel:
-                line = _jitter_colour(rng, ENAMEL[int(_luma(colour) < 128)],
-                                      0.5)
-            outer = _rect_mask((hp, wp), x0 + inset, y0 + inset, x1 - inset,
-                               y1 - inset, max(0, radius - inset))
-            inner = _rect_mask((hp, wp), x0 + inset + t, y0 + inset + t,
-                               x1 - inset - t, y1 - inset - t,
-                               max(0, radius - inset - t))
-            _paint(img, np.clip(outer - inner, 0, 1), line)
+                line = _enamel_ink(rng, colour)
+            inner = _rect_mask(shape, _inset(outer, t))
+            _paint(img, np.clip(_rect_mask(shape, outer) - inner, 0, 1), line)
         elif edge == 'bevel':
-            inner = _rect_mask((hp, wp), x0 + t, y0 + t, x1 - t, y1 - t,
-                               max(0, radius - t))
-            ring = np.clip(mask - inner, 0, 1)
-            ys = np.arange(hp, dtype=np.float32)[:, None]
+            ys = np.arange(shape[0], dtype=np.float32)[:, None]
             lit = (ys < (y0 + y1) / 2).astype(np.float32)
             _paint(img, ring * lit, np.minimum(colour * 1.3 + 25, 255))
             _paint(img, ring * (1 - lit), colour * 0.55)
         elif edge == 'frame':  # a raised frame in another colour
-            inner = _rect_mask((hp, wp), x0 + t, y0 + t, x1 - t, y1 - t,
-                               max(0, radius - t))
-            frame_colour = PLATE_COLOURS[rng.integers(len(PLATE_COLOURS))]
-            _paint(img, np.clip(mask - inner, 0, 1),
-                   _jitter_colour(rng, frame_colour))
+            _paint(img, ring, _pick_colour(rng, PLATE_COLOURS))
         if rng.random() < 0.15:  # screws
             r = max(1., gh * 0.05)
             for sx in (x0 + 3 * r, x1 - 3 * r):
@@ -151,39 +139,34 @@ class _ScenePainting:
                            tuple(float(c) for c in colour * 0.5), -1,
                            cv2.LINE_AA)
 
-    def context(self, img: np.ndarray, gh: float, num_box: np.ndarray,
-                frame: Tuple[float, ...]) -> None:
+    def context(self, img: np.ndarray) -> None:
         """Door frames, ledges, cables and sign letters around (never on)
         the number."""
-        rng = self.rng
+        rng, gh = self.rng, self.gh
         hp, wp = img.shape[:2]
-        x0, y0, x1, y1 = num_box
-        fx0, fy0, fx1, fy1 = frame
+        x0, y0, x1, y1 = self.num_box
+        fx0, fy0, fx1, fy1 = self.frame
         gap = 0.6 * gh
         for _ in range(rng.poisson(1.3)):
             kind = rng.choice(['post', 'ledge', 'cable', 'letters'],
                               p=[0.42, 0.27, 0.06, 0.25])
-            colour = _jitter_colour(
-                rng, WALL_COLOURS[rng.integers(len(WALL_COLOURS))])
-            if kind == 'post':  # door or window frame, pillar, pipe
-                width = gh * rng.uniform(0.15, 1.2)
+            colour = _pick_colour(rng, WALL_COLOURS)
+            if kind in ('post', 'ledge'):
+                # a post (door or window frame, pillar, pipe) is a ledge
+                # of the transposed plane
+                post = kind == 'post'
+                rows = img.transpose(1, 0, 2) if post else img
+                lo, hi, margin = (x0, x1, gap) if post else (y0, y1, 0.3 * gh)
+                size = gh * (
+                    rng.uniform(0.15, 1.2) if post else rng.uniform(0.1, 0.6))
                 if rng.random() < 0.5:
-                    a = _between(rng, 0, max(1, x0 - gap - width))
+                    a = _between(rng, 0, max(1, lo - margin - size))
                 else:
-                    a = _between(rng, min(wp - 1, x1 + gap), wp)
-                img[:, int(a):int(a + width)] = colour
+                    a = _between(rng, min(len(rows) - 1, hi + margin),
+                                 len(rows))
+                rows[int(a):int(a + size)] = colour
                 edge = max(1, int(gh * 0.05))
-                img[:, int(a + width):int(a + width) + edge] *= \
-                    rng.uniform(0.4, 0.8)
-            elif kind == 'ledge':
-                height = gh * rng.uniform(0.1, 0.6)
-                if rng.random() < 0.5:
-                    a = _between(rng, 0, max(1, y0 - 0.3 * gh - height))
-                else:
-                    a = _between(rng, min(hp - 1, y1 + 0.3 * gh), hp)
-                img[int(a):int(a + height)] = colour
-                edge = max(1, int(gh * 0.05))
-                img[int(a + height):int(a + height) + edge] *= \
+                rows[int(a + size):int(a + size) + edge] *= \
                     rng.uniform(0.4, 0.8)
             elif kind == 'cable':
                 pts = np.stack([np.linspace(0, wp, 3),
@@ -199,12 +182,11 @@ class _ScenePainting:
                 text = ''.join(
                     rng.choice(list(LETTERS), int(rng.integers(1, 4))))
                 path = self.r.fonts[int(rng.integers(len(self.r.fonts)))]
-                glyphs = self.r._glyphs(text, path, size, 1., 0)
-                width = sum(g[0].shape[1] for g in glyphs) + \
+                glyphs = glyph_masks(text, path, size, 1., 0)
+                width = sum(m.shape[1] for m, _ in glyphs) + \
                     0.15 * size * (len(glyphs) - 1)
                 if rng.random() < 0.6:  # beside the number
-                    left = rng.random() < 0.5
-                    if left:
+                    if rng.random() < 0.5:
                         x = _between(rng, fx0 - width, x0 - gap - width)
                     else:
                         x = _between(rng, x1 + gap, fx1)
@@ -217,44 +199,27 @@ class _ScenePainting:
                         y = _between(rng, y1 + gap,
                                      max(y1 + gap, fy1 - size * 0.5))
                 letters = np.zeros((hp, wp), np.float32)
-                for mask, _, gy in glyphs:
-                    self._stamp(letters, mask, x, y + gy - glyphs[0][2])
+                for mask, top in glyphs:
+                    _stamp(letters, mask, x, y + top - glyphs[0][1])
                     x += mask.shape[1] + 0.15 * size
                 _paint(img, letters, colour * rng.uniform(0.3, 1.4))
 
-    @staticmethod
-    def _stamp(alpha: np.ndarray, mask: np.ndarray, x: float,
-               y: float) -> None:
-        hp, wp = alpha.shape
-        x, y = int(round(x)), int(round(y))
-        mh, mw = mask.shape
-        ys0, xs0 = max(0, y), max(0, x)
-        ys1, xs1 = min(hp, y + mh), min(wp, x + mw)
-        if ys1 <= ys0 or xs1 <= xs0:
-            return
-        np.maximum(
-            alpha[ys0:ys1, xs0:xs1],
-            mask[ys0 - y:ys1 - y, xs0 - x:xs1 - x],
-            out=alpha[ys0:ys1, xs0:xs1])
-
-    def neighbours(self, img: np.ndarray, gh: float, num_box: np.ndarray,
-                   frame: Tuple[float, ...], font: str, x_scale: float,
-                   stroke: int) -> None:
+    def neighbours(self, img: np.ndarray) -> None:
         """Digits of the neighbouring number, mostly cut off by the frame
         (SVHN leaves them unannotated)."""
-        rng = self.rng
-        x0, y0, x1, y1 = num_box
-        fx0, _, fx1, _ = frame
+        rng, gh = self.rng, self.gh
+        x0, y0, x1, _ = self.num_box
+        fx0, _, fx1, _ = self.frame
         for side in (-1, 1):
             if rng.random() > 0.2:
                 continue
             # Not a '1': a sliver of any digit would look like one.
-            glyphs = self.r._glyphs(
-                str(int(rng.choice([0] + list(range(2, 10))))), font, gh,
-                x_scale, stroke)
+            glyphs = glyph_masks(
+                str(int(rng.choice([0] + list(range(2, 10))))), self.font, gh,
+                self.x_scale, self.stroke)
             if not glyphs:
                 continue
-            mask, _, _ = glyphs[0]
+            mask = glyphs[0][0]
             mw = mask.shape[1]
             # At most 35% of it inside the frame, clear of the number.
             inside = mw * rng.uniform(0.1, 0.35)
@@ -264,11 +229,13 @@ class _ScenePainting:
             if near_left or near_right:
                 continue
             alpha = np.zeros(img.shape[:2], np.float32)
-            self._stamp(alpha, mask, x, y0 + rng.normal(0, 0.05 * gh))
+            _stamp(alpha, mask, x, y0 + rng.normal(0, 0.05 * gh))
             _paint(img, alpha, self.ink_colour(img[int(y0), int(x0)]))
 
-    def lighting(self, img: np.ndarray, hp: int, wp: int, gh: float) -> None:
+    def lighting(self, img: np.ndarray) -> None:
+        """Light falling off across the wall, a cast shadow and glare."""
         rng = self.rng
+        hp, wp = img.shape[:2]
         ys = np.arange(hp, dtype=np.float32)[:, None] / hp - 0.5
         xs = np.arange(wp, dtype=np.float32)[None, :] / wp - 0.5
         if rng.random() < 0.7:  # light falling off across the wall

@@ -61,3 +61,13 @@ def _jitter_colour(rng: np.random.Generator,
     colour = colour * np.exp(rng.normal(0, 0.12 * amount)) + rng.normal(
         0, 7 * amount, 3)
     return np.clip(colour, 0, 255).astype(np.float32)
+
+
+def _pick_colour(rng: np.random.Generator, table: np.ndarray) -> np.ndarray:
+    """A jittered colour drawn from ``table``."""
+    return _jitter_colour(rng, table[rng.integers(len(table))])
+
+
+def _enamel_ink(rng: np.random.Generator, bg: np.ndarray) -> np.ndarray:
+    """Enamel-plate ink on ``bg``: white on blue, blue on white."""
+    return _jitter_colour(rng, ENAMEL[int(_luma(bg) < 128)], 0.5)

@@ -25,6 +25,7 @@ def _paint(img: np.ndarray, mask: np.ndarray, colour) -> None:
 
 
 def _shift(mask: np.ndarray, dx: int, dy: int) -> np.ndarray:
+    """``mask`` moved by ``(dx, dy)``, zero-filled."""
     out = np.zeros_like(mask)
     h, w = mask.shape
     out[max(0, dy):h + min(0, dy), max(0, dx):w + min(0, dx)] = \
@@ -32,14 +33,29 @@ def _shift(mask: np.ndarray, dx: int, dy: int) -> np.ndarray:
     return out
 
 
-def _rect_mask(shape: Tuple[int, int],
-               x0: float,
-               y0: float,
-               x1: float,
-               y1: float,
-               radius: float = 0.) -> np.ndarray:
-    """Anti-aliased filled (rounded) rectangle as a float mask."""
-    h, w = shape
+def _stamp(alpha: np.ndarray, mask: np.ndarray, x: float,
+           y: float) -> Tuple[np.ndarray, int, int]:
+    """Max ``mask`` into ``alpha`` with its top-left at ``(x, y)``, rounded;
+    returns the part of ``mask`` inside ``alpha`` and that part's corner."""
+    x, y = int(round(x)), int(round(y))
+    (mh, mw), (h, w) = mask.shape, alpha.shape
+    ys0, xs0 = max(0, y), max(0, x)
+    ys1, xs1 = max(ys0, min(h, y + mh)), max(xs0, min(w, x + mw))
+    sub = mask[ys0 - y:ys1 - y, xs0 - x:xs1 - x]
+    np.maximum(alpha[ys0:ys1, xs0:xs1], sub, out=alpha[ys0:ys1, xs0:xs1])
+    return sub, xs0, ys0
+
+
+def _inset(rect: Tuple[float, ...], d: float) -> Tuple[float, ...]:
+    """A rounded rectangle ``(x0, y0, x1, y1, radius)`` shrunk by ``d``."""
+    x0, y0, x1, y1, radius = rect
+    return x0 + d, y0 + d, x1 - d, y1 - d, max(0, radius - d)
+
+
+def _rect_mask(shape: Tuple[int, int], rect: Tuple[float, ...]) -> np.ndarray:
+    """Anti-aliased filled rounded rectangle ``(x0, y0, x1, y1, radius)``
+    as a float mask."""
+    (h, w), (x0, y0, x1, y1, radius) = shape, rect
     ys = np.arange(h, dtype=np.float32)[:, None] + 0.5
     xs = np.arange(w, dtype=np.float32)[None, :] + 0.5
     r = max(0., min(radius, (x1 - x0) / 2, (y1 - y0) / 2))
@@ -53,23 +69,18 @@ def _rect_mask(shape: Tuple[int, int],
 
 def _wall(rng: np.random.Generator, h: int, w: int, unit: float,
           colour: np.ndarray) -> np.ndarray:
-    """A textured wall ``h x w`` (float RGB); ``unit`` is the digit height."""
-    kinds = [
-        'stucco', 'brick', 'siding', 'wood', 'glass', 'concrete', 'flat',
-        'metal'
-    ]
-    kind_p = [0.2, 0.14, 0.15, 0.1, 0.07, 0.1, 0.17, 0.07]
-    kind = str(rng.choice(kinds, p=kind_p))
+    """A textured wall ``h x w`` (float RGB) in about ``colour``; ``unit`` is
+    the digit height."""
+    kinds = 'stucco brick siding wood glass concrete flat metal'.split()
+    kind = rng.choice(kinds, p=[0.2, 0.14, 0.15, 0.1, 0.07, 0.1, 0.17, 0.07])
     ys = np.arange(h, dtype=np.float32)[:, None]
     xs = np.arange(w, dtype=np.float32)[None, :]
-    base = np.broadcast_to(colour, (h, w, 3)).astype(np.float32)
-    shade = np.zeros((h, w), np.float32)
     if kind == 'stucco':
         shade = _noise(rng, h, w, 1.5) * rng.uniform(4, 14) + _noise(
             rng, h, w, unit * rng.uniform(0.3, 1.5)) * rng.uniform(4, 20)
     elif kind == 'brick':
-        colour = WALL_COLOURS[rng.choice([9, 10, 11, 12, 5, 3, 0])]
-        base = np.broadcast_to(_jitter_colour(rng, colour), (h, w, 3))
+        colour = _jitter_colour(
+            rng, WALL_COLOURS[rng.choice([9, 10, 11, 12, 5, 3, 0])])
         bh = unit * rng.uniform(0.25, 0.7)
         bw = bh * rng.uniform(2., 3.5)
         mortar = max(1., bh * rng.uniform(0.08, 0.2))
@@ -84,7 +95,7 @@ def _wall(rng: np.random.Generator, h: int, w: int, unit: float,
         joint = ((yy % bh) < mortar) | ((xx % bw) < mortar)
         mortar_colour = _jitter_colour(rng,
                                        WALL_COLOURS[rng.choice([1, 5, 6, 19])])
-        base = np.where(joint[..., None], mortar_colour, base)
+        colour = np.where(joint[..., None], mortar_colour, colour)
     elif kind == 'siding':
         period = unit * rng.uniform(0.3, 0.9)
         vertical = rng.random() < 0.2
@@ -93,8 +104,7 @@ def _wall(rng: np.random.Generator, h: int, w: int, unit: float,
         shade = -t * rng.uniform(10, 40) - (t < 0.08) * rng.uniform(15, 50)
         shade = shade + _noise(rng, h, w, 2) * 4
     elif kind == 'wood':
-        colour = WALL_COLOURS[rng.choice([4, 11, 12, 3])]
-        base = np.broadcast_to(_jitter_colour(rng, colour), (h, w, 3))
+        colour = _jitter_colour(rng, WALL_COLOURS[rng.choice([4, 11, 12, 3])])
         period = unit * rng.uniform(0.4, 1.5)
         vertical = rng.random() < 0.5
         across = (xs if vertical else ys) + rng.uniform(0, period)
@@ -106,7 +116,7 @@ def _wall(rng: np.random.Generator, h: int, w: int, unit: float,
     elif kind == 'glass':
         colour = np.array([rng.uniform(20, 70)] * 3, np.float32) + \
             rng.normal(0, 8, 3).astype(np.float32)
-        base = np.broadcast_to(np.clip(colour, 0, 255), (h, w, 3))
+        colour = np.clip(colour, 0, 255)
         angle = rng.uniform(0.3, 1.2)
         d = xs * np.cos(angle) + ys * np.sin(angle)
         wave = np.sin(d / (unit * rng.uniform(0.5, 2.)) + rng.uniform(0, 6))
@@ -123,13 +133,11 @@ def _wall(rng: np.random.Generator, h: int, w: int, unit: float,
             joint = row_joint | col_joint
             shade = shade - joint * rng.uniform(15, 40)
     elif kind == 'metal':
-        stretched = cv2.resize(
-            rng.standard_normal((h, max(2, w // 8))).astype(np.float32),
-            (w, h),
-            interpolation=cv2.INTER_LINEAR)
+        grain = rng.standard_normal((h, max(2, w // 8))).astype(np.float32)
+        stretched = cv2.resize(grain, (w, h), interpolation=cv2.INTER_LINEAR)
         shade = stretched * rng.uniform(3, 10) + (ys / max(h, 1)) * \
             rng.uniform(-30, 30)
     else:  # flat paint
         noise = _noise(rng, h, w, 1.5) * rng.uniform(1, 5)
         shade = noise + (ys / max(h, 1) - 0.5) * rng.uniform(-20, 20)
-    return base + shade[..., None]
+    return colour + shade[..., None]

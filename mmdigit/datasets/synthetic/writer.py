@@ -4,25 +4,22 @@ import os
 import os.path as osp
 from typing import Dict
 
+from mmengine.utils import track_iter_progress
+from PIL import Image
+
 from ...utils.digits import DIGIT_CATEGORIES, label_to_category_id
-from .fonts import find_fonts
 from .renderer import HouseNumberRenderer
 
 #: Renderer seeds of the on-disk splits start here, above every seed a
-#: config or user gives a dataset (``1000 * seed + j`` once made
-#: ``SyntheticDigitDataset(seed=1)`` render the ``valid/`` of ``seed=0``).
+#: config or user gives an on-the-fly dataset.
 SPLIT_SEED_BASE = 2**31
 
 
 def split_seed(seed: int, split_index: int) -> int:
     """Renderer seed of split ``split_index`` (0 train, 1 valid, 2 test) of
-    :func:`make_synthetic_dataset` with ``seed``.
-
-    Distinct for every ``(seed, split_index)``, and never a seed below
-    ``SPLIT_SEED_BASE``, so no on-the-fly dataset with such a seed renders
-    an on-disk split (a pretraining never trains on the images it is
-    validated on).
-    """
+    :func:`make_synthetic_dataset` with ``seed``: distinct for every
+    ``(seed, split_index)`` and never below ``SPLIT_SEED_BASE``, so no
+    pretraining trains on the images it is validated on."""
     if not 0 <= split_index < 3:
         raise ValueError(f'split_index must be 0, 1 or 2, not {split_index}')
     return SPLIT_SEED_BASE + 3 * int(seed) + split_index
@@ -36,10 +33,8 @@ def make_synthetic_dataset(out_dir: str,
                            progress: bool = True) -> Dict[str, int]:
     """Write a synthetic dataset in the course layout.
 
-    Image ``k`` (from 1) of split ``j`` (0 train, 1 valid, 2 test) is
-    sample ``k - 1`` of ``SyntheticDigitDataset(seed=split_seed(seed, j))``,
-    so a split does not depend on the size of the others and the on-disk
-    data are the samples rendered on the fly.
+    Image ``k`` (from 1) of split ``j`` is sample ``k - 1`` of
+    ``SyntheticDigitDataset(seed=split_seed(seed, j))``.
 
     Args:
         out_dir (str): Destination ``data_root``.
@@ -53,24 +48,21 @@ def make_synthetic_dataset(out_dir: str,
     Returns:
         dict[str, int]: Number of images written per split.
     """
-    from mmengine.utils import ProgressBar
     splits = [('train', num_train), ('valid', num_valid), ('test', num_test)]
-    fonts = find_fonts()
     for i, (split, num) in enumerate(splits):
-        renderer = HouseNumberRenderer(seed=split_seed(seed, i), fonts=fonts)
+        renderer = HouseNumberRenderer(seed=split_seed(seed, i))
         os.makedirs(osp.join(out_dir, split), exist_ok=True)
         images, annotations = [], []
-        bar = ProgressBar(num) if progress and num else None
-        for img_id in range(1, num + 1):
-            img, anns = renderer.render(img_id - 1)
+        ids = range(1, num + 1)
+        for img_id in track_iter_progress(ids) if progress and num else ids:
+            img, anns = renderer.render_array(img_id - 1)
             file_name = f'{img_id}.png'
-            img.save(osp.join(out_dir, split, file_name))
+            Image.fromarray(img).save(osp.join(out_dir, split, file_name))
+            height, width = img.shape[:2]
             images.append(
                 dict(
-                    id=img_id,
-                    file_name=file_name,
-                    height=img.height,
-                    width=img.width))
+                    id=img_id, file_name=file_name, height=height,
+                    width=width))
             for digit, bbox in anns:
                 annotations.append(
                     dict(
@@ -80,10 +72,6 @@ def make_synthetic_dataset(out_dir: str,
                         category_id=label_to_category_id(digit),
                         area=round(bbox[2] * bbox[3], 2),
                         iscrowd=0))
-            if bar is not None:
-                bar.update()
-        if bar is not None:
-            print()
         if split != 'test':
             with open(osp.join(out_dir, f'{split}.json'), 'w') as f:
                 json.dump(
