@@ -128,6 +128,8 @@ def resize_scale(*splits):
 EXPECTED_DELTA = {
     'faster_rcnn_r50_fpn_tensorboard_digits.py':
     {'visualizer.vis_backends.TensorboardVisBackend'},
+    'synthetic/faster_rcnn_r18_fpn_synth10k-finetune_1.5k_digits.py':
+    {'load_from', 'load_from_hint'},
     'baselines/faster_rcnn_r50_fpn_1333x800_1x_digits.py': {
         'img_scale', *resize_scale('train', 'val', 'test'), 'train_proposals',
         'train_rois', 'test_proposals',

@@ -10,8 +10,7 @@
 #
 # A checkpoint every 1,000 iterations; an interrupted run continues with
 # the same command and --resume. Fine-tune from it with
-# faster_rcnn_r18_fpn_synth-finetune_1.5k_digits.py and --cfg-options
-# load_from=work_dirs/<this config's name>/iter_10000.pth
+# faster_rcnn_r18_fpn_synth10k-finetune_1.5k_digits.py.
 _base_ = './faster_rcnn_r18_fpn_synth-pretrain_2k_digits.py'
 
 max_iters = 10000
