@@ -339,7 +339,8 @@ def main():
 
 def run(args) -> None:
     """Load the reader and serve the page (``args``: :func:`parse_args`)."""
-    from mmdigit.tools import exit_on_user_error, load_cfg, require_checkpoint
+    from mmdigit.utils.cli import (exit_on_user_error, load_cfg,
+                                   require_checkpoint)
     with exit_on_user_error():
         # uploads, Gradio's copies and the pictures drawn: removed at exit
         work_dir = tempfile.mkdtemp(prefix='mmdigit-web-')

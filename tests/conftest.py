@@ -1,3 +1,4 @@
+import importlib.util
 import os.path as osp
 
 import pytest
@@ -10,6 +11,16 @@ from mmdigit.utils import register_checkpoint_safe_globals
 register_checkpoint_safe_globals()
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def load_tool(name: str):
+    """Import the script ``tools/<name>.py`` as a module (``tools/`` is not
+    a package), e.g. to test its functions."""
+    spec = importlib.util.spec_from_file_location(
+        f'tool_{name}', osp.join(REPO, 'tools', f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope='session')

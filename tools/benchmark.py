@@ -3,32 +3,58 @@ memory, and each one's ratio to the first row.
 
 A row is a config, optionally followed (in the same quoted argument) by its
 own ``--cfg-options``-style overrides; ``img_scale=(w,h)`` rewrites every
-``Resize``. All rows run in this one process, one after the other, on the
-same images (the config's train split and its test split). Writes
-``<work-dir>/<name>.{md,json,png}``. Not a test: nothing here asserts a
-speed.
+``Resize``, ``label=NAME`` names the row. All rows run in this process on
+the same images: ``train_step`` on the train dataloader, ``test_step`` on
+the test dataloader at batch size 1 and at its own, data loading included,
+and the peak memory of each phase (RSS high-water mark on CPU, allocated
+memory on CUDA). Weights are random and nothing is downloaded (mmdet's
+``InferenceBenchmark`` needs CUDA and a checkpoint). Writes
+``<work-dir>/<name>.{md,json,png}`` (docs/performance.md).
 
-Example (the README's Performance table):
-    python tools/benchmark.py \
-        configs/baselines/faster_rcnn_r50_fpn_1333x800_1x_digits.py \
-        configs/faster_rcnn_r50_fpn_digits.py \
-        --data-root ../shared/data/svhn-mini --batch-sizes 2
-    # what one change buys: the same config with and without it
+Example:
     python tools/benchmark.py configs/faster_rcnn_r50_fpn_digits.py \
-        "configs/faster_rcnn_r50_fpn_digits.py img_scale=(512,256)"
-    # how cost grows with input size and batch size
-    python tools/benchmark.py configs/faster_rcnn_r50_fpn_digits.py \
-        --img-scales 256x128 320x160 512x256 --batch-sizes 1 2 4 \
+        "configs/faster_rcnn_r50_fpn_digits.py img_scale=(512,256)" \
+        --img-scales 256x128 320x160 --batch-sizes 1 2 \
         --data-root ../shared/data/svhn-mini --name scaling
 """
 import argparse
+import copy
+import ctypes
+import functools
+import gc
+import itertools
+import resource
+import shlex
+import sys
+import time
+from typing import Dict, List, Optional, Sequence, Tuple
 
-from mmengine.config import DictAction
+import pandas as pd
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.logging import print_log
+from mmengine.optim import build_optim_wrapper
+from mmengine.runner import Runner, set_random_seed
 
-from mmdigit.tools import exit_on_user_error, run_benchmark
+from mmdigit.utils import cfg_set_img_scale
+from mmdigit.utils.cli import (COURSE_TEST_IMAGES, bar_chart_png, build_model,
+                               config_name, endless, environment,
+                               exit_on_user_error, load_cfg,
+                               require_amp_device, write_table_report)
+
+#: Table columns: (key, header, format, has a ratio column).
+COLUMNS = [
+    ('train_img_s', 'train img/s', '.2f', True),
+    ('infer1_img_s', 'infer img/s (bs 1)', '.2f', True),
+    ('infer_img_s', 'infer img/s (bs {test_bs})', '.2f', True),
+    ('train_peak_mb', 'train peak MB', '.0f', True),
+    ('infer_peak_mb', 'infer peak MB', '.0f', True),
+    ('course_test_min', f'{COURSE_TEST_IMAGES:,} test images (min)', '.1f',
+     False),
+]
 
 
-def scale(text: str):
+def scale(text: str) -> Tuple[int, int]:
     """``'320x160'`` -> ``(320, 160)``."""
     try:
         w, h = (int(v) for v in text.lower().split('x'))
@@ -37,54 +63,40 @@ def scale(text: str):
     return w, h
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument(
         'rows',
         nargs='+',
-        help='config files, each '
-        'optionally followed by its own key=value overrides '
-        '(one quoted argument); the first row is the '
-        'reference of the ratio columns')
+        help='config files, each optionally followed by its own key=value '
+        'overrides (one quoted argument); the first row is the reference')
     parser.add_argument(
         '--device',
         choices=['cpu', 'cuda'],
-        default=None,
-        help='default: cuda when available, else cpu')
+        help='default: cuda when available')
     parser.add_argument(
-        '--iters',
-        type=int,
-        default=10,
-        help='timed training iterations per row')
+        '--iters', type=int, default=10, help='timed training iterations')
     parser.add_argument(
-        '--warmup',
-        type=int,
-        default=3,
-        help='untimed iterations / batches before timing')
+        '--warmup', type=int, default=3, help='untimed iterations / batches')
     parser.add_argument(
         '--infer-images',
         type=int,
         default=40,
-        help='timed inference images per batch size')
+        help='timed images per batch size')
     parser.add_argument(
         '--data-root', help='dataset folder in the course layout')
     parser.add_argument(
         '--batch-sizes',
         type=int,
         nargs='+',
-        help='training batch sizes: one row each '
-        '(default: each config\'s own)')
+        help='training batch sizes, a row each')
     parser.add_argument(
         '--img-scales',
         type=scale,
         nargs='+',
-        help='input scales WxH: one row each (default: '
-        'each config\'s own)')
+        help='input scales WxH, a row each')
     parser.add_argument(
-        '--amp',
-        action='store_true',
-        help='add a mixed-precision row after each row '
-        '(CUDA only)')
+        '--amp', action='store_true', help='an AMP row after each (CUDA only)')
     parser.add_argument('--work-dir', default='work_dirs/benchmark')
     parser.add_argument('--name', default='benchmark', help='output file stem')
     parser.add_argument(
@@ -92,29 +104,257 @@ def parse_args():
         nargs='+',
         action=DictAction,
         help='overrides applied to every config (xxx=yyy)')
-    return parser.parse_args()
+    args = parser.parse_args(argv)
+    cuda = torch.cuda.is_available()
+    if args.device == 'cuda' and not cuda:
+        raise SystemExit('error: --device cuda: no CUDA device is available')
+    args.device = args.device or ('cuda' if cuda else 'cpu')
+    return args
+
+
+class PeakMemory:
+    """Peak memory of a phase in MB: the RSS high-water mark on CPU, CUDA
+    allocations on ``'cuda'``."""
+
+    def __init__(self, device: str) -> None:
+        self.device = device
+
+    def reset(self) -> None:
+        """Start a new phase."""
+        gc.collect()
+        if self.device == 'cuda':
+            torch.cuda.empty_cache()
+            torch.cuda.reset_peak_memory_stats()
+            return
+        try:
+            # glibc keeps freed heap pages resident: without giving them
+            # back, a row's peak would carry the previous rows' memory
+            ctypes.CDLL('libc.so.6').malloc_trim(0)
+            with open('/proc/self/clear_refs', 'w') as f:
+                f.write('5')  # resets VmHWM (Linux >= 4.0)
+        except (OSError, AttributeError):
+            pass  # peak() then gives the lifetime maximum
+
+    def peak(self) -> float:
+        """Peak of the phase in MB."""
+        if self.device == 'cuda':
+            return torch.cuda.max_memory_allocated() / 2**20
+        try:
+            with open('/proc/self/status') as f:
+                for line in f:
+                    if line.startswith('VmHWM:'):
+                        return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def time_steps(step, batches, warmup: int, steps: int,
+               device: str) -> Tuple[float, int]:
+    """Seconds and images of ``steps`` calls of ``step(next(batches))``
+    after ``warmup`` untimed ones; fetching a batch is part of the step."""
+    for _ in range(warmup):
+        step(next(batches))
+    if device == 'cuda':
+        torch.cuda.synchronize()
+    images, start = 0, time.perf_counter()
+    for _ in range(steps):
+        batch = next(batches)
+        images += len(batch['inputs'])
+        step(batch)
+    if device == 'cuda':
+        torch.cuda.synchronize()
+    return time.perf_counter() - start, images
+
+
+def benchmark_cfg(cfg: Config, args, amp: bool = False) -> Dict[str, float]:
+    """Training and inference speed and peak memory of one config on
+    ``args.device`` (``args.iters``, ``args.warmup``, ``args.infer_images``).
+
+    Returns:
+        dict[str, float]: The :data:`COLUMNS` (not the ratios),
+        ``train_bs`` and ``test_bs``.
+    """
+    device = args.device
+    cfg = copy.deepcopy(cfg)
+    if amp:  # as tools/train.py --amp
+        cfg.optim_wrapper.update(type='AmpOptimWrapper', loss_scale='dynamic')
+    if cfg.optim_wrapper.get('type') == 'AmpOptimWrapper':
+        require_amp_device()
+    memory = PeakMemory(device)
+    result = dict(
+        train_bs=cfg.train_dataloader.batch_size,
+        test_bs=cfg.test_dataloader.batch_size)
+
+    set_random_seed(0)
+    memory.reset()
+    model = build_model(cfg, device).train()
+    # partial, not a lambda: no closure over the names deleted below
+    train_step = functools.partial(
+        model.train_step,
+        optim_wrapper=build_optim_wrapper(model, cfg.optim_wrapper))
+    loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
+    seconds, images = time_steps(train_step, endless(loader), args.warmup,
+                                 args.iters, device)
+    result.update(train_img_s=images / seconds, train_peak_mb=memory.peak())
+    del train_step, loader
+
+    model.eval()
+    peaks = []
+    for key, batch_size in (('infer1_img_s', 1), ('infer_img_s',
+                                                  result['test_bs'])):
+        loader_cfg = copy.deepcopy(cfg.test_dataloader)
+        loader_cfg.batch_size = batch_size
+        loader = Runner.build_dataloader(loader_cfg, seed=0)
+        steps = max(1,
+                    min(args.infer_images, len(loader.dataset)) // batch_size)
+        steps = min(steps, max(1, len(loader) - 1))
+        memory.reset()
+        with torch.no_grad(), torch.autocast(
+                device_type=device, enabled=amp and device == 'cuda'):
+            seconds, images = time_steps(model.test_step, endless(loader), 1,
+                                         steps, device)
+        result[key] = images / seconds
+        peaks.append(memory.peak())
+        del loader
+    result['infer_peak_mb'] = max(peaks)
+    result['course_test_min'] = COURSE_TEST_IMAGES / result['infer_img_s'] / 60
+    return result
+
+
+def parse_row(spec: str) -> Tuple[str, Dict]:
+    """A row's config path and its ``key=value`` options (parsed as
+    ``--cfg-options`` does), e.g. ``'a.py img_scale=(320,160)'``."""
+    config, *words = spec.split()
+    options = {}
+    for word in words:
+        key, value = word.split('=', maxsplit=1)
+        options[key] = DictAction._parse_iterable(value)
+    return config, options
+
+
+def expand_rows(specs: Sequence[str], img_scales: Optional[Sequence],
+                batch_sizes: Optional[Sequence[int]], amp: bool) -> List[Dict]:
+    """Every scale x batch size (x AMP) of every row, with its name: the
+    ``label`` or the config name, ``@WxH``, ``bsN`` and the last part of
+    each other option's key."""
+    variants = list(
+        itertools.product(img_scales or [None], batch_sizes or [None],
+                          [False, True] if amp else [False]))
+    rows = []
+    for spec in specs:
+        config, options = parse_row(spec)
+        for img_scale, batch_size, use_amp in variants:
+            row = dict(options)
+            if img_scale:
+                row['img_scale'] = tuple(img_scale)
+            if batch_size:
+                row['train_dataloader.batch_size'] = batch_size
+            words = [config_name(config)]
+            for key, value in row.items():
+                if key == 'label':
+                    words = [str(value)]
+                elif key == 'img_scale':
+                    words.append('@{}x{}'.format(*value))
+                elif key == 'train_dataloader.batch_size':
+                    words.append(f'bs{value}')
+                else:
+                    words.append(f'{key.split(".")[-1]}={value}')
+            name = ' '.join(words + ['amp'] * use_amp)
+            rows.append(
+                dict(name=name, config=config, options=row, amp=use_amp))
+    return rows
+
+
+def run_benchmark(args) -> List[Dict]:
+    """Benchmark the rows (:func:`expand_rows`) of :func:`parse_args`'s
+    ``args`` back to back and write ``<work_dir>/<name>.{md,json,png}``.
+
+    Returns:
+        list[dict]: One result per row, with ``<column>_ratio`` to the first
+        row.
+    """
+    rows = expand_rows(args.rows, args.img_scales, args.batch_sizes, args.amp)
+    if args.amp:  # fail before the first row, not after it
+        require_amp_device()
+    results = []
+    for i, row in enumerate(rows):
+        print_log(
+            f'[benchmark {i + 1}/{len(rows)}] {row["name"]}', logger='current')
+        options = dict(args.cfg_options or {}, **row['options'])
+        options.pop('label', None)
+        img_scale = options.pop('img_scale', None)
+        cfg = load_cfg(
+            row['config'], cfg_options=options, data_root=args.data_root)
+        if img_scale:
+            cfg_set_img_scale(cfg, img_scale)
+        results.append(dict(row, **benchmark_cfg(cfg, args, row['amp'])))
+        print_log(
+            '  ' + ', '.join(f'{k}={results[-1][k]:.2f}' for k, *_ in COLUMNS),
+            logger='current')
+    table = pd.DataFrame(results)
+    keys = [key for key, *_, ratio in COLUMNS if ratio]
+    ratios = (table[keys] / table[keys].iloc[0]).add_suffix('_ratio')
+    for result, ratio in zip(results, ratios.to_dict('records')):
+        result.update(ratio)
+    meta = dict(
+        environment(args.device),
+        command='python ' + shlex.join(sys.argv),
+        iters=args.iters,
+        warmup=args.warmup,
+        infer_images=args.infer_images,
+        data_root=args.data_root)
+    write_report(results, meta, args.work_dir, args.name)
+    return results
+
+
+def write_report(results: Sequence[Dict],
+                 meta: Dict,
+                 work_dir: str,
+                 name: str = 'benchmark') -> Dict[str, str]:
+    """Write ``<name>.md`` (set-up, table, notes), ``.json`` and ``.png`` (a
+    panel per column with a ratio, the ratio after each bar)."""
+    table = pd.DataFrame(results).set_index('name')
+    headers = {
+        key: header.format(test_bs=table['test_bs'].iloc[0])
+        for key, header, *_ in COLUMNS
+    }
+    ratios = [key for key, *_, ratio in COLUMNS if ratio]
+    cells = pd.DataFrame({
+        'config': table.index,
+        'train bs': table.train_bs.values
+    })
+    for key, _, fmt, ratio in COLUMNS:
+        cells[key] = table[key].map(('{:%s}' % fmt).format).values
+        if ratio:
+            cells[key + '_ratio'] = table[key + '_ratio'].map(
+                '{:.2f}'.format).values
+    setup = ', '.join(f'{k} {meta[k]}'
+                      for k in ('device', 'torch', 'mmcv', 'mmdet', 'date'))
+    note = (f'Images/s over {meta["iters"]} training iterations after '
+            f'{meta["warmup"]} warm-up ones, and over up to '
+            f'{meta["infer_images"]} inference images per batch size after '
+            'one warm-up batch; × = ratio to the first row; peak memory is '
+            'the process\'s RSS on CPU, allocated CUDA memory on a GPU.')
+    labels = table[[k + '_ratio' for k in ratios]].set_axis(ratios, axis=1)
+    return write_table_report(
+        work_dir,
+        name,
+        [headers.get(c, '×' if c.endswith('_ratio') else c) for c in cells],
+        cells.astype(str).values.tolist(),
+        intro=[f'{setup}.', f'`{meta["command"]}`'],
+        notes=[note],
+        json_data=dict(meta=meta, results=list(results)),
+        png=bar_chart_png(
+            table[ratios].rename(columns=headers),
+            setup,
+            labels=labels.rename(columns=headers).map('{:.2f}×'.format)))
 
 
 def main():
-    import torch
     args = parse_args()
-    device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    if device == 'cuda' and not torch.cuda.is_available():
-        raise SystemExit('error: --device cuda: no CUDA device is available')
     with exit_on_user_error():
-        run_benchmark(
-            args.rows,
-            device=device,
-            iters=args.iters,
-            warmup=args.warmup,
-            infer_images=args.infer_images,
-            data_root=args.data_root,
-            cfg_options=args.cfg_options,
-            img_scales=args.img_scales,
-            batch_sizes=args.batch_sizes,
-            amp=args.amp,
-            work_dir=args.work_dir,
-            name=args.name)
+        run_benchmark(args)
     print(open(f'{args.work_dir}/{args.name}.md').read())
 
 

@@ -1,17 +1,13 @@
 """Ensemble submissions with weighted boxes fusion (WBF).
 
-Fuses the pred.json of several submissions (folders or zips) image by image
-with mmdet's ``weighted_boxes_fusion`` (only boxes of the same digit fuse),
-reads pred.csv again from the fused boxes, and writes pred.json, pred.csv
-and submission.zip to ``--out``.
-
-Fused scores are not any single model's scores (with ``--conf-type avg`` a
-digit found by one model of two scores half), so the pred.csv threshold is
-chosen on validation: ``--csv-thr`` when given; else, with ``--ann-file``,
-the threshold of 0.05..0.95 that reads the most numbers of that labelled
-json right; else ``DEFAULT_CSV_SCORE_THR`` (0.5). With ``--ann-file`` each
-input and the fused submission are scored too (mAP, AP50, digit accuracy),
-to see whether the ensemble helps.
+Fuses the pred.json of several submissions (folders or zips) with mmdet's
+``weighted_boxes_fusion`` (only boxes of the same digit fuse), reads
+pred.csv again from the fused boxes, and writes pred.json, pred.csv and
+submission.zip to ``--out``. Fused scores are no single model's (with
+``--conf-type avg`` a digit one model of two found scores half), so the
+pred.csv threshold is ``--csv-thr``, else the one of 0.05..0.95 reading the
+most numbers of ``--ann-file`` right, else 0.5. With ``--ann-file`` every
+input and the fused submission are scored too (mAP, AP50, digit accuracy).
 
 Example:
     # 1. fuse the validation submissions: scores, and the pred.csv threshold
@@ -34,8 +30,8 @@ from mmdigit.evaluation import (CONF_TYPES, DEFAULT_CSV_SCORE_THR, NO_NUMBER,
                                 fuse_submissions, load_gt_numbers,
                                 read_numbers, sweep_score_thr,
                                 write_submission)
-from mmdigit.tools import exit_on_user_error
 from mmdigit.utils import UserInputError
+from mmdigit.utils.cli import exit_on_user_error
 
 
 def parse_args():

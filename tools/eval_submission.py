@@ -11,7 +11,7 @@ import argparse
 import json
 
 from mmdigit.evaluation import evaluate_submission
-from mmdigit.tools import exit_on_user_error
+from mmdigit.utils.cli import exit_on_user_error
 
 
 def parse_args():

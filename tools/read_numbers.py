@@ -1,14 +1,10 @@
 """Read the house number in any image with a trained checkpoint.
 
-Prints ``file,number,score`` (a header, then one line per image, in input
-order) on stdout: ``number`` is the digits read left to right, ``-1`` when
-no digit scores at least the threshold or the file cannot be read (a
-``warning:`` line on stderr names it); ``score`` is the lowest score among
-the digits read (a number is only right if every digit is), empty for
-``-1``. The threshold is ``--thr``, else the validation-best one the
-checkpoint's run recorded, else 0.5, as for ``tools/test.py``'s
-``pred.csv``. Logs and the progress bar (shown for folders and globs) go
-to stderr.
+Prints ``file,number,score`` on stdout, one row per image in input order:
+the digits read left to right (``-1``: none, or an unreadable file, named
+by a ``warning:`` line) and their lowest score. The threshold is ``--thr``,
+else the checkpoint's recorded one, else 0.5, as for ``tools/test.py``'s
+``pred.csv``. Logs and the progress bar (folders, globs) go to stderr.
 
 Example:
     python tools/read_numbers.py configs/faster_rcnn_r50_fpn_digits.py \
@@ -26,9 +22,9 @@ from mmdigit.apis import DigitInferencer
 from mmdigit.apis.inferencer import (UnreadableImageWarning,
                                      is_folder_or_pattern, list_images,
                                      number_rows_to_csv, read_image_numbers)
-from mmdigit.tools import exit_on_user_error, load_cfg
 from mmdigit.utils import (InputNotFoundError, UserInputError,
                            atomic_write_bytes)
+from mmdigit.utils.cli import exit_on_user_error, load_cfg
 
 
 def parse_args():
@@ -73,9 +69,8 @@ def find_images(inputs: list, device: Optional[str] = None) -> list:
 
 
 def warning_printer(progress: bool):
-    """``warnings.showwarning`` printing one ``warning:`` line for an
-    unreadable image (after a line break when a progress bar is drawn) and
-    other warnings as Python does."""
+    """``warnings.showwarning`` printing an unreadable image as one
+    ``warning:`` line (on a new line under a progress bar)."""
     default = warnings.showwarning
     start = '\n' if progress else ''
 

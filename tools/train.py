@@ -9,16 +9,26 @@ Example:
         --data-root ../shared/data/svhn-mini
 """
 import argparse
+import os
 
 from mmdet.utils import setup_cache_size_limit_of_dynamo
+from mmengine.config import DictAction
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
 
-from mmdigit.tools import (add_common_args, build_runner, exit_on_user_error,
-                           load_cfg, parse_common_args, prepare_train_cfg)
+from mmdigit.utils import ConfigError
+from mmdigit.utils.cli import (check_train_cfg, exit_on_user_error, load_cfg,
+                               setup_distributed)
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Train a detector')
     parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--data-root',
+        help='dataset folder in the course layout (train/, valid/, test/, '
+        'train.json, valid.json); overrides the config')
     parser.add_argument(
         '--amp',
         action='store_true',
@@ -36,8 +46,24 @@ def parse_args():
         help='If specify checkpoint path, resume from it, while if not '
         'specify, try to auto resume from the latest checkpoint '
         'in the work directory.')
-    add_common_args(parser)
-    return parse_common_args(parser)
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override some settings in the used config, the key-value pair '
+        'in xxx=yyy format will be merged into config file. If the value to '
+        'be overwritten is a list, it should be like key="[a,b]" or key=a,b')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    # torch.distributed.launch passes --local-rank to the script.
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
 
 
 def main():
@@ -46,8 +72,27 @@ def main():
     with exit_on_user_error():
         cfg = load_cfg(args.config, args.work_dir, args.cfg_options,
                        args.launcher, args.data_root)
-        prepare_train_cfg(cfg, args.amp, args.auto_scale_lr, args.resume)
-        runner = build_runner(cfg)
+        if args.amp:
+            cfg.optim_wrapper.type = 'AmpOptimWrapper'
+            cfg.optim_wrapper.loss_scale = 'dynamic'
+        if args.auto_scale_lr:
+            if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
+                raise ConfigError('--auto-scale-lr needs auto_scale_lr = '
+                                  'dict(base_batch_size=...) in the config')
+            cfg.auto_scale_lr.enable = True
+        if args.resume == 'auto':
+            cfg.resume = True
+            cfg.load_from = None
+        elif args.resume is not None:
+            cfg.resume = True
+            cfg.load_from = args.resume
+        # AMP needs CUDA; load_from / --resume must exist and fit the model
+        check_train_cfg(cfg)
+        setup_distributed(cfg)
+        if 'runner_type' not in cfg:
+            runner = Runner.from_cfg(cfg)
+        else:
+            runner = RUNNERS.build(cfg)
         runner.train()
 
 

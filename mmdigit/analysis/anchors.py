@@ -5,12 +5,11 @@ the config's training ``Resize`` scales its image. Anchor quality is the IoU
 of a box with its best anchor when both are centred on each other (the
 shape match the RPN's ``MaxIoUAssigner`` can at best reach).
 """
-import json
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import mmengine
 import numpy as np
 import torch
-from mmcv.image.geometric import rescale_size
 
 # mmdet's default Faster R-CNN RPN anchors (faster-rcnn_r50_fpn.py).
 DEFAULT_ANCHORS = dict(
@@ -20,67 +19,33 @@ FINEST_SCALE = 56
 
 
 def load_box_sizes(ann_file: str) -> Tuple[np.ndarray, np.ndarray]:
-    """Read every box's size and its image's size from a COCO json.
-
-    Args:
-        ann_file (str): COCO-style annotation file.
-
-    Returns:
-        tuple[np.ndarray, np.ndarray]: ``(N, 2)`` box ``(w, h)`` and
-        ``(N, 2)`` image ``(w, h)``, one row per annotation.
-    """
-    with open(ann_file) as f:
-        coco = json.load(f)
+    """``(N, 2)`` box ``(w, h)`` and image ``(w, h)`` of every annotation
+    of a COCO json."""
+    coco = mmengine.load(ann_file, file_format='json')
     sizes = {
         img['id']: (img['width'], img['height'])
         for img in coco['images']
     }
-    box_wh, img_wh = [], []
-    for ann in coco['annotations']:
-        box_wh.append(ann['bbox'][2:4])
-        img_wh.append(sizes[ann['image_id']])
-    return (np.asarray(box_wh, dtype=np.float64).reshape(-1, 2),
-            np.asarray(img_wh, dtype=np.float64).reshape(-1, 2))
+    anns = coco['annotations']
+    return (np.array([a['bbox'][2:4] for a in anns], float).reshape(-1, 2),
+            np.array([sizes[a['image_id']] for a in anns],
+                     float).reshape(-1, 2))
 
 
 def scale_to_input(box_wh: np.ndarray, img_wh: np.ndarray,
                    scale: Sequence[int], keep_ratio: bool) -> np.ndarray:
-    """Scale box sizes as mmcv's ``Resize`` scales their images.
-
-    Args:
-        box_wh (np.ndarray): ``(N, 2)`` box sizes in original pixels.
-        img_wh (np.ndarray): ``(N, 2)`` matching image sizes.
-        scale (Sequence[int]): The ``Resize`` ``scale`` ``(w, h)``.
-        keep_ratio (bool): The ``Resize`` ``keep_ratio``.
-
-    Returns:
-        np.ndarray: ``(N, 2)`` box sizes in input pixels.
-    """
-    out = np.empty_like(box_wh)
-    for i, (w, h) in enumerate(img_wh):
-        if keep_ratio:
-            _, factor = rescale_size((int(w), int(h)),
-                                     tuple(scale),
-                                     return_scale=True)
-            fx = fy = factor
-        else:
-            fx, fy = scale[0] / w, scale[1] / h
-        out[i] = box_wh[i] * (fx, fy)
-    return out
+    """``(N, 2)`` box sizes scaled as mmcv's ``Resize(scale, keep_ratio)``
+    (``rescale_size`` when keeping the ratio) scales their images."""
+    if not keep_ratio:
+        return box_wh * (np.asarray(scale) / img_wh)
+    factor = np.minimum(max(scale) / img_wh.max(1), min(scale) / img_wh.min(1))
+    return box_wh * factor[:, None]
 
 
 def anchor_shapes(strides: Sequence[int], scales: Sequence[float],
                   ratios: Sequence[float]) -> np.ndarray:
-    """Anchor ``(w, h)`` per level as mmdet's ``AnchorGenerator`` makes them.
-
-    Args:
-        strides (Sequence[int]): Level strides (the base sizes).
-        scales (Sequence[float]): Scales relative to the stride.
-        ratios (Sequence[float]): Height / width ratios.
-
-    Returns:
-        np.ndarray: ``(L, A, 2)`` anchor sizes.
-    """
+    """``(L, A, 2)`` anchor ``(w, h)`` per level, from mmdet's
+    ``AnchorGenerator``."""
     from mmdet.models.task_modules.prior_generators import AnchorGenerator
     gen = AnchorGenerator(
         strides=list(strides), ratios=list(ratios), scales=list(scales))
@@ -89,18 +54,8 @@ def anchor_shapes(strides: Sequence[int], scales: Sequence[float],
 
 
 def centered_iou(wh: np.ndarray, anchors: np.ndarray) -> np.ndarray:
-    """IoU of boxes and anchors sharing a centre.
-
-    mmdet's ``bbox_overlaps`` of both centred on the origin, as mmdet's
-    ``tools/analysis_tools/optimize_anchors.py`` compares them.
-
-    Args:
-        wh (np.ndarray): ``(N, 2)`` box sizes.
-        anchors (np.ndarray): ``(M, 2)`` anchor sizes.
-
-    Returns:
-        np.ndarray: ``(N, M)`` IoUs.
-    """
+    """``(N, M)`` IoUs of ``(N, 2)`` box and ``(M, 2)`` anchor sizes centred
+    on each other (as mmdet's ``optimize_anchors.py`` compares them)."""
     from mmdet.structures.bbox import bbox_overlaps
 
     # x1, y1, x2, y2 of boxes centred on the origin
@@ -121,7 +76,7 @@ def anchor_fit(wh: np.ndarray, anchors: np.ndarray) -> Dict[str, object]:
         negative and positive IoU thresholds) and ``level`` (``(N,)``
         index of the level holding each box's best anchor).
     """
-    num_levels, per_level = anchors.shape[:2]
+    per_level = anchors.shape[1]
     ious = centered_iou(wh, anchors.reshape(-1, 2))
     best = ious.max(axis=1)
     return {
@@ -133,18 +88,8 @@ def anchor_fit(wh: np.ndarray, anchors: np.ndarray) -> Dict[str, object]:
 
 
 def roi_levels(wh: np.ndarray, num_levels: int = 4) -> np.ndarray:
-    """The FPN level ``SingleRoIExtractor`` pools each box from.
-
-    mmdet's ``SingleRoIExtractor.map_roi_levels`` at ``finest_scale``
-    :data:`FINEST_SCALE`.
-
-    Args:
-        wh (np.ndarray): ``(N, 2)`` box sizes in input pixels.
-        num_levels (int): Number of RoI feature levels. Defaults to 4.
-
-    Returns:
-        np.ndarray: ``(N,)`` level indices.
-    """
+    """The FPN level ``SingleRoIExtractor`` (at :data:`FINEST_SCALE`) pools
+    each of the ``(N, 2)`` box sizes from."""
     from mmdet.models.roi_heads.roi_extractors import SingleRoIExtractor
     extractor = SingleRoIExtractor(
         roi_layer=dict(type='RoIAlign', output_size=7),
@@ -160,17 +105,8 @@ def kmeans_iou(wh: np.ndarray,
                k: int,
                seed: int = 0,
                max_iters: int = 300) -> np.ndarray:
-    """k-means on box shapes with ``1 - IoU`` as the distance (YOLOv2).
-
-    Args:
-        wh (np.ndarray): ``(N, 2)`` box sizes.
-        k (int): Number of clusters.
-        seed (int): Seed of the initial centres. Defaults to 0.
-        max_iters (int): Iteration cap. Defaults to 300.
-
-    Returns:
-        np.ndarray: ``(k, 2)`` cluster shapes sorted by area.
-    """
+    """``(k, 2)`` box shapes, sorted by area, of a k-means (k-means++ seeds,
+    median centres) with ``1 - IoU`` as the distance (YOLOv2)."""
     rng = np.random.default_rng(seed)
     # k-means++ seeding with the same distance
     centers = wh[rng.integers(len(wh))][None].copy()
@@ -229,32 +165,23 @@ def propose_anchors(wh: np.ndarray,
         if np.allclose(new, centers):
             break
         centers = new
-    ratios = sorted({round(float(np.exp(c)) / 0.05) * 0.05 for c in centers})
-    ratios = [round(r, 2) for r in ratios]
-    best = None
-    for base in 2.0**(np.arange(-8, 41) / 8):  # 0.5 ... 32
-        scales = [float(base * 2**(i / num_scales)) for i in range(num_scales)]
-        fit = anchor_fit(wh, anchor_shapes(strides, scales, ratios))
-        if best is None or fit['mean_iou'] > best[1]['mean_iou']:
-            best = (scales, fit)
-    scales = [round(s, 2) for s in best[0]]
-    return dict(
-        scales=scales,
-        ratios=ratios,
-        fit=anchor_fit(wh, anchor_shapes(strides, scales, ratios)))
+    ratios = sorted(
+        {round(round(float(np.exp(c)) / 0.05) * 0.05, 2)
+         for c in centers})
+
+    def fit(scales):
+        return anchor_fit(wh, anchor_shapes(strides, scales, ratios))
+
+    grid = [[float(base * 2**(i / num_scales)) for i in range(num_scales)]
+            for base in 2.0**(np.arange(-8, 41) / 8)]  # 0.5 ... 32
+    best = max(grid, key=lambda scales: fit(scales)['mean_iou'])
+    scales = [round(s, 2) for s in best]
+    return dict(scales=scales, ratios=ratios, fit=fit(scales))
 
 
 def config_anchors(cfg) -> Optional[Dict[str, List[float]]]:
-    """The RPN anchor generator settings of a config, if it has one.
-
-    Args:
-        cfg (Config): A detector config.
-
-    Returns:
-        dict | None: ``strides``, ``scales`` and ``ratios`` (``scales``
-        expanded from ``octave_base_scale`` if needed), or None for
-        anchor-free models.
-    """
+    """A config's RPN (or single-stage) ``strides``, ``scales`` and
+    ``ratios``; None for anchor-free models."""
     head = cfg.model.get('rpn_head', cfg.model.get('bbox_head', {}))
     gen = head.get('anchor_generator') if head else None
     if not gen:
@@ -270,17 +197,8 @@ def config_anchors(cfg) -> Optional[Dict[str, List[float]]]:
 
 
 def train_resize(cfg) -> Tuple[Tuple[int, int], bool]:
-    """The ``Resize`` scale and keep_ratio of a config's train pipeline.
-
-    Args:
-        cfg (Config): A detector config.
-
-    Returns:
-        tuple: ``((w, h), keep_ratio)``.
-
-    Raises:
-        ValueError: The train pipeline has no single-scale ``Resize``.
-    """
+    """``((w, h), keep_ratio)`` of the ``Resize`` of a config's train
+    pipeline; ValueError if it has none."""
     dataset = cfg.train_dataloader.dataset
     while 'pipeline' not in dataset and 'dataset' in dataset:
         dataset = dataset.dataset  # wrappers such as RepeatDataset

@@ -23,8 +23,7 @@ from mmengine.dataset import Compose
 from mmengine.structures import InstanceData
 
 from ..datasets.image_folder import PLACEHOLDER_SIZE
-from ..evaluation.functional import (NO_NUMBER, check_reader_cfg, read_number,
-                                     resolve_reading)
+from ..evaluation.functional import NO_NUMBER, read_number, resolve_reading
 from ..evaluation.metrics import DigitSubmissionDumper
 from ..utils.checkpoint import (check_state_dict_fits,
                                 register_checkpoint_safe_globals)
@@ -49,69 +48,46 @@ def _natural_key(path: str) -> list:
     ]
 
 
-def _is_image_name(path: str) -> bool:
-    # case-insensitive: phones write IMG_0001.JPG
-    return path.lower().endswith(IMG_EXTENSIONS)
-
-
 def is_folder_or_pattern(path: str) -> bool:
     """Whether :func:`list_images` expands ``path`` (a folder or a glob)."""
     return osp.isdir(path) or (glob.has_magic(path) and not osp.exists(path))
 
 
 def list_images(inputs: Union[InputsType, Iterable]) -> list:
-    """Expand folders and glob patterns into image paths.
+    """Paths and arrays, one per image, of what to read.
 
-    - a folder: its image files (not recursive), in natural order;
-    - a pattern with ``*``, ``?`` or ``[``, unless it names an existing
-      file: the matching image files, in natural order;
-    - any other string: kept as given, even if missing (reading it then
-      fails and is reported per image);
-    - an array: converted to 3-channel BGR (:func:`to_bgr`);
-    - a list or tuple: each item expanded in turn.
-
-    Args:
-        inputs (str | np.ndarray | Sequence): What to read.
-
-    Returns:
-        list: Paths and arrays, one per image.
+    A folder gives its image files (not recursive), a pattern with ``*``,
+    ``?`` or ``[`` that names no existing file the matching image files,
+    each in natural order, and any extension's case. Other strings are kept
+    as given, even if missing (reading them fails per image); arrays become
+    3-channel BGR (:func:`to_bgr`); lists are expanded item by item.
     """
     if isinstance(inputs, (str, os.PathLike, np.ndarray, dict)):
         inputs = [inputs]
     images = []
     for item in inputs:
+        if isinstance(item, os.PathLike):
+            item = os.fspath(item)
         if isinstance(item, np.ndarray):
             images.append(to_bgr(item))
-            continue
-        if not isinstance(item, (str, os.PathLike)):
-            images.append(item)  # e.g. a dict, as DetInferencer accepts
-            continue
-        item = os.fspath(item)
-        if not is_folder_or_pattern(item):
+        elif isinstance(item, str) and is_folder_or_pattern(item):
+            paths = [osp.join(item, name) for name in os.listdir(item)] \
+                if osp.isdir(item) else glob.glob(item)
+            images += sorted(
+                (p for p in paths
+                 if osp.isfile(p) and p.lower().endswith(IMG_EXTENSIONS)),
+                key=_natural_key)
+        else:  # a file, or a dict as DetInferencer takes
             images.append(item)
-            continue
-        paths = [osp.join(item, name) for name in os.listdir(item)] \
-            if osp.isdir(item) else glob.glob(item)
-        images += sorted(
-            (p for p in paths if _is_image_name(p) and osp.isfile(p)),
-            key=_natural_key)
     return images
 
 
 def to_bgr(img: np.ndarray) -> np.ndarray:
-    """Make an array image 3-channel BGR as the test pipeline expects.
+    """Make an ``H x W (x 1|3|4)`` array image ``H x W x 3`` BGR.
 
-    A grayscale image (``H x W`` or ``H x W x 1``) is repeated to three
-    channels; an alpha channel (``H x W x 4``, BGRA) is dropped, as
-    ``cv2.imdecode`` does when a config's ``LoadImageFromFile`` reads an
-    RGBA file, so arrays and files of the same picture read alike.
-
-    Args:
-        img (np.ndarray): ``H x W``, ``H x W x 1``, ``H x W x 3`` or
-            ``H x W x 4`` image.
-
-    Returns:
-        np.ndarray: ``H x W x 3`` image.
+    Gray is repeated to three channels; alpha (BGRA) is dropped, as
+    ``cv2.imdecode`` drops it from an RGBA file, so arrays and files of the
+    same picture read alike.
     """
     if img.ndim == 2:
         img = img[..., None]
@@ -125,16 +101,8 @@ def to_bgr(img: np.ndarray) -> np.ndarray:
 
 
 def config_reader_cfg(cfg: ConfigType) -> Optional[dict]:
-    """The reader options the config gives ``tools/test.py`` for
-    ``pred.csv``: the ``reader_cfg`` of its ``DigitSubmissionDumper``.
-
-    Args:
-        cfg (Config): A digit config.
-
-    Returns:
-        dict, optional: Reader options (``READER_OPTIONS``); None when the
-        config sets none (then the checkpoint's recorded ones apply).
-    """
+    """The ``reader_cfg`` of the config's ``DigitSubmissionDumper`` (what
+    ``tools/test.py`` reads ``pred.csv`` with), None when it sets none."""
     for metric in evaluator_metrics(cfg.get('test_evaluator')):
         kind = metric.get('type')
         name = getattr(kind, '__name__', str(kind)).split('.')[-1]
@@ -147,49 +115,32 @@ def config_reader_cfg(cfg: ConfigType) -> Optional[dict]:
 class DigitInferencer(DetInferencer):
     """Read house numbers with a checkpoint of any ``configs/*.py``.
 
-    mmdet's :class:`~mmdet.apis.DetInferencer` (input handling, batching,
-    drawing, output files) plus the read number. Each prediction dict has
-    mmdet's ``bboxes`` (``x1, y1, x2, y2`` in original-image pixels),
-    ``scores`` and ``labels`` (label ``i`` = digit ``i``), and:
+    mmdet's :class:`~mmdet.apis.DetInferencer` (batching, drawing, output
+    files) reading as ``tools/test.py`` does: files are decoded by the
+    config's ``LoadImageFromFile`` (any size or format, EXIF orientation
+    applied), the config's ``read_model`` wraps the detector, and numbers
+    are read at the same threshold with the same reader options. Inputs are
+    paths, folders, globs, arrays or lists of them (:func:`list_images`).
+    Each prediction dict has mmdet's ``bboxes`` (original-image ``x1, y1,
+    x2, y2``), ``scores`` and ``labels`` (label ``i`` = digit ``i``), and:
 
-    - ``number`` (str): the digits read left to right by
-      :func:`~mmdigit.evaluation.functional.boxes_to_number` at
-      :attr:`score_thr` with :attr:`reader_cfg`, ``''`` when none is kept
-      (what ``tools/test.py`` writes to ``pred.csv``);
-    - ``number_score`` (float | None): the lowest score among the digits
-      read (a number is only right if every digit is), None without one;
+    - ``number`` (str): the digits read
+      (:func:`~mmdigit.evaluation.read_number`), ``''`` when none;
+    - ``number_score`` (float | None): the lowest score among them;
     - ``unreadable`` (bool): the file could not be read (no boxes, no
-      number; a :class:`UnreadableImageWarning` names it).
+      number; an :class:`UnreadableImageWarning` names it).
 
-    Inputs are paths, folders, glob patterns, BGR arrays (grayscale and BGRA
-    are converted, see :func:`to_bgr`) or lists of them. Files are decoded
-    by the config's ``LoadImageFromFile``, exactly as ``tools/test.py``
-    reads them: any size, PNG/JPEG/..., grayscale or RGBA become 3-channel
-    BGR and an EXIF orientation (phone photos) is applied by OpenCV's
-    ``imdecode``.
     Pictures (``out_dir/vis/``) show the boxes scoring at least
-    ``pred_score_thr`` (default :attr:`score_thr`) under a band with the
-    read number.
+    ``pred_score_thr`` (default :attr:`score_thr`) under the read number.
 
     Args:
-        model (str | Config, optional): Config file or config; None takes
-            the config stored in ``weights``.
-        weights (str, optional): Checkpoint.
-        device (str, optional): ``'cpu'``, ``'cuda'``...; None picks CUDA
-            when available.
-        score_thr (float, optional): Score threshold for reading numbers.
-            None: the validation-best threshold recorded in the checkpoint
-            (``DigitThresholdHook``), else ``DEFAULT_CSV_SCORE_THR`` (0.5),
-            as ``tools/test.py`` does for ``pred.csv``.
-        reader_cfg (dict, optional): Reader options of
-            :func:`~mmdigit.evaluation.functional.select_digits`. None: the
-            config's dumper's (:func:`config_reader_cfg`), else those
-            recorded in the checkpoint with the threshold, else the
-            reader's defaults, as ``tools/test.py`` reads ``pred.csv``.
-        palette (str): Box colours, as in ``DetInferencer``. Defaults to
-            ``'none'`` (the dataset's palette).
-        show_progress (bool): Show a progress bar while inferring.
-            Defaults to True.
+        model, weights, device, palette, show_progress: As in
+            ``DetInferencer`` (``model`` None: the config in ``weights``).
+        score_thr (float, optional): Score threshold; None: the one the
+            checkpoint recorded, else ``DEFAULT_CSV_SCORE_THR`` (0.5).
+        reader_cfg (dict, optional): Reader options; None: the config's
+            dumper's (:func:`config_reader_cfg`), else the checkpoint's,
+            else the defaults (:func:`~mmdigit.evaluation.resolve_reading`).
 
     Example:
         >>> from mmdigit.apis import DigitInferencer
@@ -207,14 +158,10 @@ class DigitInferencer(DetInferencer):
                  reader_cfg: Optional[dict] = None,
                  palette: str = 'none',
                  show_progress: bool = True) -> None:
-        self.recorded_thr: Optional[float] = None
-        self.recorded_reader_cfg: Optional[dict] = None
+        self.recorded: Tuple[Optional[float], Optional[dict]] = (None, None)
         # names for check_state_dict_fits' message
-        if isinstance(model, str):
-            config_name = model
-        else:
-            config_name = (
-                getattr(model, 'filename', None) or 'the given config')
+        config_name = model if isinstance(model, str) else getattr(
+            model, 'filename', None) or 'the given config'
         self._fit_names = (str(weights), config_name)
         super().__init__(
             model=model,
@@ -225,21 +172,17 @@ class DigitInferencer(DetInferencer):
             show_progress=show_progress)
         if reader_cfg is None:
             reader_cfg = config_reader_cfg(self.cfg)
-        #: Threshold for reading numbers; may be changed between calls.
+        #: Threshold and reader options of the reading; may be changed.
         self.score_thr: float
-        self.score_thr, reader_cfg, self.score_thr_source = resolve_reading(
-            score_thr, reader_cfg,
-            (self.recorded_thr, self.recorded_reader_cfg))
-        #: Reader options (``READER_OPTIONS``) for reading numbers.
-        self.reader_cfg = check_reader_cfg(reader_cfg)
+        self.reader_cfg: dict
+        self.score_thr, self.reader_cfg, self.score_thr_source = \
+            resolve_reading(score_thr, reader_cfg, self.recorded)
 
     def _init_model(self,
                     cfg: ConfigType,
                     weights: Optional[str],
                     device: str = 'cpu') -> nn.Module:
-        """The detector, wrapped in the config's ``read_model`` when it has
-        one (as ``tools/test.py`` reads, e.g. the two-pass
-        :class:`~mmdigit.models.DigitScaleNormTTAModel`)."""
+        """The detector, wrapped in the config's ``read_model`` if any."""
         register_checkpoint_safe_globals()
         if cfg.get('read_model'):
             cfg = copy.deepcopy(cfg)
@@ -249,24 +192,17 @@ class DigitInferencer(DetInferencer):
     def _load_weights_to_model(self, model: nn.Module,
                                checkpoint: Optional[dict],
                                cfg: Optional[ConfigType]) -> None:
-        """Load weights as mmdet does and keep the recorded threshold and
-        reader options.
-
-        The checkpoint dict is the one ``BaseInferencer._init_model`` loaded,
-        so the file is read once. Weights that do not fit the config's
-        model stop with :class:`~mmdigit.utils.CheckpointError`, as in
-        ``tools/test.py``.
-        """
+        """Load weights as mmdet does, after checking they fit the model
+        (:class:`~mmdigit.utils.CheckpointError` as in ``tools/test.py``),
+        and keep the recorded reading of the checkpoint read once."""
         if checkpoint is not None:
             check_state_dict_fits(model, checkpoint, *self._fit_names)
         super()._load_weights_to_model(model, checkpoint, cfg)
-        self.recorded_thr, self.recorded_reader_cfg = recorded_reading(
-            checkpoint or {})
+        self.recorded = recorded_reading(checkpoint or {})
 
     def _init_pipeline(self, cfg: ConfigType) -> 'ImageLoadingPipeline':
         """mmdet's test pipeline, reporting unreadable files per image."""
-        pipeline = super()._init_pipeline(cfg)
-        return ImageLoadingPipeline(pipeline)
+        return ImageLoadingPipeline(super()._init_pipeline(cfg))
 
     def _inputs_to_list(self, inputs: InputsType) -> list:
         """Expand folders and globs, make arrays BGR (:func:`list_images`)."""
@@ -277,19 +213,13 @@ class DigitInferencer(DetInferencer):
                  batch_size: int = 1,
                  pred_score_thr: Optional[float] = None,
                  **kwargs) -> dict:
-        """Read the numbers in ``inputs``.
-
-        Args:
-            inputs (str | np.ndarray | Sequence): Images, folders, globs.
-            batch_size (int): Images per forward pass. Defaults to 1.
-            pred_score_thr (float, optional): Minimum score of a drawn box;
-                None draws the boxes scoring at least :attr:`score_thr`.
-            **kwargs: ``DetInferencer.__call__``'s other options, e.g.
-                ``out_dir``, ``no_save_pred``, ``return_vis``, ``show``.
+        """Read the numbers in ``inputs`` (images, folders, globs), with
+        ``DetInferencer.__call__``'s options (``out_dir``, ``no_save_pred``,
+        ``return_vis``, ``show``...); ``pred_score_thr`` None draws the
+        boxes scoring :attr:`score_thr`.
 
         Returns:
-            dict: ``predictions`` (one dict per image, see the class) and
-            ``visualization``.
+            dict: ``predictions`` (one dict per image) and ``visualization``.
         """
         if pred_score_thr is None:
             pred_score_thr = self.score_thr
@@ -313,15 +243,8 @@ class DigitInferencer(DetInferencer):
 
     def read_number(self,
                     instances: InstanceData) -> Tuple[str, Optional[float]]:
-        """Read one image's number from its predicted instances
-        (:func:`~mmdigit.evaluation.functional.read_number`).
-
-        Args:
-            instances (InstanceData): ``bboxes``, ``scores``, ``labels``.
-
-        Returns:
-            tuple[str, float | None]: The digits (``''`` if none) and the
-            lowest score among them (None if none).
+        """One image's number and its score from its predicted ``bboxes``,
+        ``scores`` and ``labels`` (:func:`~mmdigit.evaluation.read_number`).
         """
         return read_number(instances.bboxes.cpu().numpy(),
                            instances.scores.cpu().numpy(),
@@ -341,10 +264,9 @@ class DigitInferencer(DetInferencer):
                   **kwargs) -> Optional[List[np.ndarray]]:
         """Draw boxes (mmdet's drawing) under a band with the read number.
 
-        Small images are enlarged to :data:`MIN_VIS_SIDE` first. Files are
-        decoded as the pipeline decodes them; an unreadable one is drawn as
-        the black stand-in. Pictures go to ``img_out_dir/vis/`` named as
-        mmdet names them (the file's name, or a counter for arrays).
+        Images are decoded as the pipeline decodes them (an unreadable one
+        is the black stand-in) and enlarged to :data:`MIN_VIS_SIDE`.
+        Pictures go to ``img_out_dir/vis/`` named as mmdet names them.
 
         Returns:
             list[np.ndarray] | None: RGB pictures when ``return_vis``.
@@ -353,12 +275,13 @@ class DigitInferencer(DetInferencer):
             img_out_dir = ''
         if not show and img_out_dir == '' and not return_vis:
             return None
-        names, images, vis_preds = [], [], []
-        for i, (single_input, pred) in enumerate(zip(inputs, preds)):
+        results = []
+        for single_input, pred in zip(inputs, preds):
             if isinstance(single_input, str):
-                names.append(osp.basename(single_input))
+                name = osp.basename(single_input)
             else:  # mmdet's naming of array inputs
-                names.append(f'{self.num_visualized_imgs + i:08d}.jpg')
+                name = f'{self.num_visualized_imgs:08d}.jpg'
+            self.num_visualized_imgs += 1
             img = self._image_to_draw(single_input, pred)
             h, w = img.shape[:2]
             vis_pred = pred.clone()
@@ -366,22 +289,18 @@ class DigitInferencer(DetInferencer):
                 img = mmcv.imrescale(img, MIN_VIS_SIDE / min(h, w))
                 # per axis: the new size is rounded
                 scale = img.shape[1] / w, img.shape[0] / h
-                vis_pred.pred_instances.bboxes = \
-                    vis_pred.pred_instances.bboxes * \
-                    vis_pred.pred_instances.bboxes.new_tensor(scale * 2)
-            images.append(img)
-            vis_preds.append(vis_pred)
-        # mmdet draws the boxes (RGB arrays in, RGB pictures out)
-        drawn = super().visualize(
-            images,
-            vis_preds,
-            return_vis=True,
-            draw_pred=draw_pred,
-            pred_score_thr=pred_score_thr,
-            no_save_vis=True)
-        results = []
-        for name, img, pred in zip(names, drawn, preds):
-            img = self._draw_number_band(img, pred)
+                boxes = vis_pred.pred_instances.bboxes
+                vis_pred.pred_instances.bboxes = boxes * boxes.new_tensor(
+                    scale * 2)
+            # mmdet's drawing of the boxes (RGB in, RGB out)
+            self.visualizer.add_datasample(
+                name,
+                img,
+                vis_pred,
+                draw_gt=False,
+                draw_pred=draw_pred,
+                pred_score_thr=pred_score_thr)
+            img = self._draw_number_band(self.visualizer.get_image(), pred)
             if img_out_dir != '':
                 mmcv.imwrite(img[..., ::-1], osp.join(img_out_dir, 'vis',
                                                       name))
@@ -396,12 +315,10 @@ class DigitInferencer(DetInferencer):
             return np.zeros((PLACEHOLDER_SIZE, PLACEHOLDER_SIZE, 3), np.uint8)
         if isinstance(single_input, str):
             # decoded as LoadImageFromFile decodes it (mmcv, colour, EXIF)
-            img = mmcv.imfrombytes(mmengine.fileio.get(single_input))
-        elif isinstance(single_input, np.ndarray):
-            img = to_bgr(single_input)
-        else:
+            return mmcv.imread(single_input, channel_order='rgb')
+        if not isinstance(single_input, np.ndarray):
             raise ValueError(f'Unsupported input type: {type(single_input)}')
-        return np.ascontiguousarray(img[..., ::-1])
+        return np.ascontiguousarray(to_bgr(single_input)[..., ::-1])
 
     def _draw_number_band(self, img: np.ndarray,
                           pred: DetDataSample) -> np.ndarray:
@@ -427,11 +344,8 @@ class DigitInferencer(DetInferencer):
     def pred2dict(self,
                   data_sample: DetDataSample,
                   pred_out_dir: str = '') -> dict:
-        """mmdet's dict plus ``number``, ``number_score``, ``unreadable``.
-
-        With ``pred_out_dir`` it is written to ``pred_out_dir/preds/`` as
-        mmdet names it (``<file stem>.json``, or a counter for arrays).
-        """
+        """mmdet's dict plus ``number``, ``number_score``, ``unreadable``,
+        written to ``pred_out_dir/preds/`` as mmdet names it."""
         result = super().pred2dict(data_sample, '')
         result.update(
             number=data_sample.number,
@@ -450,17 +364,14 @@ class DigitInferencer(DetInferencer):
 
 
 class ImageLoadingPipeline:
-    """A test pipeline whose image loading may fail per image.
+    """The inferencer's test pipeline (with an ``InferencerLoader``), whose
+    image loading may fail per image.
 
-    When the loader cannot read a file (missing, truncated, not an image),
-    an :class:`UnreadableImageWarning` names it and a black
-    ``PLACEHOLDER_SIZE`` square goes through the rest of the pipeline, its
-    sample marked ``unreadable=True``, as ``DigitImageFolderDataset`` does
-    for ``tools/test.py``. Errors after loading still raise.
-
-    Args:
-        pipeline (Compose): The inferencer's pipeline, starting with
-            ``InferencerLoader``.
+    A file the loader cannot read (missing, truncated, not an image) is
+    named by an :class:`UnreadableImageWarning` and replaced by a black
+    ``PLACEHOLDER_SIZE`` square, its sample marked ``unreadable=True``, as
+    ``DigitImageFolderDataset`` does for ``tools/test.py``. Errors after
+    loading still raise.
     """
 
     def __init__(self, pipeline: Compose) -> None:
@@ -471,24 +382,13 @@ class ImageLoadingPipeline:
         self.rest = Compose(transforms[idx + 1:])
 
     def __call__(self, inputs) -> dict:
-        """Load and transform one input.
-
-        Args:
-            inputs (str | np.ndarray | dict): One input of the inferencer.
-
-        Returns:
-            dict: ``inputs`` and ``data_samples`` for the model.
-        """
-        if isinstance(inputs, dict):  # the loader writes into it
-            inputs = copy.deepcopy(inputs)
+        """Load and transform one input (``DetInferencer`` copies dicts)."""
         try:
-            results = self.load(inputs)
+            results, error = self.load(inputs), 'could not be decoded'
         except Exception as e:  # cv2/mmcv/fileio raise many types
             if isinstance(inputs, np.ndarray):
                 raise
             results, error = None, f'{type(e).__name__}: {e}'
-        else:
-            error = 'could not be decoded'
         unreadable = results is None
         if unreadable:
             path = inputs.get('img_path') if isinstance(inputs,
@@ -510,23 +410,15 @@ def read_image_numbers(
         out_dir: Optional[str] = None,
         batch_size: int = 1,
         progress: bool = False) -> List[Tuple[str, str, Optional[float]]]:
-    """Read the number in each image file (``tools/read_numbers.py``).
-
-    Args:
-        inferencer (DigitInferencer): The reader, built with
-            ``show_progress=False`` when ``progress`` is asked for here
-            (mmdet's bar counts batches, on stdout).
-        inputs (Sequence[str]): Image paths (see :func:`list_images`).
-        out_dir (str, optional): Write pictures with boxes and the read
-            number to ``out_dir/vis/``.
-        batch_size (int): Images per forward pass. Defaults to 1.
-        progress (bool): Show a progress bar on stderr. Defaults to False.
+    """Read the number in each image file (``tools/read_numbers.py``),
+    ``batch_size`` images per forward pass, with pictures in
+    ``out_dir/vis/`` and a progress bar on stderr if asked (build the
+    reader with ``show_progress=False``: mmdet's bar counts batches, on
+    stdout).
 
     Returns:
         list[tuple[str, str, float | None]]: ``(file, number, score)`` per
-        image in input order; the number is ``'-1'`` (and the score None)
-        when nothing is read or the file is unreadable, the score the lowest
-        score among the digits read.
+        image in input order: ``'-1'`` and None when nothing is read.
     """
     rows = []
     bar = mmengine.ProgressBar(len(inputs), file=sys.stderr) \
@@ -550,15 +442,8 @@ def read_image_numbers(
 
 def number_rows_to_csv(
         rows: Sequence[Tuple[str, str, Optional[float]]]) -> str:
-    """CSV text of :func:`read_image_numbers`' rows.
-
-    Args:
-        rows (Sequence[tuple]): ``(file, number, score)`` rows.
-
-    Returns:
-        str: Header ``file,number,score`` and one line per row; the score
-        has 4 decimals, empty when no number was read.
-    """
+    """CSV text of :func:`read_image_numbers`' rows: header
+    ``file,number,score``, the score with 4 decimals (empty for None)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator='\n')
     writer.writerow(['file', 'number', 'score'])

@@ -1,10 +1,9 @@
 """Dataset validation shared by ``tools/check_dataset.py`` and the datasets.
 
-Every problem names the file (and the json entry) it is about. Errors are
-what would crash training mid-epoch or silently change the labels (mmdet's
-``CocoDataset`` quietly drops boxes that are degenerate, outside the image
-or of an unknown category, which changes the house number a digit belongs
-to); warnings are what is handled, with how.
+Every problem names its file (and json entry). Errors would crash training
+mid-epoch or silently change the labels (mmdet's ``CocoDataset`` quietly
+drops degenerate, outside or unknown-category boxes, which changes the house
+number); warnings are what is handled, with how.
 """
 import json
 import os
@@ -73,10 +72,10 @@ class DatasetError(MMDigitUserError, ValueError):
     def __init__(self, problems: Sequence[DatasetProblem],
                  source: str) -> None:
         self.problems = list(problems)
+        self.source = source
         errors = [p for p in self.problems if p.level == ERROR]
         more = (f' (and {len(errors) - 1} more; run tools/check_dataset.py '
                 'for the full list)') if len(errors) > 1 else ''
-        self.source = source
         super().__init__(f'{errors[0]}{more}')
 
 
@@ -84,56 +83,45 @@ def _image_problems(path: str, where: str, size: Optional[tuple],
                     decode: bool) -> List[DatasetProblem]:
     """Problems of one image file; ``size`` is the json's ``(w, h)``."""
     from PIL import Image
+
+    def problem(level, kind, message):
+        return DatasetProblem(level, kind, where, message)
+
     if not osp.isfile(path):
-        return [
-            DatasetProblem(ERROR, 'missing_image', where,
-                           'image file not found')
-        ]
+        return [problem(ERROR, 'missing_image', 'image file not found')]
     if osp.getsize(path) == 0:
-        return [
-            DatasetProblem(ERROR, 'unreadable_image', where,
-                           'empty (0-byte) file')
-        ]
-    problems = []
+        return [problem(ERROR, 'unreadable_image', 'empty (0-byte) file')]
     try:
         with Image.open(path) as im:
             mode, (w, h) = im.mode, im.size
             if decode:
                 im.load()  # truncated files fail here, not at open
     except Exception as e:  # PIL raises many types for bad files
-        return [
-            DatasetProblem(ERROR, 'unreadable_image', where,
-                           f'cannot be decoded ({e})')
-        ]
+        return [problem(ERROR, 'unreadable_image', f'cannot be decoded ({e})')]
+    problems = []
     if size is not None and (w, h) != tuple(size):
         problems.append(
-            DatasetProblem(
-                ERROR, 'size_mismatch', where,
+            problem(
+                ERROR, 'size_mismatch',
                 f'file is {w}x{h} but the json says {size[0]}x{size[1]} '
                 '(boxes would be misplaced)'))
     if mode != 'RGB':
-        handling = _MODE_HANDLING.get(
-            mode, f'mode {mode}: converted by OpenCV to 8-bit BGR')
         problems.append(
-            DatasetProblem(WARNING, 'non_rgb_image', where, handling))
+            problem(
+                WARNING, 'non_rgb_image',
+                _MODE_HANDLING.get(
+                    mode, f'mode {mode}: converted by OpenCV to 8-bit BGR')))
     if max(w, h) > LARGE_SIDE:
         problems.append(
-            DatasetProblem(
-                WARNING, 'large_image', where,
+            problem(
+                WARNING, 'large_image',
                 f'{w}x{h} px: resized by the pipeline like any other image, '
                 'but slow to decode'))
     return problems
 
 
 def load_coco_json(ann_file: str) -> dict:
-    """Read a COCO json, raising :class:`DatasetError` on a bad file.
-
-    Args:
-        ann_file (str): Path of the json.
-
-    Returns:
-        dict: The parsed json.
-    """
+    """Read a COCO json, raising a one-line :class:`DatasetError` if bad."""
 
     def fail(kind, message):
         raise DatasetError([DatasetProblem(ERROR, kind, ann_file, message)],
@@ -152,6 +140,24 @@ def load_coco_json(ann_file: str) -> dict:
     if missing:
         fail('missing_key', f'no {" / ".join(missing)} list')
     return coco
+
+
+def _box_problem(bbox, width: int, height: int) -> Optional[tuple]:
+    """``(level, kind, message)`` of a bad box, or None."""
+    if not (isinstance(bbox, list) and len(bbox) == 4
+            and all(isinstance(v, (int, float)) for v in bbox)):
+        return ERROR, 'bad_box', f'bbox {bbox!r} is not [x, y, w, h]'
+    x, y, w, h = bbox
+    if w < 1 or h < 1:
+        return (ERROR, 'bad_box', f'bbox {bbox} has w or h < 1 px (mmdet '
+                'would drop it, changing the number)')
+    if x >= width or y >= height or x + w <= 0 or y + h <= 0:
+        return (ERROR, 'bad_box',
+                f'bbox {bbox} lies outside the {width}x{height} image')
+    if x < 0 or y < 0 or x + w > width or y + h > height:
+        return (WARNING, 'box_outside', f'bbox {bbox} sticks out of the '
+                f'{width}x{height} image (clipped by Resize)')
+    return None
 
 
 def check_coco_split(ann_file: str,
@@ -181,39 +187,35 @@ def check_coco_split(ann_file: str,
     def add(level, kind, where, message):
         problems.append(DatasetProblem(level, kind, where, message))
 
-    def missing_keys(entry, section, index):
-        if not isinstance(entry, dict):
-            add(ERROR, 'missing_key', f'{ann_file} {section}[{index}]',
-                'not an object')
-            return True
-        keys = [k for k in _REQUIRED[section] if k not in entry]
-        if keys:
-            add(ERROR, 'missing_key', f'{ann_file} {section}[{index}]',
-                f'missing key(s) {", ".join(keys)}')
-        return bool(keys)
+    def entries(section):
+        """``(where, entry)`` of the section's entries with every key."""
+        for i, entry in enumerate(coco[section]):
+            where = f'{ann_file} {section}[{i}]'
+            if not isinstance(entry, dict):
+                add(ERROR, 'missing_key', where, 'not an object')
+                continue
+            keys = [k for k in _REQUIRED[section] if k not in entry]
+            if keys:
+                add(ERROR, 'missing_key', where,
+                    f'missing key(s) {", ".join(keys)}')
+            else:
+                yield where, entry
 
     cat_ids = set()
-    for i, cat in enumerate(coco['categories']):
-        if missing_keys(cat, 'categories', i):
-            continue
+    for where, cat in entries('categories'):
         cat_ids.add(cat['id'])
         if str(cat['name']) not in DIGIT_CLASSES:
-            add(ERROR, 'unknown_category', f'{ann_file} categories[{i}]',
+            add(ERROR, 'unknown_category', where,
                 f'name {cat["name"]!r} is not a digit 0-9')
     images: Dict[int, dict] = {}
-    for i, img in enumerate(coco['images']):
-        if missing_keys(img, 'images', i):
-            continue
+    for where, img in entries('images'):
         if img['id'] in images:
-            add(ERROR, 'duplicate_id', f'{ann_file} images[{i}]',
+            add(ERROR, 'duplicate_id', where,
                 f'image id {img["id"]} appears more than once')
         images[img['id']] = img
-    annotated = set()
-    ann_ids = set()
-    for i, ann in enumerate(coco['annotations']):
-        if missing_keys(ann, 'annotations', i):
-            continue
-        where = f'{ann_file} annotations[{i}] (id {ann["id"]})'
+    annotated, ann_ids = set(), set()
+    for where, ann in entries('annotations'):
+        where = f'{where} (id {ann["id"]})'
         if ann['id'] in ann_ids:
             add(ERROR, 'duplicate_id', where,
                 f'annotation id {ann["id"]} appears more than once')
@@ -227,29 +229,9 @@ def check_coco_split(ann_file: str,
         if ann['category_id'] not in cat_ids:
             add(ERROR, 'unknown_category', where,
                 f'category_id {ann["category_id"]} is not in categories')
-        bbox = ann['bbox']
-        if not (isinstance(bbox, list) and len(bbox) == 4
-                and all(isinstance(v, (int, float)) for v in bbox)):
-            add(ERROR, 'bad_box', where, f'bbox {bbox!r} is not [x, y, w, h]')
-            continue
-        x, y, w, h = bbox
-        if w < 1 or h < 1:
-            add(
-                ERROR, 'bad_box', where,
-                f'bbox {bbox} has w or h < 1 px (mmdet would drop it, '
-                'changing the number)')
-        elif x >= img['width'] or y >= img['height'] or x + w <= 0 or \
-                y + h <= 0:
-            add(
-                ERROR, 'bad_box', where,
-                f'bbox {bbox} lies outside the {img["width"]}x'
-                f'{img["height"]} image')
-        elif x < 0 or y < 0 or x + w > img['width'] or \
-                y + h > img['height']:
-            add(
-                WARNING, 'box_outside', where,
-                f'bbox {bbox} sticks out of the {img["width"]}x'
-                f'{img["height"]} image (clipped by Resize)')
+        bad = _box_problem(ann['bbox'], img['width'], img['height'])
+        if bad:
+            add(bad[0], bad[1], where, bad[2])
     for img_id, img in images.items():
         if img_id not in annotated:
             add(
@@ -258,12 +240,9 @@ def check_coco_split(ann_file: str,
                 'no annotations: skipped in training (filter_empty_gt), '
                 'reads as "-1" in validation')
     if check_files:
-        items = list(images.values())
-        bar = None
-        if progress and items:
-            from mmengine.utils import ProgressBar
-            bar = ProgressBar(len(items))
-        for img in items:
+        from mmengine.utils import ProgressBar
+        bar = ProgressBar(len(images)) if progress and images else None
+        for img in images.values():
             path = osp.join(img_dir, img['file_name'])
             problems += _image_problems(path, f'{path} (image id {img["id"]})',
                                         (img['width'], img['height']), decode)
@@ -280,69 +259,56 @@ def check_image_folder(img_dir: str,
 
     Args:
         img_dir (str): The folder.
-        suffixes (Sequence[str]): Image extensions, lower case. Defaults to
-            ``('.png', '.jpg', '.jpeg')``.
+        suffixes (Sequence[str]): Image extensions, lower case.
         decode (bool): Decode every image fully. Defaults to True.
         check_files (bool): Open the image files at all (False checks only
             the folder and the names). Defaults to True.
 
     Returns:
-        list[DatasetProblem]: Every problem found. Unreadable images are
-        warnings here: inference writes ``-1`` for them.
+        list[DatasetProblem]: Every problem found; unreadable images are
+        warnings (inference writes ``-1`` for them).
     """
     if not osp.isdir(img_dir):
         return [
             DatasetProblem(ERROR, 'missing_folder', img_dir,
                            'folder not found')
         ]
-    problems = []
     names = sorted(
         n for n in os.listdir(img_dir)
         if osp.splitext(n)[1].lower() in suffixes)
-    if not names:
-        problems.append(
-            DatasetProblem(ERROR, 'empty_folder', img_dir,
-                           f'no {"/".join(suffixes)} images'))
+    problems = [] if names else [
+        DatasetProblem(ERROR, 'empty_folder', img_dir,
+                       f'no {"/".join(suffixes)} images')
+    ]
     for name in names:
         path = osp.join(img_dir, name)
         if not osp.splitext(name)[0].isdigit():
             problems.append(
                 DatasetProblem(
                     ERROR, 'bad_name', path,
-                    'not named <integer id>.png (the image_id of '
-                    'pred.csv)'))
-            continue
-        if not check_files:
-            continue
-        for p in _image_problems(path, path, None, decode):
-            if p.kind in ('unreadable_image', 'missing_image'):
-                p = DatasetProblem(WARNING, p.kind, p.where,
-                                   f'{p.message}: written as -1')
-            problems.append(p)
+                    'not named <integer id>.png (the image_id of pred.csv)'))
+        elif check_files:
+            for p in _image_problems(path, path, None, decode):
+                if p.kind in ('unreadable_image', 'missing_image'):
+                    p = DatasetProblem(WARNING, p.kind, p.where,
+                                       f'{p.message}: written as -1')
+                problems.append(p)
     return problems
 
 
 def check_dataset(data_root: str,
                   decode: bool = True,
                   progress: bool = False) -> Dict[str, List[DatasetProblem]]:
-    """Check a dataset in the course layout.
-
-    Args:
-        data_root (str): Folder with ``train/``, ``valid/``, ``test/``,
-            ``train.json`` and ``valid.json``.
-        decode (bool): Decode every image fully. Defaults to True.
-        progress (bool): Show progress bars. Defaults to False.
-
-    Returns:
-        dict: Problems per split (``'train'``, ``'valid'``, ``'test'``).
-    """
-    result = {}
-    for split in ('train', 'valid'):
-        result[split] = check_coco_split(
+    """Problems per split (``train``, ``valid``, ``test``) of a dataset in
+    the course layout (see :func:`check_coco_split`)."""
+    result = {
+        split: check_coco_split(
             osp.join(data_root, f'{split}.json'),
             osp.join(data_root, split),
             decode=decode,
             progress=progress)
+        for split in ('train', 'valid')
+    }
     result['test'] = check_image_folder(
         osp.join(data_root, 'test'), decode=decode)
     return result

@@ -29,13 +29,9 @@ class DigitCocoDataset(CocoDataset):
     {id: 10, name: "9"}``; images under ``train/`` and ``valid/``. Classes are
     matched by name, so ``category_id = digit + 1`` maps to label ``digit``.
 
-    Before loading, the split is validated (:func:`check_coco_split`):
-    errors (malformed json, missing keys, unknown ids, degenerate or
-    outside boxes, missing, unreadable or mis-sized images) raise a
-    :class:`DatasetError` naming the first one, instead of a traceback
-    mid-epoch or boxes mmdet would silently drop; warnings (non-RGB images,
-    boxes sticking out, images without boxes) are logged with how they are
-    handled.
+    The split is validated first (:func:`check_coco_split`): an error
+    raises a one-line :class:`DatasetError` instead of a traceback mid-epoch
+    or boxes mmdet would silently drop; warnings are logged.
 
     Args:
         check_images (bool): Also open and decode every image file (about
@@ -50,11 +46,7 @@ class DigitCocoDataset(CocoDataset):
         super().__init__(*args, **kwargs)
 
     def load_data_list(self) -> List[dict]:
-        """Validate the split, then load it as ``CocoDataset`` does.
-
-        Returns:
-            list[dict]: Annotations of every image.
-        """
+        """Validate the split, then load it as ``CocoDataset`` does."""
         problems = check_coco_split(
             self.ann_file,
             self.data_prefix.get('img', ''),

@@ -1,40 +1,24 @@
 """A test-like split: labelled training photos reframed as SVHN test photos.
 
-The course grades SVHN's test split, whose photos are framed differently
-from SVHN's train split, where every labelled image here comes from: the
-digits are smaller relative to the frame and in pixels, and the numbers are
-shorter (statistics of the public format-1 annotations, docs/data.md). A
-model selected on train-framed photos is tuned for the wrong framing.
-
-:func:`reframe_split` writes a labelled split as the test split would frame
-it. Each photo keeps its own pixels and boxes, and
-
-- is zoomed out into a larger canvas: the digit-height / image-height ratio
-  of every photo is moved to the same quantile of the test distribution
-  (quantile mapping between the two published distributions), so a photo
-  framed tightly for train stays among the tightest of test;
-- is scaled so that digits have the test split's pixel size;
-- gets context from itself: the canvas is the photo stretched over it and
-  blurred (its colours and light, no readable structure), the sharp photo
-  pasted at a random place;
-- and, if asked, the split is subsampled to the test split's mix of
-  number lengths (it halves a small split).
+The course grades SVHN's test split, whose digits are smaller relative to
+the frame and in pixels, and whose numbers are shorter, than in SVHN's train
+split where every labelled image comes from (docs/data.md). A model selected
+on train-framed photos is tuned for the wrong framing. :func:`reframe_split`
+zooms each photo out into a blurred canvas of itself, moving its digit/image
+height ratio to the same quantile of the test distribution and its digits to
+the test pixel size, and can subsample to the test mix of number lengths.
 """
 import json
-import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import mmcv
 import numpy as np
-from mmengine.utils import track_iter_progress
 
-from ..utils.digits import category_id_to_label
-from ..utils.errors import OutputExistsError, UserInputError
+from ..utils.errors import UserInputError
 from ..utils.fileio import atomic_write_bytes
-from .checks import load_coco_json
-from .svhn import write_split
+from .layout import ensure_empty, progress_bar, read_split, write_split
 
 #: (quantile, digit height / image height) of SVHN format-1 train and test,
 #: from ../shared/data/svhn-framing.md (all 33,402 train, 13,068 test images).
@@ -50,27 +34,16 @@ def _interp(x: float, knots: Sequence[Tuple[float, float]]) -> float:
     """Piecewise-linear through ``knots`` ``(x, y)``, extended linearly past
     the first and last segment."""
     xs, ys = zip(*knots)
-    if x < xs[0]:
-        i = 0
-    elif x > xs[-1]:
-        i = len(xs) - 2
-    else:
+    if xs[0] <= x <= xs[-1]:
         return float(np.interp(x, xs, ys))
+    i = 0 if x < xs[0] else len(xs) - 2
     slope = (ys[i + 1] - ys[i]) / (xs[i + 1] - xs[i])
     return ys[i] + slope * (x - xs[i])
 
 
 def to_test_ratio(ratio: float) -> float:
-    """Map a train photo's digit/image height ratio to the test ratio of
-    the same quantile.
-
-    Args:
-        ratio (float): Median digit height / image height of a photo.
-
-    Returns:
-        float: The ratio at the same quantile of the test distribution
-        (quantiles clipped to 1-99 %).
-    """
+    """The test digit/image height ratio at the quantile (clipped to 1-99 %)
+    that a train photo's ``ratio`` has in train."""
     quantile = _interp(ratio, [(r, q) for q, r in TRAIN_RATIO_QUANTILES])
     quantile = min(max(quantile, 0.01), 0.99)
     return _interp(quantile, TEST_RATIO_QUANTILES)
@@ -87,21 +60,12 @@ def digit_framing(boxes: Sequence[Sequence[float]],
 def reframe(img: np.ndarray, boxes: Sequence[Sequence[float]],
             target_ratio: float, content_scale: float,
             rng: np.random.Generator) -> Tuple[np.ndarray, List[List[float]]]:
-    """Zoom a photo out so that its digits are ``target_ratio`` of the
-    frame's height.
-
-    Args:
-        img (np.ndarray): BGR photo.
-        boxes (Sequence): ``[x, y, w, h, ...]`` digit boxes in its pixels.
-        target_ratio (float): Median digit height / image height wanted.
-            A photo already framed looser keeps its frame.
-        content_scale (float): Resize the photo by this first (digits at
-            the test split's pixel size).
-        rng (np.random.Generator): Places the photo in the canvas.
+    """Resize a BGR photo by ``content_scale`` and paste it at a random
+    place of a blurred canvas of itself in which its median digit height is
+    ``target_ratio`` of the image height (a looser photo keeps its frame).
 
     Returns:
-        tuple: The new image and the boxes moved and scaled with it
-        (``[x, y, w, h, ...]``, the rest of each box kept).
+        tuple: The new image and its ``[x, y, w, h, ...]`` boxes.
     """
     height, width = img.shape[:2]
     ratio, _ = digit_framing(boxes, height)
@@ -125,17 +89,9 @@ def reframe(img: np.ndarray, boxes: Sequence[Sequence[float]],
 
 def match_length_mix(lengths: Dict[int, int], shares: Dict[int, float],
                      rng: np.random.Generator) -> List[int]:
-    """The largest subsample whose number lengths follow ``shares``.
-
-    Args:
-        lengths (dict[int, int]): Image id -> number of digits.
-        shares (dict[int, float]): Number of digits -> share wanted;
-            lengths not in it are left out.
-        rng (np.random.Generator): Draws which images stay.
-
-    Returns:
-        list[int]: The ids kept, in their original order.
-    """
+    """The ids (in order) of the largest subsample of ``lengths`` (image id
+    -> number of digits) with ``shares`` (number of digits -> share; other
+    lengths are left out)."""
     groups: Dict[int, List[int]] = {}
     for img_id, n in lengths.items():
         if n in shares:
@@ -169,9 +125,8 @@ def reframe_split(data_root: str,
             ``'valid'``.
         seed (int): Seed of the placements and the length subsample.
             Defaults to 0.
-        match_lengths (bool): Subsample to the test split's mix of number
-            lengths (the largest such subsample: 89 of svhn-mini's 200
-            ``valid/`` images). Defaults to False.
+        match_lengths (bool): Keep the largest subsample with the test
+            split's mix of number lengths. Defaults to False.
         content_scale (float, optional): Resize factor of each photo;
             defaults to test / train median digit height in pixels.
         progress (bool): Show a progress bar. Defaults to True.
@@ -180,18 +135,11 @@ def reframe_split(data_root: str,
         dict: ``images``, and the median digit/image height ratio and
         digit height in pixels ``before`` and ``after``.
     """
-    dst_dir = osp.join(out_root, split)
-    if osp.isdir(dst_dir) and os.listdir(dst_dir):
-        raise OutputExistsError(f'{dst_dir} is not empty; remove it first')
+    ensure_empty(osp.join(out_root, split))
     if content_scale is None:
         content_scale = TEST_DIGIT_PX / TRAIN_DIGIT_PX
-    coco = load_coco_json(osp.join(data_root, f'{split}.json'))
-    boxes: Dict[int, list] = {img['id']: [] for img in coco['images']}
-    for ann in coco['annotations']:
-        boxes[ann['image_id']].append(
-            [*ann['bbox'],
-             int(category_id_to_label(ann['category_id']))])
-    images = [img for img in coco['images'] if boxes[img['id']]]
+    images, boxes = read_split(data_root, split)
+    images = [img for img in images if boxes[img['id']]]
     if not images:
         raise UserInputError(f'{split}.json has no image with a box')
     rng = np.random.default_rng(seed)
@@ -206,21 +154,22 @@ def reframe_split(data_root: str,
                 f'{split} has no subsample with the test mix of number '
                 'lengths (a length is missing); leave out --match-lengths')
     items, before, after = [], [], []
-    for img in track_iter_progress(images) if progress else images:
+    for img in progress_bar(images, progress):
         photo = mmcv.imread(osp.join(data_root, split, img['file_name']))
         own = boxes[img['id']]
         before.append(digit_framing(own, photo.shape[0]))
         new, moved = reframe(photo, own, to_test_ratio(before[-1][0]),
                              content_scale, rng)
         after.append(digit_framing(moved, new.shape[0]))
-        items.append(dict(image=new, boxes=[tuple(b) for b in moved]))
-    counts = write_split(items, '', out_root, split, False, False)
+        items.append(dict(image=new, boxes=moved))
+    write_split(items, '', out_root, split)
+    (ratio0, px0), (ratio1, px1) = np.median([before, after], axis=1).tolist()
     summary = dict(
-        images=counts['images'],
-        ratio_before=float(np.median([r for r, _ in before])),
-        ratio_after=float(np.median([r for r, _ in after])),
-        digit_px_before=float(np.median([px for _, px in before])),
-        digit_px_after=float(np.median([px for _, px in after])))
+        images=len(items),
+        ratio_before=ratio0,
+        ratio_after=ratio1,
+        digit_px_before=px0,
+        digit_px_after=px1)
     record = dict(
         source=osp.abspath(osp.join(data_root, split)),
         source_ids=[img['id'] for img in images],

@@ -1,10 +1,9 @@
 """Hold out part of a labelled split, to select on it and report elsewhere.
 
 Choosing a threshold, a reader option or a checkpoint on ``valid/`` and then
-reporting ``valid/`` flatters the result. :func:`hold_out` writes a second
-dataset in the course layout whose ``valid/`` is a part of the source's
-``train/`` and whose ``train/`` is the rest: train and select there, then
-report on the source's own ``valid/``, which nothing has seen.
+reporting ``valid/`` flatters the result. :func:`hold_out` writes a dataset
+whose ``valid/`` is a part of the source's ``train/`` and whose ``train/``
+is the rest: select there, then report on the source's untouched ``valid/``.
 """
 import json
 import os
@@ -12,13 +11,9 @@ import os.path as osp
 import re
 from typing import Dict, List, Optional, Sequence
 
-import numpy as np
-
-from ..utils.digits import category_id_to_label
-from ..utils.errors import OutputExistsError, UserInputError
+from ..utils.errors import UserInputError
 from ..utils.fileio import atomic_write_bytes
-from .checks import load_coco_json
-from .svhn import write_split
+from .layout import draw_indices, ensure_empty, read_split, write_split
 
 
 def parse_id_ranges(text: str) -> List[int]:
@@ -39,8 +34,7 @@ def parse_id_ranges(text: str) -> List[int]:
         if not match:
             raise UserInputError(
                 f'ids must look like 1401-1600 or 3,7,10-12, got {text!r}')
-        first = int(match[1])
-        last = int(match[2]) if match[2] else first
+        first, last = int(match[1]), int(match[2] or match[1])
         if last < first:
             raise UserInputError(f'range {part.strip()!r} runs backwards')
         ids.extend(range(first, last + 1))
@@ -57,13 +51,10 @@ def hold_out(data_root: str,
              progress: bool = True) -> Dict[str, Dict]:
     """Split a labelled split into ``train/`` and a held-out ``valid/``.
 
-    ``out_root/valid/`` and ``valid.json`` get the held-out images,
-    ``out_root/train/`` and ``train.json`` the others; both keep the
-    source order and are numbered from 1, as the course layout wants.
-    ``out_root/test`` links to the source's unlabelled ``test/`` (when it
-    has one), so the result is a whole course dataset.
-    ``out_root/holdout.json`` records the source and each new split's
-    source image ids, so the split can be traced and repeated.
+    Both keep the source order and are numbered from 1. ``out_root/test``
+    links to the source's unlabelled ``test/`` (when it has one), so the
+    result is a whole course dataset; ``out_root/holdout.json`` records the
+    source and each new split's source image ids.
 
     Args:
         data_root (str): Source dataset in the course layout.
@@ -85,50 +76,30 @@ def hold_out(data_root: str,
     """
     if (ids is None) == (num is None):
         raise UserInputError('give exactly one of ids and num')
-    coco = load_coco_json(osp.join(data_root, f'{split}.json'))
-    images = coco['images']
-    known = [img['id'] for img in images]
+    images, boxes = read_split(data_root, split)
     if ids is not None:
-        unknown = sorted(set(ids) - set(known))
+        unknown = sorted(set(ids) - set(boxes))
         if unknown:
             raise UserInputError(
                 f'{len(unknown)} id(s) not in {split}.json, e.g. '
                 f'{unknown[:5]}')
-        held = set(ids)
+        ids = set(ids)
+        held = {i for i, img in enumerate(images) if img['id'] in ids}
     else:
-        if not 0 < num < len(images):
-            raise UserInputError(
-                f'num={num} but {split} has {len(images)} images')
-        rng = np.random.default_rng(seed)
-        held = {
-            known[i]
-            for i in rng.choice(len(images), num, replace=False).tolist()
-        }
+        held = draw_indices(len(images), num, seed, f'num={num} but {split}')
     if len(held) == len(images):
         raise UserInputError('that holds out every image: nothing to train')
-    for name in ('train', 'valid', 'test'):
-        dst_dir = osp.join(out_root, name)
-        if osp.lexists(dst_dir) and (osp.islink(dst_dir)
-                                     or os.listdir(dst_dir)):
-            raise OutputExistsError(f'{dst_dir} is not empty; remove it first')
-    boxes: Dict[int, list] = {img_id: [] for img_id in known}
-    for ann in coco['annotations']:
-        x, y, w, h = ann['bbox']
-        boxes[ann['image_id']].append(
-            (x, y, w, h, int(category_id_to_label(ann['category_id']))))
+    ensure_empty(*(osp.join(out_root, name)
+                   for name in ('train', 'valid', 'test')))
     parts = dict(
-        train=[img for img in images if img['id'] not in held],
-        valid=[img for img in images if img['id'] in held])
-    src_dir = osp.join(data_root, split)
-    summary = {}
-    for name, part in parts.items():
-        if progress:
-            print(f'writing {osp.join(out_root, name)}/')
-        items = [
+        train=[img for i, img in enumerate(images) if i not in held],
+        valid=[img for i, img in enumerate(images) if i in held])
+    summary = {
+        name: write_split([
             dict(name=img['file_name'], boxes=boxes[img['id']]) for img in part
-        ]
-        summary[name] = write_split(items, src_dir, out_root, name, link,
-                                    progress)
+        ], osp.join(data_root, split), out_root, name, link, progress)
+        for name, part in parts.items()
+    }
     test_dir = osp.join(data_root, 'test')
     if osp.isdir(test_dir):
         if osp.isdir(osp.join(out_root, 'test')):

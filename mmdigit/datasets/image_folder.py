@@ -48,40 +48,28 @@ class DigitImageFolderDataset(BaseDetDataset):
         super().__init__(*args, test_mode=test_mode, **kwargs)
 
     def load_data_list(self) -> List[dict]:
-        """List the image folder.
-
-        Returns:
-            list[dict]: One ``data_info`` per image, sorted by ``img_id``.
-        """
+        """One ``data_info`` per image of the folder, sorted by ``img_id``."""
         folder = self.data_prefix.get('img', '')
         # names only: unreadable files are handled per sample below
         problems = check_image_folder(
             folder, self.img_suffixes, check_files=False)
         if problems:  # no folder, no images, or a name that is no id
             raise DatasetError(problems, folder)
-        data_list = []
-        for name in os.listdir(folder):
-            stem, ext = osp.splitext(name)
-            if ext.lower() not in self.img_suffixes:
-                continue
-            data_list.append(
-                dict(
-                    img_path=osp.join(folder, name),
-                    img_id=int(stem),
-                    seg_map_path=None,
-                    instances=[]))
-        data_list.sort(key=lambda info: info['img_id'])
-        return data_list
+        stems = [
+            osp.splitext(name) for name in os.listdir(folder)
+            if osp.splitext(name)[1].lower() in self.img_suffixes
+        ]
+        return [
+            dict(
+                img_path=osp.join(folder, stem + ext),
+                img_id=int(stem),
+                seg_map_path=None,
+                instances=[])
+            for stem, ext in sorted(stems, key=lambda name: int(name[0]))
+        ]
 
     def prepare_data(self, idx: int) -> Any:
-        """Load and transform one image, substituting unreadable files.
-
-        Args:
-            idx (int): Index of the sample.
-
-        Returns:
-            Any: The pipeline's output for the sample.
-        """
+        """Transform sample ``idx``; an unreadable file gets a stand-in."""
         transforms = self.pipeline.transforms
         if not transforms or not isinstance(transforms[0], LoadImageFromFile):
             return super().prepare_data(idx)

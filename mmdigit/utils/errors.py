@@ -3,21 +3,18 @@
 Every tool reports a :class:`MMDigitUserError` (and a config mistake that
 mmengine's registry rejects, see :func:`is_config_error`) as one ``error:``
 line with exit code 1; anything else is a bug and keeps its traceback
-(``mmdigit.tools.exit_on_user_error``). The subclasses also derive from the
+(``utils.cli.exit_on_user_error``). The subclasses also derive from the
 builtin type they replace, so ``except ValueError`` / ``except
 FileNotFoundError`` callers keep working.
 """
 import os
 import os.path as osp
-from types import TracebackType
-from typing import Optional
+import traceback
 
-#: Environment switch: ``MMDIGIT_DEBUG=1`` re-raises every error with its
-#: traceback, user errors and interrupts included.
+#: ``MMDIGIT_DEBUG=1`` re-raises every error with its traceback.
 DEBUG_ENV = 'MMDIGIT_DEBUG'
 
-# mmengine's registry raises for a config it cannot build (unknown ``type``,
-# misspelt keyword, missing ``type``) from these files; see is_config_error.
+# files of mmengine's registry that reject a config it cannot build
 _MMENGINE_BUILD_FILES = (
     osp.join('mmengine', 'registry', 'build_functions.py'),
     osp.join('mmengine', 'registry', 'registry.py'),
@@ -25,11 +22,8 @@ _MMENGINE_BUILD_FILES = (
 
 
 class MMDigitUserError(Exception):
-    """A mistake the user can fix: a bad file, path, flag or config value.
-
-    The message is the whole report: one line saying what is wrong and,
-    where it helps, what to do.
-    """
+    """A mistake the user can fix; the message is the whole one-line
+    report."""
 
 
 class InputNotFoundError(MMDigitUserError, FileNotFoundError):
@@ -70,66 +64,39 @@ def debug_enabled() -> bool:
     return value not in ('', '0', 'false', 'no')
 
 
-def _innermost_file(tb: Optional[TracebackType]) -> str:
-    """File of the frame an exception was raised in."""
-    filename = ''
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        tb = tb.tb_next
-    return filename
-
-
 def _raised_by_mmengine_build(exc: BaseException) -> bool:
-    return _innermost_file(exc.__traceback__).endswith(_MMENGINE_BUILD_FILES)
+    frames = traceback.extract_tb(exc.__traceback__)
+    return bool(frames) and frames[-1].filename.endswith(_MMENGINE_BUILD_FILES)
 
 
 def is_config_error(exc: BaseException) -> bool:
     """Whether ``exc`` is mmengine rejecting a config, not a bug.
 
-    MMEngine reports a misspelt constructor keyword (``dpeth=18``), a missing
-    required one, an unknown ``type`` or a config without ``type`` as a
-    ``TypeError`` / ``KeyError`` raised by its registry's build function
-    itself: a keyword the class does not take fails while the call is being
-    bound, in the registry's frame. The same types raised *inside* a
-    constructor (a bug in a model or dataset class) have deeper frames and
-    are not config errors. Where mmengine re-raises a build error with the
+    A misspelt or missing constructor keyword, an unknown ``type`` or no
+    ``type`` is a ``TypeError`` / ``KeyError`` raised in the registry's own
+    frame (binding the call fails there); the same types raised inside a
+    constructor are bugs. Where mmengine re-raises a build error with the
     class name prepended, the original (``__context__``) decides.
-
-    Args:
-        exc (BaseException): The exception.
-
-    Returns:
-        bool: True for a config mistake the registry rejected.
     """
     if not isinstance(exc, (TypeError, KeyError)):
         return False
     seen = set()
-    while id(exc) not in seen:
+    while _raised_by_mmengine_build(exc):
         seen.add(id(exc))
         context = exc.__cause__ or exc.__context__
-        # a re-raise from the registry's `except` block: look at the original
-        if (context is not None and type(context) is type(exc)
-                and _raised_by_mmengine_build(exc)):
-            exc = context
-            continue
-        return _raised_by_mmengine_build(exc)
-    return False  # pragma: no cover - a cycle of contexts
+        if (context is None or type(context) is not type(exc)
+                or id(context) in seen):
+            return True
+        exc = context  # a re-raise from the registry's `except` block
+    return False
 
 
 def error_line(exc: BaseException, prefix: str = '') -> str:
-    """One ``error:`` line for a user error.
-
-    Args:
-        exc (BaseException): The error.
-        prefix (str): Put before the message, e.g. ``'config: '``.
-
-    Returns:
-        str: ``error: <prefix><message>`` on one line.
-    """
+    """``error: <prefix><message>`` on one line, for a user error."""
     # str(KeyError('x')) quotes its message
     message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args \
         else str(exc)
-    message = ' '.join(message.split())  # one line
+    message = ' '.join(message.split())
     if message.startswith('error: '):  # DatasetError already says where
         return message
     return f'error: {prefix}{message}'

@@ -10,27 +10,16 @@ from typing import Dict, Iterator, List, Union
 
 from mmengine.fileio import LocalBackend, register_backend
 
-#: Name of the atomic local backend in mmengine's file-backend registry
-#: (``backend_args=dict(backend=ATOMIC_BACKEND)``).
+#: Name of :class:`AtomicLocalBackend` in mmengine's file-backend registry.
 ATOMIC_BACKEND = 'atomic_local'
-
-#: Signals held back while a group of files is being put in place.
-_DEFERRED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-def _temp_path(path: str) -> str:
-    """A new hidden name beside ``path`` for its temporary file."""
-    folder, name = osp.split(path)
-    return osp.join(folder, f'.{name}.{secrets.token_hex(4)}.tmp')
 
 
 def _write_temp(tmp: str, data: bytes) -> None:
     """Create ``tmp`` (it must not exist), write ``data`` and flush to disk.
 
-    The file is created with mode ``0o666`` so the user's umask applies, as
-    for any ``open(path, 'w')`` (``tempfile.mkstemp`` would give ``0o600``:
-    a teammate on a shared server could not read a submission or a
-    checkpoint).
+    Mode ``0o666`` lets the umask apply as for ``open(path, 'w')``
+    (``tempfile.mkstemp``'s ``0o600`` would hide a submission from a
+    teammate on a shared server).
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_BINARY', 0)
     with os.fdopen(os.open(tmp, flags, 0o666), 'wb') as f:
@@ -41,20 +30,16 @@ def _write_temp(tmp: str, data: bytes) -> None:
 
 @contextmanager
 def _signals_deferred() -> Iterator[None]:
-    """Hold SIGINT/SIGTERM back until the block ends, then deliver them.
-
-    Python runs signal handlers in the main thread between bytecodes, so a
-    Ctrl-C between two ``os.replace`` calls would leave a new ``pred.json``
-    beside an old ``pred.csv``. Inside this block a signal is only
-    recorded; it is raised again once every file is in place. Outside the
-    main thread (where handlers cannot be changed) nothing is deferred.
-    """
+    """Hold SIGINT/SIGTERM back until the block ends, then deliver them, so
+    Ctrl-C cannot land between two ``os.replace`` calls (a new
+    ``pred.json`` beside an old ``pred.csv``). Only in the main thread,
+    where handlers can be changed."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     received: List[int] = []
     previous = {}
-    for signum in _DEFERRED_SIGNALS:
+    for signum in (signal.SIGINT, signal.SIGTERM):
         if signal.getsignal(signum) is None:  # set outside Python: keep it
             continue
         previous[signum] = signal.signal(
@@ -71,16 +56,11 @@ def _signals_deferred() -> Iterator[None]:
 def atomic_write_files(files: Dict[Union[str, Path], bytes]) -> None:
     """Write several files so that readers see all old or all new ones.
 
-    Every file is first written in full (and flushed to disk) to a
-    temporary file beside its destination; then all temporary files replace
-    their destinations in one step during which SIGINT and SIGTERM are held
-    back. An exception, Ctrl-C or ``kill`` while writing leaves the previous
-    files (or none) and no temporary file; one during the replacement is
-    delivered after it, when the new files are all in place. (A
-    ``SIGKILL`` or power loss during the replacement itself, a few
-    ``rename`` calls, can still mix old and new files.)
-
-    New files get mode ``0o666`` minus the user's umask.
+    Each file is written in full to a temporary file beside it; then all
+    replace their destinations with SIGINT and SIGTERM held back. An error
+    or signal while writing leaves the old files and no temporary file
+    (only a ``SIGKILL`` or power loss during the few renames can mix old
+    and new). New files get mode ``0o666`` minus the umask.
 
     Args:
         files (dict[str | Path, bytes]): Destination path -> content.
@@ -89,11 +69,12 @@ def atomic_write_files(files: Dict[Union[str, Path], bytes]) -> None:
     try:
         for path, data in files.items():
             path = osp.abspath(path)
-            os.makedirs(osp.dirname(path), exist_ok=True)
+            folder, name = osp.split(path)
+            os.makedirs(folder, exist_ok=True)
             while True:
-                # named before it exists, so an interrupt at any point
-                # leaves nothing behind
-                temps[path] = _temp_path(path)
+                # named before it exists: an interrupt leaves nothing behind
+                temps[path] = osp.join(folder,
+                                       f'.{name}.{secrets.token_hex(4)}.tmp')
                 try:
                     _write_temp(temps[path], data)
                     break
@@ -110,39 +91,25 @@ def atomic_write_files(files: Dict[Union[str, Path], bytes]) -> None:
 
 
 def atomic_write_bytes(path: Union[str, Path], data: bytes) -> None:
-    """Write ``data`` to ``path`` so readers never see a partial file.
-
-    The bytes go to a temporary file in the same folder, are flushed to
-    disk, and then replace ``path`` in one ``os.replace``; a crash or kill
-    leaves the old file (or none), never a truncated one. The file gets mode
-    ``0o666`` minus the user's umask.
-
-    Args:
-        path (str | Path): Destination file.
-        data (bytes): Content.
-    """
+    """Write one file atomically (:func:`atomic_write_files`)."""
     atomic_write_files({path: data})
 
 
 class AtomicLocalBackend(LocalBackend):
-    """mmengine's local file backend with atomic ``put``/``put_text``.
-
-    MMEngine writes checkpoints with ``open(path, 'wb').write(...)``: a job
-    killed mid-save leaves a truncated ``.pth``. With
-    ``default_hooks.checkpoint.backend_args = dict(backend='atomic_local')``
-    (set in the primary config) every checkpoint is written through
-    :func:`atomic_write_bytes`.
+    """mmengine's local file backend with atomic ``put``/``put_text``, so a
+    job killed while saving a checkpoint leaves no truncated ``.pth``
+    (``default_hooks.checkpoint.backend_args=dict(backend='atomic_local')``).
     """
 
     def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
-        """Write bytes atomically (temp file + rename)."""
+        """Write bytes atomically."""
         atomic_write_bytes(filepath, obj)
 
     def put_text(self,
                  obj: str,
                  filepath: Union[str, Path],
                  encoding: str = 'utf-8') -> None:
-        """Write text atomically (temp file + rename)."""
+        """Write text atomically."""
         atomic_write_bytes(filepath, obj.encode(encoding))
 
 

@@ -17,8 +17,8 @@ Curves = Dict[str, Tuple[List[float], List[float]]]
 #: Keys of a training record that say when, not what.
 X_KEYS = ('iter', 'step', 'epoch')
 
-#: Panels of :func:`plot_training_curves`: title, y label, keys (a key
-#: ending in ``*`` stands for every key with that prefix), y range.
+#: Panels of :func:`plot_training_curves`: title, y label, keys (``prefix*``
+#: stands for every key with that prefix), y range.
 # yapf: disable
 PANELS = (
     ('training losses', 'loss', ('loss*', ), None),
@@ -35,7 +35,6 @@ COMPARE_PANELS = (
     ('digit/accuracy', 'whole-number accuracy @0.5'),
     ('digit/count_accuracy', 'digit-count accuracy @0.5'),
 )
-#: Validation keys of :data:`COMPARE_PANELS`.
 COMPARE_KEYS = tuple(key for key, _ in COMPARE_PANELS)
 #: x axes of :func:`read_run_curves`.
 X_AXES = ('iter', 'minutes')
@@ -51,17 +50,26 @@ SUMMARY_COLUMNS = (
 )
 
 
+def pyplot():
+    """``matplotlib.pyplot`` on the Agg backend (no display needed)."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def save_png(fig, out_file: str) -> str:
+    """Save ``fig`` to ``out_file`` at 100 dpi (folders made), close it."""
+    os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
+    fig.savefig(out_file, dpi=100)
+    pyplot().close(fig)
+    return out_file
+
+
 def find_scalar_logs(path: str) -> List[str]:
-    """Find the ``scalars.json`` logs of a work dir, oldest run first.
-
-    Args:
-        path (str): A work dir (``<work_dir>/<timestamp>/vis_data/
-            scalars.json``, one timestamp folder per run: a resumed training
-            has several), one run's timestamp folder, or a json file.
-
-    Returns:
-        list[str]: The log files; timestamp folders sort by time.
-    """
+    """The ``scalars.json`` logs of a work dir (one
+    ``<timestamp>/vis_data/scalars.json`` per run, oldest first), of one
+    run's timestamp folder, or ``path`` itself if it is a file."""
     if osp.isfile(path):
         return [path]
     own = osp.join(path, 'vis_data', 'scalars.json')
@@ -78,31 +86,27 @@ def find_scalar_logs(path: str) -> List[str]:
 def read_training_curves(path: str) -> Curves:
     """Read the scalar curves of a training, resumed runs joined.
 
-    Training records (they have ``iter``) give the keys without ``/``
-    (``loss``, ``loss_cls``, ``lr``, ...) at their ``iter``. Validation
-    records give the keys with a ``/`` (``coco/bbox_mAP``,
-    ``digit/accuracy``, ...) at the iteration of the last training record
-    logged before them: their own ``step`` is the epoch, or 0 in an
-    iteration-based loop with the LoggerHook's default
-    ``log_metric_by_epoch=True``.
-
-    A run resumed from an earlier checkpoint logs some iterations again;
-    its records replace the earlier runs' from its first iteration on.
+    Training records (with ``iter``) give the keys without ``/`` at their
+    ``iter``; validation records give the keys with a ``/`` at the last
+    training record's ``iter`` (their ``step`` is the epoch, or 0 in an
+    iteration-based loop). A resumed run's records replace the earlier
+    runs' from its first iteration on.
 
     Args:
-        path (str): Work dir, timestamp folder or ``scalars.json`` (see
-            :func:`find_scalar_logs`).
+        path (str): Work dir, timestamp folder or ``scalars.json``.
 
     Returns:
         dict[str, tuple[list[float], list[float]]]: ``{key: (iterations,
-        values)}``, by iteration.
+        values)}``.
     """
     points: List[Tuple[float, str, float]] = []  # (iteration, key, value)
     last_iter = None
     for log in find_scalar_logs(path):
-        run = []
         with open(log) as f:
             records = [json.loads(line) for line in f if line.strip()]
+        starts = [float(r['iter']) for r in records if 'iter' in r]
+        if starts:
+            points = [p for p in points if p[0] < starts[0]]
         for rec in records:
             if 'iter' in rec:
                 last_iter = x = float(rec['iter'])
@@ -111,12 +115,8 @@ def read_training_curves(path: str) -> Curves:
                 x = float(
                     rec.get('step', 0) if last_iter is None else last_iter)
                 keys = [k for k in rec if '/' in k]
-            run += [(x, k, float(rec[k])) for k in keys
-                    if isinstance(rec[k], (int, float))]
-        starts = [float(r['iter']) for r in records if 'iter' in r]
-        if starts:
-            points = [p for p in points if p[0] < starts[0]]
-        points += run
+            points += [(x, k, float(rec[k])) for k in keys
+                       if isinstance(rec[k], (int, float))]
     curves: Curves = defaultdict(lambda: ([], []))
     for x, key, value in points:
         curves[key][0].append(x)
@@ -124,34 +124,29 @@ def read_training_curves(path: str) -> Curves:
     return dict(curves)
 
 
-def _key_matches(key: str, pattern: str) -> bool:
-    """Whether ``key`` is ``pattern`` (``prefix*``: starts with it)."""
-    if pattern.endswith('*'):
-        return key.startswith(pattern[:-1])
-    return key == pattern
-
-
-def _no_data(ax) -> None:
-    """Say so in an empty panel."""
-    ax.text(
-        0.5,
-        0.5,
-        'no data',
-        ha='center',
-        va='center',
-        transform=ax.transAxes,
-        color='gray')
+def _finish_panel(ax, has_data: bool, ylim=None) -> None:
+    """Legend, grid and y range of a panel, or 'no data' in an empty one."""
+    if not has_data:
+        ax.text(
+            0.5,
+            0.5,
+            'no data',
+            ha='center',
+            va='center',
+            transform=ax.transAxes,
+            color='gray')
+        return
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    if ylim:
+        ax.set_ylim(*ylim)
 
 
 def plot_training_curves(path: str,
                          out_file: str,
                          title: Optional[str] = None) -> str:
-    """Draw a training's curves to one PNG (1200x800 px).
-
-    Four panels: losses and learning rate against iteration, validation
-    COCO mAP (with AP50, AP75) and whole-number accuracy against the
-    iteration they were computed at (see :func:`read_training_curves`). A
-    panel without data says so.
+    """Draw a training's curves (:data:`PANELS`) to a 1200x800 PNG against
+    iterations (see :func:`read_training_curves`).
 
     Args:
         path (str): Work dir, timestamp folder or ``scalars.json``.
@@ -161,57 +156,32 @@ def plot_training_curves(path: str,
     Returns:
         str: ``out_file``.
     """
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     curves = read_training_curves(path)
     # one iteration axis: a single validation point sits where it belongs
     fig, axes = plt.subplots(2, 2, figsize=(12, 8), sharex=True)
-    for ax, (name, ylabel, keys, ylim) in zip(axes.flat, PANELS):
-        ax.set_title(name)
-        ax.set_xlabel('iteration')
-        ax.set_ylabel(ylabel)
+    for ax, (name, ylabel, patterns, ylim) in zip(axes.flat, PANELS):
+        ax.set(title=name, xlabel='iteration', ylabel=ylabel)
         shown = [
-            k for pattern in keys for k in sorted(curves)
-            if _key_matches(k, pattern)
+            k for p in patterns for k in sorted(curves)
+            if k == p or p.endswith('*') and k.startswith(p[:-1])
         ]
         for key in shown:
             xs, ys = curves[key]
             ax.plot(xs, ys, marker='.' if len(xs) < 30 else None, label=key)
-        if shown:
-            ax.legend(fontsize=8)
-            ax.grid(alpha=0.3)
-            if ylim:
-                ax.set_ylim(*ylim)
-        else:
-            _no_data(ax)
+        _finish_panel(ax, bool(shown), ylim)
     fig.suptitle(path if title is None else title, fontsize=10)
     fig.tight_layout()
-    os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
-    fig.savefig(out_file, dpi=100)
-    plt.close(fig)
-    return out_file
+    return save_png(fig, out_file)
 
 
 def training_minutes(curves: Curves, iters: Sequence[float]) -> List[float]:
-    """Minutes of training done at each of ``iters``.
-
-    Each training record's ``time`` is MMEngine's mean seconds per
-    iteration (data loading included) over the iterations since the
-    previous record; their sum is the training clock, which leaves out
-    validation and checkpoint saving.
-
-    Args:
-        curves (Curves): From :func:`read_training_curves`.
-        iters (Sequence[float]): Iterations of logged training records.
-
-    Returns:
-        list[float]: Minutes since the first iteration started.
+    """Minutes of training done at each of ``iters`` (iterations of training
+    records): the sum of each record's ``time`` (mean seconds per iteration
+    since the previous record), without validation and checkpoint saving.
     """
     import numpy as np
     xs, secs = curves.get('time', ([], []))
-    # seconds per iteration x iterations since the previous record
     done = np.cumsum(np.multiply(secs, np.diff(xs, prepend=0))) / 60
     clock = dict(zip(xs, done.tolist()))
     missing = [x for x in iters if x not in clock]
@@ -222,23 +192,18 @@ def training_minutes(curves: Curves, iters: Sequence[float]) -> List[float]:
 
 
 def read_run_curves(stages: Sequence[str], x: str = 'minutes') -> Curves:
-    """Read a run made of stages trained one after another.
-
-    A stage is one training (its work dir, see
-    :func:`read_training_curves`), e.g. synthetic pretraining and then
-    fine-tuning from its last checkpoint. Each stage's x continues where
-    the previous stage's last training record stopped, so a two-stage run
-    is drawn against its total iterations or total training minutes.
+    """Read a run made of trainings one after another (e.g. synthetic
+    pretraining, then fine-tuning), each stage's x continuing where the
+    previous stage's stopped.
 
     Args:
-        stages (Sequence[str]): Work dirs (or timestamp folders or
-            ``scalars.json`` files), in training order.
+        stages (Sequence[str]): Work dirs (see
+            :func:`read_training_curves`), in training order.
         x (str): ``'iter'`` or ``'minutes'`` (:func:`training_minutes`).
-            Defaults to ``'minutes'``.
 
     Returns:
         dict[str, tuple[list[float], list[float]]]: ``{key: (x values,
-        values)}``, every stage's points in order.
+        values)}``.
     """
     if x not in X_AXES:
         raise ValueError(f'x must be one of {X_AXES}, got {x!r}')
@@ -260,15 +225,13 @@ def plot_run_comparison(runs: Sequence[Tuple[str, Sequence[str]]],
                         out_file: str,
                         x: str = 'minutes',
                         title: Optional[str] = None) -> str:
-    """Draw the validation curves of several runs on shared axes (PNG).
-
-    One panel per :data:`COMPARE_PANELS` key (1500x500 px). Runs with the
-    same label (e.g. seeds of one recipe) share a colour and one legend
-    entry, each drawn as its own line.
+    """Draw several runs' validation curves (:data:`COMPARE_PANELS`) to a
+    1500x500 PNG; runs of one label (e.g. seeds) share a colour and a
+    legend entry.
 
     Args:
         runs (Sequence[tuple[str, Sequence[str]]]): ``(label, stages)``
-            per run, stages as in :func:`read_run_curves`.
+            per run (see :func:`read_run_curves`).
         out_file (str): PNG path.
         x (str): ``'iter'`` or ``'minutes'``. Defaults to ``'minutes'``.
         title (str, optional): Figure title.
@@ -276,10 +239,7 @@ def plot_run_comparison(runs: Sequence[Tuple[str, Sequence[str]]],
     Returns:
         str: ``out_file``.
     """
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     labels = list(dict.fromkeys(label for label, _ in runs))
     colors = {
         label: plt.get_cmap('tab10')(i % 10)
@@ -294,53 +254,37 @@ def plot_run_comparison(runs: Sequence[Tuple[str, Sequence[str]]],
         seen = set()
         for label, run in curves:
             xs, ys = run.get(key, ([], []))
-            if not xs:
-                continue
-            ax.plot(
-                xs,
-                ys,
-                marker='o',
-                markersize=3,
-                color=colors[label],
-                label=None if label in seen else label)
-            seen.add(label)
-        if seen:
-            ax.set_ylim(0, 1)
-            ax.grid(alpha=0.3)
-            ax.legend(fontsize=8)
-        else:
-            _no_data(ax)
+            if xs:
+                ax.plot(
+                    xs,
+                    ys,
+                    marker='o',
+                    markersize=3,
+                    color=colors[label],
+                    label=None if label in seen else label)
+                seen.add(label)
+        _finish_panel(ax, bool(seen), (0, 1))
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
-    fig.savefig(out_file, dpi=100)
-    plt.close(fig)
-    return out_file
+    return save_png(fig, out_file)
 
 
 def summarize_runs(
         runs: Sequence[Tuple[str, Sequence[str]]],
         target: Optional[Tuple[str, float]] = None) -> 'pd.DataFrame':
-    """Each run's last validation and training minutes, and its time to
-    accuracy.
+    """Each run's last validation, training minutes and time to accuracy.
 
     Args:
         runs (Sequence[tuple[str, Sequence[str]]]): ``(label, stages)``
-            per run, stages as in :func:`read_run_curves`; runs with one
-            label (e.g. seeds of one recipe) are grouped by
-            :func:`format_run_summary`.
+            per run (see :func:`read_run_curves`).
         target (tuple[str, float], optional): ``(validation key, value)``:
-            also the training minutes (all stages) at the first validation
-            that reached it, DAWNBench's time to accuracy.
+            also the training minutes until a validation first reached it.
 
     Returns:
-        pandas.DataFrame: One row per run, in run order: its ``label``,
-        every validation key's last value (NaN where the run did not log
-        it) and ``minutes``, the run's training minutes over all its stages
-        (:func:`training_minutes`: validation and checkpoint saving left
-        out) and, with ``target``, ``minutes_to_target`` (NaN: never
-        reached).
+        pandas.DataFrame: One row per run: ``label``, every validation
+        key's last value (NaN: not logged), ``minutes`` (all stages) and,
+        with ``target``, ``minutes_to_target`` (NaN: never reached).
     """
     import pandas as pd
     rows = []
@@ -369,23 +313,13 @@ def _spread(stat: 'pd.Series', digits: int) -> str:
 
 
 def format_run_summary(summary: 'pd.DataFrame') -> str:
-    """A Markdown table of :func:`summarize_runs`, one row per label.
-
-    Each cell is the mean over the label's runs with the min-max range in
-    brackets (runs of one label are usually seeds of one recipe); columns
-    are :data:`SUMMARY_COLUMNS`, then the number of runs and their training
-    minutes.
-
-    Args:
-        summary (pandas.DataFrame): From :func:`summarize_runs`.
-
-    Returns:
-        str: The table, lines joined by newlines.
+    """A Markdown table of :func:`summarize_runs`, one row per label: the
+    mean (min-max) over its runs of :data:`SUMMARY_COLUMNS`, the number of
+    runs, their training minutes and, if summarized, minutes to target.
     """
     from ..utils import markdown_table
     keys = [key for key, _ in SUMMARY_COLUMNS]
-    # count, mean, min, max per label; every run that logged anything has
-    # training minutes
+    # every run that logged anything has training minutes
     stats = summary.reindex(columns=['label', *keys, 'minutes']).groupby(
         'label', sort=False).describe()
     rows = [[
@@ -393,8 +327,10 @@ def format_run_summary(summary: 'pd.DataFrame') -> str:
         f'{stats.loc[label, ("minutes", "count")]:.0f}',
         _spread(stats.loc[label, 'minutes'], 1)
     ] for label in stats.index]
-    headers = ['run', *(name for _, name in SUMMARY_COLUMNS), 'runs']
-    headers.append('training minutes')
+    headers = [
+        'run', *(name for _, name in SUMMARY_COLUMNS), 'runs',
+        'training minutes'
+    ]
     if 'minutes_to_target' in summary:
         # time to accuracy: over the runs that reached the target
         reached = summary.groupby(

@@ -17,7 +17,7 @@ from mmdigit.apis import DigitInferencer
 from mmdigit.apis.inferencer import (MIN_VIS_SIDE, UnreadableImageWarning,
                                      config_reader_cfg, list_images, to_bgr)
 from mmdigit.datasets import DIGIT_METAINFO
-from mmdigit.utils.config import BEST_THR_KEY
+from mmdigit.utils.config import BEST_THR_KEY, READER_CFG_KEY
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 RECORDED_THR = 0.37
@@ -31,7 +31,14 @@ def checkpoints(tiny_config, tmp_path_factory):
     model = MODELS.build(Config.fromfile(tiny_config).model)
     root = tmp_path_factory.mktemp('ckpt')
     paths = {}
-    infos = dict(recorded={BEST_THR_KEY: RECORDED_THR}, plain={})
+    # reader options as older runs recorded them, removed ones included
+    old_cfg = dict(nms_iou_thr=0.5, nms_ios_thr=0.6, max_digits=0)
+    infos = dict(
+        recorded={
+            BEST_THR_KEY: RECORDED_THR,
+            READER_CFG_KEY: old_cfg
+        },
+        plain={})
     for name, info in infos.items():
         paths[name] = str(root / f'{name}.pth')
         torch.save(
@@ -83,6 +90,9 @@ def test_threshold_comes_from_the_one_checkpoint_load(tiny_config, checkpoints,
     assert load.call_count == 1
     assert reader.score_thr == expected
     assert reader.score_thr_source.startswith(source)
+    # the recorded options the reader still has
+    assert reader.reader_cfg == (
+        dict(nms_ios_thr=0.6) if name == 'recorded' else {})
 
 
 def test_read_number_and_its_score(reader):
@@ -96,8 +106,8 @@ def test_read_number_and_its_score(reader):
     # the 7 overlaps the 2 and is suppressed, the 5 scores under 0.5: the
     # score is the 2's, not the suppressed or the dropped box's
     assert reader.read_number(instances) == ('12', pytest.approx(0.6))
-    reader.reader_cfg = dict(max_digits=1)
-    assert reader.read_number(instances) == ('1', pytest.approx(0.9))
+    reader.reader_cfg = dict(nms_ios_thr=1.0)  # no suppression
+    assert reader.read_number(instances) == ('127', pytest.approx(0.55))
     reader.score_thr = 0.95
     assert reader.read_number(instances) == ('', None)
 
@@ -120,23 +130,24 @@ def test_reader_options_are_the_test_evaluators():
 
 def test_reads_with_the_configs_reader_options(tiny_config, checkpoints,
                                                tiny_data):
-    # random weights at threshold 0 read a long number in this image
+    # random weights at threshold 0 read many overlapping boxes here
     image = cv2.imread(osp.join(tiny_data, 'test', '2.png'))
     cfg = Config.fromfile(tiny_config)
-    uncapped = DigitInferencer(
+    default = DigitInferencer(
         cfg, checkpoints['plain'], device='cpu', score_thr=0.)
-    assert len(predict(uncapped, image)[0]['number']) > 2
+    assert default.reader_cfg == {}
     cfg.test_evaluator = dict(
         type='DigitSubmissionDumper',
         out_dir='unused',
-        reader_cfg=dict(max_digits=2))
+        reader_cfg=dict(nms_ios_thr=1.0))
     reader = DigitInferencer(
         cfg, checkpoints['plain'], device='cpu', score_thr=0.)
-    assert reader.reader_cfg == dict(max_digits=2)
-    assert len(predict(reader, image)[0]['number']) == 2
-    with pytest.raises(KeyError, match='max_digit'):
+    assert reader.reader_cfg == dict(nms_ios_thr=1.0)
+    assert len(predict(reader, image)[0]['number']) > \
+        len(predict(default, image)[0]['number'])
+    with pytest.raises(KeyError, match='max_digits'):
         DigitInferencer(
-            cfg, checkpoints['plain'], reader_cfg=dict(max_digit=2))
+            cfg, checkpoints['plain'], reader_cfg=dict(max_digits=2))
 
 
 def test_list_images(tmp_path):

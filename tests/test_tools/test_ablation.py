@@ -5,17 +5,24 @@ import os.path as osp
 import threading
 
 import pytest
+from conftest import load_tool
 from mmengine.config import Config
 
-from mmdigit.tools import (ablation, budget_cfg, load_cfg, parse_budget,
-                           run_ablation)
-from mmdigit.tools.ablation import rebase_config, summarize
+from mmdigit.utils.cli import load_cfg
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PRIMARY = osp.join(REPO, 'configs', 'faster_rcnn_r50_fpn_digits.py')
 ABLATIONS = osp.join(REPO, 'configs', 'ablations')
 CPU_BASE = osp.join(REPO, 'configs', 'synthetic',
                     'faster_rcnn_r18_fpn_synth-finetune_1.5k_digits.py')
+ablation = load_tool('ablate')
+budget_cfg, parse_budget = ablation.budget_cfg, ablation.parse_budget
+rebase_config, summarize = ablation.rebase_config, ablation.summarize
+
+
+def run_ablation(*argv):
+    """tools/ablate.py's runs and summary, with these arguments."""
+    return ablation.run_ablation(ablation.parse_args([str(a) for a in argv]))
 
 
 def scales_and_types(cfg):
@@ -102,13 +109,9 @@ def test_run_ablation_time_budget_and_resume(tiny_data, tiny_config, tmp_path):
     work_dir = str(tmp_path / 'ablation')
     # A budget far below one iteration: each run stops after iteration 1.
     # Both runs at once, each with its output in its own worker.log.
-    results = run_ablation(
-        configs,
-        work_dir=work_dir,
-        budget='0.001m',
-        data_root=tiny_data,
-        seed=0,
-        jobs=2)
+    results = run_ablation(*configs, '--work-dir', work_dir, '--budget',
+                           '0.001m', '--data-root', tiny_data, '--seed', 0,
+                           '--jobs', 2)
     assert [r.get('error') for r in results] == [None, None]
     for name in ('tiny_digits', 'tiny_lr_variant'):
         log = osp.join(work_dir, name, 'seed_0', 'worker.log')
@@ -132,8 +135,8 @@ def test_run_ablation_time_budget_and_resume(tiny_data, tiny_config, tmp_path):
     saved = json.load(open(result_file))
     saved['iters'] = 12345
     json.dump(saved, open(result_file, 'w'))
-    again = run_ablation(
-        configs, work_dir=work_dir, budget='0.001m', data_root=tiny_data)
+    again = run_ablation(*configs, '--work-dir', work_dir, '--budget',
+                         '0.001m', '--data-root', tiny_data)
     assert again[0]['iters'] == 12345
 
 
@@ -238,11 +241,12 @@ def test_run_ablation_seeds_resume_and_summary(tmp_path, monkeypatch):
         return 0
 
     monkeypatch.setattr(ablation, '_launch', fake_launch)
-    monkeypatch.setattr(ablation, 'check_pretrained', lambda *args: None)
     configs = ['cfgs/base.py', 'cfgs/variant.py', 'cfgs/broken.py']
     work_dir = str(tmp_path / 'ablation')
-    results = run_ablation(
-        configs, work_dir=work_dir, budget='20', seeds=2, seed=3)
+    # --from-scratch: no weights to fetch for the configs, which are absent
+    args = (*configs, '--work-dir', work_dir, '--budget', 20, '--seeds', 2,
+            '--seed', 3, '--from-scratch')
+    results = run_ablation(*args)
     assert calls == [(name, seed, f'ablation/{name[:-3]}/seed_{seed}')
                      for name in ('base.py', 'variant.py', 'broken.py')
                      for seed in (3, 4)]
@@ -277,8 +281,7 @@ def test_run_ablation_seeds_resume_and_summary(tmp_path, monkeypatch):
 
     # Finished runs are not re-run; only the failed ones are retried.
     calls.clear()
-    again = run_ablation(
-        configs, work_dir=work_dir, budget='20', seeds=2, seed=3)
+    again = run_ablation(*args)
     assert calls == [('broken.py', 3, 'ablation/broken/seed_3'),
                      ('broken.py', 4, 'ablation/broken/seed_4')]
     assert [r['coco/bbox_mAP']
@@ -301,18 +304,15 @@ def test_run_ablation_jobs_run_side_by_side(tmp_path, monkeypatch):
         return 0
 
     monkeypatch.setattr(ablation, '_launch', fake_launch)
-    monkeypatch.setattr(ablation, 'check_pretrained', lambda *args: None)
-    results = run_ablation(['a.py', 'b.py'],
-                           work_dir=str(tmp_path / 'w'),
-                           seeds=2,
-                           jobs=2)
+    results = run_ablation('a.py', 'b.py', '--work-dir', tmp_path / 'w',
+                           '--seeds', 2, '--jobs', 2, '--from-scratch')
     assert [(osp.basename(r['config']), r['seed'], r['coco/bbox_mAP'])
             for r in results] == [('a.py', 0, 0), ('a.py', 1, 0.25),
                                   ('b.py', 0, 0), ('b.py', 1, 0.25)]
     assert sorted(calls) == [(c, s, 2, f'w/{c[:-3]}/seed_{s}/worker.log')
                              for c in ('a.py', 'b.py') for s in (0, 1)]
     with pytest.raises(ValueError, match='jobs'):
-        run_ablation(['a.py'], work_dir=str(tmp_path / 'w'), jobs=0)
+        run_ablation('a.py', '--work-dir', tmp_path / 'w', '--jobs', 0)
 
 
 def test_threads_per_job_shares_the_cores(monkeypatch):
@@ -378,11 +378,9 @@ def test_interrupt_stops_the_running_workers(tmp_path, monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(ablation, '_launch', fake_launch)
-    monkeypatch.setattr(ablation, 'check_pretrained', lambda *args: None)
     with pytest.raises(KeyboardInterrupt):
-        run_ablation(['slow.py', 'fail.py', 'never.py'],
-                     work_dir=str(tmp_path / 'w'),
-                     jobs=2)
+        run_ablation('slow.py', 'fail.py', 'never.py', '--work-dir',
+                     tmp_path / 'w', '--jobs', 2, '--from-scratch')
     assert terminated == [worker]
     # the run queued behind them never started
     assert not (tmp_path / 'w' / 'never').exists()

@@ -5,15 +5,17 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import load_tool
 from PIL import Image
 
-from mmdigit.tools import load_cfg, run_benchmark
-from mmdigit.tools.benchmark import PeakMemory, parse_row
+from mmdigit.utils.cli import load_cfg
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+benchmark = load_tool('benchmark')
 
 
 def test_parse_row():
+    parse_row = benchmark.parse_row
     assert parse_row('configs/a.py') == ('configs/a.py', {})
     assert parse_row('a.py label=+x') == ('a.py', {'label': '+x'})
     config, options = parse_row(
@@ -28,7 +30,7 @@ def test_parse_row():
 
 
 def test_peak_memory_is_reset_per_phase():
-    memory = PeakMemory('cpu')
+    memory = benchmark.PeakMemory('cpu')
     memory.reset()
     big = np.ones(300 * 2**20 // 8)  # 300 MB, touched
     first = memory.peak()
@@ -45,16 +47,13 @@ def test_peak_memory_is_reset_per_phase():
 def test_run_benchmark_rows_ratios_and_report(tiny_data, tiny_config,
                                               tmp_path):
     work_dir = str(tmp_path / 'bench')
-    rows = [tiny_config, f'{tiny_config} img_scale=(96,48)']
-    results = run_benchmark(
-        rows,
-        iters=2,
-        warmup=1,
-        infer_images=4,
-        data_root=tiny_data,
-        batch_sizes=[1, 2],
-        work_dir=work_dir,
-        name='tiny')
+    results = benchmark.run_benchmark(
+        benchmark.parse_args([
+            tiny_config, f'{tiny_config} img_scale=(96,48)', '--device', 'cpu',
+            '--iters', '2', '--warmup', '1', '--infer-images', '4',
+            '--data-root', tiny_data, '--batch-sizes', '1', '2', '--work-dir',
+            work_dir, '--name', 'tiny'
+        ]))
     names = [r['name'] for r in results]
     assert names == [
         'tiny_digits bs1', 'tiny_digits bs2', 'tiny_digits @96x48 bs1',

@@ -72,7 +72,7 @@ def ckpt(tiny_config, tmp_path_factory):
     from mmdet.registry import MODELS
     from mmengine.registry import init_default_scope
 
-    from mmdigit.tools import load_cfg
+    from mmdigit.utils.cli import load_cfg
     init_default_scope('mmdet')
     torch.manual_seed(0)
     model = MODELS.build(load_cfg(tiny_config).model)

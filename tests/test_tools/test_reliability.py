@@ -45,7 +45,7 @@ def save_model(config, path, run_name, **cfg_options):
     from mmdet.registry import MODELS
     from mmengine.registry import init_default_scope
 
-    from mmdigit.tools import load_cfg
+    from mmdigit.utils.cli import load_cfg
     cfg = load_cfg(config, cfg_options=cfg_options)
     init_default_scope('mmdet')
     torch.manual_seed(0)

@@ -177,7 +177,7 @@ def test_boxes_are_mapped_back_to_original_pixels(trained, tiny_data,
     from mmengine.dataset import pseudo_collate
 
     from mmdigit.evaluation import DigitSubmissionDumper
-    from mmdigit.tools import load_cfg
+    from mmdigit.utils.cli import load_cfg
 
     cfg = load_cfg(tiny_config, data_root=tiny_data)
     model = init_detector(cfg, osp.join(trained, 'iter_4.pth'), device='cpu')

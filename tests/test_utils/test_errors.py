@@ -86,9 +86,8 @@ def test_user_errors_keep_their_builtin_types():
     assert issubclass(InputNotFoundError, FileNotFoundError)
     assert issubclass(NonFiniteLossError, FloatingPointError)
     from mmdigit.datasets import DatasetError
-    from mmdigit.tools import AmpUnavailableError
-    for cls in (CheckpointError, ConfigError, AmpUnavailableError,
-                DatasetError, NonFiniteLossError, InputNotFoundError):
+    for cls in (CheckpointError, ConfigError, DatasetError, NonFiniteLossError,
+                InputNotFoundError):
         assert issubclass(cls, MMDigitUserError)
 
 

@@ -21,8 +21,8 @@ from mmdigit.analysis import (DEFAULT_ANCHORS, anchor_fit, anchor_shapes,
                               config_anchors, kmeans_iou, load_box_sizes,
                               propose_anchors, roi_levels, scale_to_input,
                               train_resize)
-from mmdigit.tools import exit_on_user_error, load_cfg
 from mmdigit.utils import InputNotFoundError
+from mmdigit.utils.cli import exit_on_user_error, load_cfg
 
 DEFAULT_CONFIG = 'configs/faster_rcnn_r50_fpn_digits.py'
 

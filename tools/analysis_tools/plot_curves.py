@@ -1,12 +1,10 @@
 """Plot training curves: one run's losses, learning rate, validation mAP
 and whole-number accuracy in one PNG, or several runs' validation curves
-side by side against training minutes or iterations, with a Markdown table
-of their last validation (mean and min-max over the runs of each label) and,
-with ``--target``, their time to accuracy: the training minutes, all stages
-included, until a validation first reached the target.
+side by side with a Markdown table of their last validation and, with
+``--target``, their time to accuracy.
 
 Reads MMEngine's ``<work_dir>/<timestamp>/vis_data/scalars.json`` (a resumed
-training has one timestamp folder per run; they are joined in order).
+training's runs are joined in order).
 
 Examples:
     python tools/analysis_tools/plot_curves.py \
@@ -25,7 +23,7 @@ import argparse
 import os.path as osp
 from typing import List, Sequence, Tuple
 
-from mmdigit.tools import exit_on_user_error
+from mmdigit.utils.cli import exit_on_user_error
 from mmdigit.utils.errors import InputNotFoundError
 from mmdigit.visualization import (COMPARE_KEYS, X_AXES, format_run_summary,
                                    plot_run_comparison, plot_training_curves,

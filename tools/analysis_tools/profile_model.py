@@ -1,22 +1,14 @@
 """Profile a config's model stage by stage: where the time of one training
 iteration and of one test batch goes, on this machine.
 
-Runs ``--warmup`` untimed, then ``--iters`` timed iterations of the
-runner's own ``model.train_step`` and ``model.test_step`` (no grad) on the
-config's dataloaders and splits each iteration's wall time into the stages
-of :data:`STAGES` (forward hooks on modules, wrappers around methods; a
-stage excludes the stages nested in it, ``other`` is the rest).
-
-Also: CPU time of this process / wall time (below 1 with one thread:
-other processes had the core part of the time), the backbone's GFLOPs per
-image (mmengine's ``FlopAnalyzer``, 1 multiply-add = 2 FLOPs), and the
-GFLOP/s of backbone + neck against a dense 3x3 convolution timed after
-every timed iteration (same process, threads and load). In training, the
-backward of backbone + neck runs from the first gradient of a neck output
-(autograd runs the heads' nodes first) to the end of ``backward``, counted
-as 2x the forward FLOPs. Weights are random; a config whose data are
-absent (and no ``--data-root``) gets house numbers rendered through its own
-pipeline.
+Times ``--iters`` iterations (after ``--warmup`` untimed ones) of the
+runner's own ``model.train_step`` and ``model.test_step`` on the config's
+dataloaders, split into :data:`STAGES` (a stage excludes the stages nested
+in it; ``other`` is the rest). Also: CPU time / wall time, the backbone's
+GFLOPs per image (mmengine's ``FlopAnalyzer``) and the GFLOP/s of backbone
++ neck against a dense 3x3 convolution timed after every iteration. Weights
+are random; a config whose data are absent (and no ``--data-root``) gets
+house numbers rendered through its own pipeline.
 
 Example:
     python tools/analysis_tools/profile_model.py \
@@ -46,10 +38,10 @@ from mmengine.runner import Runner, set_random_seed
 from mmengine.utils import track_iter_progress
 
 from mmdigit.datasets import DatasetError
-from mmdigit.tools import exit_on_user_error, load_cfg
-from mmdigit.tools.benchmark import _build, _endless, environment
-from mmdigit.tools.report import markdown_table, write_table_report
-from mmdigit.utils import InputNotFoundError, UserInputError
+from mmdigit.utils import InputNotFoundError, UserInputError, markdown_table
+from mmdigit.utils.cli import (build_model, endless, environment,
+                               exit_on_user_error, load_cfg,
+                               write_table_report)
 
 #: (key, label, what is timed [in training, in testing if other]): paths
 #: from ``model`` or ``optim_wrapper``, a module (its forward) or methods;
@@ -124,14 +116,10 @@ class StageTimer(ExitStack):
             self._open[-1][2] += self.ended[key] - start
 
     def attach(self, key: str, obj, name: str) -> None:
-        """Time ``obj.<name>``, a module or a method, as stage ``key``."""
+        """Time ``obj.<name>``, a method or a module's forward, as ``key``."""
+        if isinstance(getattr(obj, name), nn.Module):
+            obj, name = getattr(obj, name), 'forward'
         target = getattr(obj, name)
-        if isinstance(target, nn.Module):
-            self.enter_context(
-                target.register_forward_pre_hook(lambda *_: self.start(key)))
-            self.enter_context(
-                target.register_forward_hook(lambda *_: self.stop()))
-            return
 
         @functools.wraps(target)
         def timed(*args, **kwargs):
@@ -227,7 +215,7 @@ def profile_mode(mode: str, cfg, model, args) -> dict:
             model.backbone.register_forward_pre_hook(
                 lambda m, inputs: shapes.append(inputs[0].shape)))
         timer.enter_context(model.neck.register_forward_hook(on_neck))
-        batches = _endless(loader)
+        batches = endless(loader)
         print(f'profiling {mode}; data: {data}', file=sys.stderr)
         total = cpu = images = conv = backward = 0.
         F.conv2d(*CONV_ARGS, padding=1)  # warm-up
@@ -358,7 +346,7 @@ def main():
             data_root=args.data_root)
         if args.threads:
             torch.set_num_threads(args.threads)
-        model = _build(cfg, 'cpu')
+        model = build_model(cfg, 'cpu')
         if not all(
                 getattr(model, f'with_{part}', False)
                 for part in ('neck', 'rpn', 'bbox')):

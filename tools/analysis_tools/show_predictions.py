@@ -15,8 +15,8 @@ import os.path as osp
 
 from mmdigit.evaluation import (digit_confusion_matrix, load_gt_numbers,
                                 load_submission)
-from mmdigit.tools import exit_on_user_error
 from mmdigit.utils import InputNotFoundError
+from mmdigit.utils.cli import exit_on_user_error
 from mmdigit.visualization import (mistakes_first, plot_confusion_matrix,
                                    plot_predictions)
 

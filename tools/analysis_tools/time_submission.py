@@ -1,25 +1,19 @@
 """Time a whole course submission end to end: ``tools/test.py`` on a test
 set as large as the course's, in a child process, as a user runs it.
 
-Renders ``--num-images`` unlabelled test images shaped like SVHN's (the
-renderer draws image sizes and digit counts from SVHN's statistics; the
-course test set has 13,068 images) into ``--data-dir`` (kept and reused),
-runs ``tools/test.py CONFIG CHECKPOINT --out <work-dir>/submission`` with
-its log streaming through (mmengine prints progress with an ETA), and
-writes the wall time, images/s, the child's peak resident memory and the
-row count of ``pred.csv`` to ``<work-dir>/time_submission.{md,json}``.
-
-Without a checkpoint, the config's model is saved with its initial
-weights: the cost of a test does not depend on what the weights learned,
-except the final per-class NMS, which sees the most boxes with untrained
-weights (an upper bound). Not a test: nothing here asserts a speed.
+Renders ``--num-images`` unlabelled SVHN-like test images into
+``--data-dir`` (kept and reused), runs ``tools/test.py CONFIG CHECKPOINT``
+with its log streaming through, and writes the wall time, images/s, the
+child's peak resident memory and the row count of ``pred.csv`` to
+``<work-dir>/time_submission.{md,json}``. Without a checkpoint the config's
+initial weights are timed (their final NMS sees the most boxes: an upper
+bound). A benchmark: nothing here asserts a speed.
 
 Example (the README's full-size CPU submission):
     python tools/analysis_tools/time_submission.py \
         configs/faster_rcnn_r50_fpn_digits.py --threads 2
 """
 import argparse
-import json
 import os
 import os.path as osp
 import platform
@@ -27,16 +21,15 @@ import resource
 import subprocess
 import sys
 import time
-from typing import Dict, Optional
 
-from mmdigit.tools.benchmark import COURSE_TEST_IMAGES
+from mmdigit.utils.cli import COURSE_TEST_IMAGES
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def render_test_set(data_dir: str, num_images: int, seed: int) -> None:
-    """Render ``num_images`` unlabelled images into ``data_dir/test`` unless
-    they are already there (empty ``train``/``valid`` splits beside)."""
+    """Render ``num_images`` unlabelled images into ``data_dir/test``
+    unless they are already there."""
     from mmdigit.datasets import make_synthetic_dataset
     test_dir = osp.join(data_dir, 'test')
     if osp.isdir(test_dir) and len(os.listdir(test_dir)) == num_images:
@@ -48,17 +41,12 @@ def render_test_set(data_dir: str, num_images: int, seed: int) -> None:
 
 
 def save_initial_checkpoint(config: str, path: str) -> None:
-    """Save ``config``'s model with its initial weights, in MMEngine's
-    checkpoint format."""
+    """Save ``config``'s model with its initial weights as a checkpoint."""
     import torch
-    from mmdet.registry import MODELS
     from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-    cfg = Config.fromfile(config)
-    init_default_scope(cfg.get('default_scope', 'mmdet'))
-    # nothing can be downloaded here: random init instead of ImageNet
-    cfg.model.backbone.init_cfg = None
-    model = MODELS.build(cfg.model)
+
+    from mmdigit.utils.cli import build_model
+    model = build_model(Config.fromfile(config), 'cpu')  # nothing downloaded
     model.init_weights()
     os.makedirs(osp.dirname(path) or '.', exist_ok=True)
     torch.save(
@@ -67,17 +55,16 @@ def save_initial_checkpoint(config: str, path: str) -> None:
             state_dict=model.state_dict()), path)
 
 
-def run_test(config: str, checkpoint: str, data_dir: str, out_dir: str,
-             threads: Optional[int]) -> Dict[str, float]:
+def run_test(args, checkpoint: str, out_dir: str) -> dict:
     """Run ``tools/test.py`` in a child process; wall time and peak RSS."""
     cmd = [
         sys.executable,
-        osp.join(REPO, 'tools', 'test.py'), config, checkpoint, '--data-root',
-        data_dir, '--out', out_dir
+        osp.join(REPO, 'tools', 'test.py'), args.config, checkpoint,
+        '--data-root', args.data_dir, '--out', out_dir
     ]
     env = dict(os.environ)
-    if threads:
-        env['OMP_NUM_THREADS'] = str(threads)
+    if args.threads:
+        env['OMP_NUM_THREADS'] = str(args.threads)
     print(' '.join(cmd), flush=True)
     start = time.perf_counter()
     proc = subprocess.run(cmd, env=env)
@@ -89,46 +76,40 @@ def run_test(config: str, checkpoint: str, data_dir: str, out_dir: str,
     return dict(wall_s=wall, peak_rss_mb=peak_mb, command=' '.join(cmd))
 
 
-def count_rows(csv_path: str) -> int:
-    """Data rows of ``pred.csv`` (without its header)."""
-    with open(csv_path) as f:
-        return sum(1 for _ in f) - 1
-
-
 def cpu_name() -> str:
     """The CPU's model name, from ``/proc/cpuinfo`` where there is one."""
     try:
         with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
+            names = [line for line in f if line.startswith('model name')]
     except OSError:
-        pass
+        names = []
+    if names:
+        return names[0].split(':', 1)[1].strip()
     return platform.processor() or 'unknown'
 
 
-def write_report(result: Dict, work_dir: str) -> str:
+def write_report(result: dict, work_dir: str) -> str:
     """Write ``time_submission.{md,json}``; return the markdown."""
-    md = '\n'.join([
-        f"Full-size submission timing, {result['date']}",
-        '',
-        '| images | wall (min) | images/s | peak RSS (MB) | pred.csv rows |',
-        '|---|---|---|---|---|',
-        f"| {result['images']} | {result['wall_s'] / 60:.1f} | "
-        f"{result['img_s']:.2f} | {result['peak_rss_mb']:.0f} | "
-        f"{result['csv_rows']} |",
-        '',
-        f"machine: {result['cpu']}, {result['cpus']} CPUs visible, "
-        f"OMP_NUM_THREADS={result['threads']}, torch {result['torch']}",
-        f"checkpoint: {result['checkpoint']}",
-        f"command: `{result['command']}`",
-        '',
-    ])
-    with open(osp.join(work_dir, 'time_submission.md'), 'w') as f:
-        f.write(md)
-    with open(osp.join(work_dir, 'time_submission.json'), 'w') as f:
-        json.dump(result, f, indent=2)
-    return md
+    from mmdigit.utils.cli import write_table_report
+    paths = write_table_report(
+        work_dir,
+        'time_submission',
+        ['images', 'wall (min)', 'images/s', 'peak RSS (MB)', 'pred.csv rows'],
+        [[
+            str(result['images']), f"{result['wall_s'] / 60:.1f}",
+            f"{result['img_s']:.2f}", f"{result['peak_rss_mb']:.0f}",
+            str(result['csv_rows'])
+        ]],
+        intro=[f"Full-size submission timing, {result['date']}"],
+        notes=[
+            f"machine: {result['cpu']}, {result['cpus']} CPUs visible, "
+            f"OMP_NUM_THREADS={result['threads']}, torch {result['torch']}\n"
+            f"checkpoint: {result['checkpoint']}\n"
+            f"command: `{result['command']}`"
+        ],
+        json_data=result)
+    with open(paths['md']) as f:
+        return f.read()
 
 
 def parse_args():
@@ -165,9 +146,9 @@ def main():
         checkpoint = osp.join(args.work_dir, 'initial_weights.pth')
         save_initial_checkpoint(args.config, checkpoint)
     out_dir = osp.join(args.work_dir, 'submission')
-    timing = run_test(args.config, checkpoint, args.data_dir, out_dir,
-                      args.threads)
-    rows = count_rows(osp.join(out_dir, 'pred.csv'))
+    timing = run_test(args, checkpoint, out_dir)
+    with open(osp.join(out_dir, 'pred.csv')) as f:
+        rows = sum(1 for _ in f) - 1  # without the header
     result = dict(
         date=time.strftime('%Y-%m-%d %H:%M %Z'),
         images=args.num_images,

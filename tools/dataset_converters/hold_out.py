@@ -15,7 +15,7 @@ Example:
 import argparse
 
 from mmdigit.datasets import hold_out, parse_id_ranges
-from mmdigit.tools import exit_on_user_error
+from mmdigit.utils.cli import exit_on_user_error
 
 
 def parse_args():

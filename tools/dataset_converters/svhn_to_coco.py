@@ -15,7 +15,7 @@ Example:
 import argparse
 
 from mmdigit.datasets import convert_svhn
-from mmdigit.tools import exit_on_user_error
+from mmdigit.utils.cli import exit_on_user_error
 
 
 def parse_args():

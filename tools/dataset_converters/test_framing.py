@@ -22,7 +22,7 @@ Example:
 import argparse
 
 from mmdigit.datasets import reframe_split
-from mmdigit.tools import exit_on_user_error
+from mmdigit.utils.cli import exit_on_user_error
 
 
 def parse_args():

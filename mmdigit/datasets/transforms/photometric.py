@@ -3,19 +3,19 @@
 MMDetection 3.3 has neither ``ColorJitter`` nor ``GaussianBlur``; the course
 reports used torchvision's, so these keep its ranges (a factor ``x`` means a
 multiplier drawn from ``[max(0, 1 - x), 1 + x]``) and only touch ``img``.
-mmcv's ``adjust_brightness/contrast/color/hue`` are not used: they cast to
-the input dtype after each step, take an integer mean grey for contrast,
-shift hue in 1/255-turn uint8 steps and assume a 0-255 range; here the
-maths stays float32 and rounds once.
 """
 from typing import Optional, Sequence, Tuple, Union
 
 import cv2
+import mmcv
 import numpy as np
-from mmcv.image import bgr2gray
 from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 from mmdet.registry import TRANSFORMS
+
+# brightness, contrast, saturation, hue: mmcv's blends of 0-255 BGR images
+_JITTERS = (mmcv.adjust_brightness, mmcv.adjust_contrast, mmcv.adjust_color,
+            mmcv.adjust_hue)
 
 
 def _factor_range(value: float, name: str) -> Optional[Tuple[float, float]]:
@@ -33,10 +33,9 @@ class ColorJitter(BaseTransform):
     Follows ``torchvision.transforms.ColorJitter``: each enabled change is
     applied once, in a random order, with factors drawn uniformly from
     ``[max(0, 1 - x), 1 + x]`` (hue shift from ``[-hue, hue]`` of a full
-    turn). Contrast blends with the mean grey level, saturation with the
-    per-pixel grey image (``mmcv.bgr2gray``: ITU-R 601-2 luma, the weights
-    torchvision's ``rgb_to_grayscale`` uses). Single-channel images skip
-    saturation and hue.
+    turn), by mmcv's ``adjust_brightness``, ``adjust_contrast`` (blend with
+    the mean grey), ``adjust_color`` (blend with the grey image) and
+    ``adjust_hue`` on the 3-channel 0-255 image.
 
     Required Keys:
 
@@ -73,10 +72,10 @@ class ColorJitter(BaseTransform):
         self.prob = prob
 
     @cache_randomness
-    def _sample(self) -> Optional[list]:
-        """Draw the ops (in random order) and their factors, or None."""
+    def _sample(self) -> list:
+        """Draw the ops (in random order) and their factors."""
         if np.random.rand() >= self.prob:
-            return None
+            return []
         ops = []
         for idx in np.random.permutation(4):
             bounds = (self.brightness, self.contrast, self.saturation,
@@ -94,37 +93,8 @@ class ColorJitter(BaseTransform):
         Returns:
             dict: The result dict with the jittered image.
         """
-        ops = self._sample()
-        if not ops:
-            return results
-        img = results['img']
-        dtype = img.dtype
-        if dtype == np.uint8:
-            max_value = 255.0
-        elif np.issubdtype(dtype, np.integer):
-            max_value = float(np.iinfo(dtype).max)
-        else:
-            max_value = 1.0
-        out = img.astype(np.float32)
-        color = out.ndim == 3 and out.shape[2] == 3
-        for idx, factor in ops:
-            if idx == 0:  # brightness: blend with black
-                out = out * factor
-            elif idx == 1:  # contrast: blend with the mean grey level
-                grey = bgr2gray(out) if color else out
-                out = (out - grey.mean()) * factor + grey.mean()
-            elif idx == 2 and color:  # saturation: blend with grey image
-                grey = bgr2gray(out, keepdim=True)
-                out = (out - grey) * factor + grey
-            elif idx == 3 and color:  # hue: rotate the HSV hue channel
-                hsv = cv2.cvtColor(
-                    np.clip(out / max_value, 0, 1), cv2.COLOR_BGR2HSV)
-                hsv[..., 0] = (hsv[..., 0] + factor * 360.0) % 360.0
-                out = cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR) * max_value
-            out = np.clip(out, 0, max_value)
-        if np.issubdtype(dtype, np.integer):
-            out = np.round(out)
-        results['img'] = out.astype(dtype)
+        for idx, factor in self._sample():
+            results['img'] = _JITTERS[idx](results['img'], factor)
         return results
 
     def __repr__(self) -> str:

@@ -9,27 +9,19 @@ from ...utils.checkpoint import (MIN_LOADED_FRACTION, check_state_dict_fits,
 class CheckpointFitHook(Hook):
     """Stop when a checkpoint's weights do not fit the config's model.
 
-    MMEngine loads checkpoints with ``strict=False``, so testing a
-    checkpoint of another config logs size-mismatch warnings and goes on
-    with a mostly random model. ``after_load_checkpoint`` runs after the
-    file is read and before the weights go into the model, so the
-    comparison (:func:`~mmdigit.utils.check_state_dict_fits`) costs no
-    second read, and a bad pair stops before anything is written.
-
-    ``before_run`` (which precedes the runner's ``load_or_resume``) lets
-    ``torch.load(weights_only=True)`` read MMEngine checkpoints
-    (:func:`~mmdigit.utils.register_checkpoint_safe_globals`).
-
-    ``tools/test.py`` and ``--resume`` add it with ``strict=True`` (every
-    key must match); fine-tuning from ``load_from`` with ``strict=False``:
-    a warning lists what did not load, and the run stops when less than
-    ``min_loaded`` of the model's weights would.
+    MMEngine loads with ``strict=False``: testing a checkpoint of another
+    config goes on with a mostly random model. ``after_load_checkpoint``
+    runs after the file is read and before the weights load, so the check
+    (:func:`~mmdigit.utils.check_state_dict_fits`) costs no second read.
+    ``before_run`` (before ``load_or_resume``) allow-lists MMEngine's
+    checkpoint types for ``weights_only`` loading.
 
     Args:
-        strict (bool): Any missing, unexpected or mis-shaped key stops.
-            Defaults to True.
-        min_loaded (float): Smallest loaded share of the model's weights
-            when not ``strict``. Defaults to ``MIN_LOADED_FRACTION`` (0.5).
+        strict (bool): Any missing, unexpected or mis-shaped key stops
+            (testing, ``--resume``). Otherwise (``load_from``) a warning
+            lists what did not load, and less than ``min_loaded`` of the
+            model's weights stops. Defaults to True.
+        min_loaded (float): Smallest loaded share when not ``strict``.
     """
 
     # fail before other hooks act on the checkpoint
@@ -46,11 +38,7 @@ class CheckpointFitHook(Hook):
         register_checkpoint_safe_globals()
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        """Compare the checkpoint with ``runner.model``.
-
-        Raises:
-            CheckpointError: The weights do not fit.
-        """
+        """Raise :class:`CheckpointError` if the weights do not fit."""
         cfg = runner.cfg
         name = cfg.get('load_from') or \
             f'the latest checkpoint in {runner.work_dir}'

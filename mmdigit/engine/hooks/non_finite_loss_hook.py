@@ -7,22 +7,23 @@ from mmdet.registry import HOOKS
 from mmengine import dist
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
+from mmengine.optim import AmpOptimWrapper
 
 from ...utils.errors import NonFiniteLossError
 
 
 @HOOKS.register_module()
 class NonFiniteLossHook(Hook):
-    """Stop training at the first NaN/Inf loss, naming the iteration and
-    the loss terms.
+    """Stop training at the first NaN/Inf loss term, naming the iteration
+    and the terms.
 
-    Checks every loss term the model logged after each training iteration
-    (mmdet's ``CheckInvalidLossHook`` checks only the total, every 50
-    iterations, with an assertion). Runs before ``CheckpointHook``
-    (priority ``ABOVE_NORMAL``) so the weights the bad step produced are
-    never saved: the last checkpoint stays good to resume from, e.g. with a
-    lower learning rate. In distributed runs the ranks agree on the verdict
-    so all of them stop together.
+    mmdet's ``CheckInvalidLossHook`` asserts only on the total, every 50
+    iterations. Priority ``ABOVE_NORMAL`` runs before ``CheckpointHook``, so
+    the bad weights are never saved. Distributed ranks stop together without
+    a collective through the grad norm ``clip_grad`` logs: DDP averages the
+    gradients, so a non-finite loss on one rank makes it non-finite on all.
+    Without one (or under AMP, whose loss scaler expects inf norms) they
+    agree by an ``all_reduce`` per check.
 
     Args:
         interval (int): Check every ``interval`` iterations. Defaults to 1.
@@ -32,6 +33,19 @@ class NonFiniteLossHook(Hook):
 
     def __init__(self, interval: int = 1) -> None:
         self.interval = interval
+        self._norms = None
+
+    @staticmethod
+    def _grad_norms(runner):
+        buffer = runner.message_hub.log_scalars.get('train/grad_norm')
+        return None if buffer is None else buffer.data[0]
+
+    def before_train_iter(self,
+                          runner,
+                          batch_idx: int,
+                          data_batch: Optional[Sequence[dict]] = None) -> None:
+        """Keep the grad-norm history, to tell this iteration's norm."""
+        self._norms = self._grad_norms(runner)
 
     def after_train_iter(self,
                          runner,
@@ -47,7 +61,15 @@ class NonFiniteLossHook(Hook):
             for k, v in outputs.items() if k.startswith('loss')
         }
         bad = [f'{k}={v}' for k, v in values.items() if not math.isfinite(v)]
-        if dist.is_distributed():
+        norms = self._grad_norms(runner)
+        # HistoryBuffer.update replaces its array: a new one has this iteration
+        if (norms is not None and norms is not self._norms
+                and not isinstance(runner.optim_wrapper, AmpOptimWrapper)):
+            if not bad and not math.isfinite(norms[-1]):
+                bad = [f'grad_norm={norms[-1]}']
+                if dist.is_distributed():
+                    bad[0] += ' (a non-finite loss on another rank)'
+        elif dist.is_distributed():
             flag = torch.tensor([float(len(bad))])
             dist.all_reduce(flag, op='sum')
             if flag.item() > 0 and not bad:

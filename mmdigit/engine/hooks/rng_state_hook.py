@@ -24,24 +24,13 @@ def _set_state(state: Dict[str, object]) -> None:
 class RNGStateHook(Hook):
     """Carry torch's random state through checkpoints so resumes are exact.
 
-    MMEngine checkpoints hold weights, optimizer, schedulers and the
-    iteration, but not the random state, so a resumed run draws different
-    RPN/RoI samples than an uninterrupted one would have. This hook
-
-    - stores the CPU (and CUDA) torch generator states in each checkpoint
-      and restores them when a run resumes (``iter > 0`` at
-      ``before_train``; a plain ``load_from`` keeps its fresh seed);
-    - keeps validation out of the training stream: the state is put back
-      after each validation (which draws e.g. its dataloader's base seed),
-      before ``CheckpointHook`` re-saves the checkpoint with the new best
-      score. A run killed during validation and resumed then continues
-      exactly as the uninterrupted one, and ``val_interval`` does not
-      change training.
-
-    Data order and augmentation need nothing: MMEngine's loop replays the
-    dataloader up to the resumed iteration. With
-    ``randomness=dict(seed=..., deterministic=True)`` on CPU a killed and
-    resumed run matches an uninterrupted one exactly (tested).
+    MMEngine checkpoints lack the random state, so a resumed run draws other
+    RPN/RoI samples than an uninterrupted one. This hook saves the CPU (and
+    CUDA) generator states in each checkpoint and restores them on a resume
+    (``iter > 0`` at ``before_train``; ``load_from`` keeps its fresh seed).
+    It also puts the state back after each validation, before
+    ``CheckpointHook`` re-saves, so validation draws nothing from the
+    training stream. MMEngine replays the dataloader itself.
     """
 
     # before CheckpointHook (VERY_LOW) re-saves after validation

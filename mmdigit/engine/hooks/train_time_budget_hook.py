@@ -10,15 +10,10 @@ from mmengine.logging import print_log
 
 @HOOKS.register_module()
 class TrainTimeBudgetHook(Hook):
-    """Stop training once a wall-clock budget is spent.
-
-    Used by ``tools/ablate.py --budget Nm`` to give every config the same
-    training time. Stops through the train loop's ``stop_training`` flag
-    (as mmengine's ``EarlyStoppingHook`` does), after the iteration that
-    crosses the budget. In a distributed run rank 0's clock decides and the
-    other ranks follow it, so every rank stops after the same iteration
-    (each rank's own clock could cross the budget one iteration apart,
-    leaving the others waiting in the next collective).
+    """Stop training once a wall-clock budget is spent (``tools/ablate.py
+    --budget``), through the loop's ``stop_training`` flag after the
+    iteration that crosses it. Rank 0's clock decides for every rank, so all
+    stop after the same iteration and none waits in a collective.
 
     Args:
         minutes (float): Training time budget in minutes.

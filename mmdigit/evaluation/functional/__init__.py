@@ -3,7 +3,7 @@ from .digit_string import (DEFAULT_CSV_SCORE_THR, NO_NUMBER, READER_OPTIONS,
                            SWEEP_THRS, boxes_to_number, check_reader_cfg,
                            edit_distance, gt_to_number, number_metrics,
                            read_number, resolve_reader_cfg, select_digits,
-                           sweep_reader_options, sweep_score_thr)
+                           sweep_score_thr)
 from .ensemble import CONF_TYPES, fuse_detections, fuse_submissions
 from .submission import (evaluate_submission, load_gt_numbers, load_submission,
                          read_numbers, resolve_reading, write_submission)
@@ -11,10 +11,9 @@ from .submission import (evaluate_submission, load_gt_numbers, load_submission,
 __all__ = [
     'NO_NUMBER', 'READER_OPTIONS', 'SWEEP_THRS', 'boxes_to_number',
     'check_reader_cfg', 'edit_distance', 'select_digits', 'gt_to_number',
-    'number_metrics', 'resolve_reader_cfg', 'sweep_reader_options',
-    'sweep_score_thr', 'evaluate_submission', 'load_gt_numbers',
-    'load_submission', 'read_numbers', 'write_submission',
-    'digit_confusion_matrix', 'CONF_TYPES', 'fuse_detections',
-    'fuse_submissions', 'DEFAULT_CSV_SCORE_THR', 'resolve_reading',
-    'read_number'
+    'number_metrics', 'resolve_reader_cfg', 'sweep_score_thr',
+    'evaluate_submission', 'load_gt_numbers', 'load_submission',
+    'read_numbers', 'write_submission', 'digit_confusion_matrix', 'CONF_TYPES',
+    'fuse_detections', 'fuse_submissions', 'DEFAULT_CSV_SCORE_THR',
+    'resolve_reading', 'read_number'
 ]

@@ -16,17 +16,12 @@ def digit_confusion_matrix(detections: Sequence[dict],
                            ann: Union[str, dict],
                            score_thr: float = 0.5,
                            iou_thr: float = 0.5) -> np.ndarray:
-    """Count which digit each labelled digit was detected as.
+    """Count which digit each labelled digit of ``ann`` (a COCO json, path
+    or loaded) was detected as in ``detections`` (``pred.json`` entries).
 
-    Per image, boxes with score >= ``score_thr`` are taken by decreasing
+    Per image, boxes scoring at least ``score_thr`` are taken by decreasing
     score; each is matched to the unmatched GT box it overlaps most
     (IoU >= ``iou_thr``, whatever the class).
-
-    Args:
-        detections (Sequence[dict]): ``pred.json`` entries.
-        ann (str | dict): Labelled COCO json (path or loaded).
-        score_thr (float): Minimum score of a counted box. Defaults to 0.5.
-        iou_thr (float): Minimum IoU of a match. Defaults to 0.5.
 
     Returns:
         np.ndarray: ``(11, 11)`` int counts; row = GT digit, column =

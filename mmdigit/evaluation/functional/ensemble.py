@@ -4,9 +4,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ...utils.digits import xywh_to_xyxy, xyxy_to_xywh
+from ...utils.digits import xywh_to_xyxy
 from .digit_string import check_reader_cfg
-from .submission import DEFAULT_CSV_SCORE_THR, load_submission, read_numbers
+from .submission import (DEFAULT_CSV_SCORE_THR, coco_detections,
+                         load_submission, read_numbers)
 
 #: ``conf_type`` values of :func:`mmdet.models.utils.weighted_boxes_fusion`.
 CONF_TYPES = ('avg', 'max', 'box_and_model_avg', 'absent_model_aware_avg')
@@ -17,27 +18,25 @@ def fuse_detections(submissions: Sequence[Sequence[dict]],
                     iou_thr: float = 0.55,
                     skip_box_thr: float = 0.0,
                     conf_type: str = 'avg') -> List[dict]:
-    """Fuse several models' ``pred.json`` entries image by image with WBF.
+    """Fuse several models' ``pred.json`` entries image by image with
+    mmdet's :func:`~mmdet.models.utils.weighted_boxes_fusion`.
 
-    Boxes go to mmdet's :func:`~mmdet.models.utils.weighted_boxes_fusion`
-    as ``x1, y1, x2, y2`` in pixels (the COCO ``[x, y, w, h]`` are
-    converted both ways) with the category ids as labels, so only boxes of
-    the same digit are fused. A fused box is the score-weighted mean of its
-    cluster; with ``conf_type='avg'`` its score is the weighted mean score
-    times ``min(#models, #boxes) / sum(weights)``, so a digit that only
-    some models found scores lower.
+    Category ids are the labels, so only boxes of the same digit fuse. A
+    fused box is the score-weighted mean of its cluster; with
+    ``conf_type='avg'`` its score is the weighted mean score times
+    ``min(#models, #boxes) / sum(weights)``: a digit that only some models
+    found scores lower.
 
     Args:
         submissions (Sequence[Sequence[dict]]): One ``pred.json`` list per
             model.
         weights (Sequence[float], optional): One positive weight per model.
-            Defaults to 1 for every model.
+            Defaults to 1 each.
         iou_thr (float): IoU above which a box joins a cluster. Defaults to
             0.55.
-        skip_box_thr (float): Boxes scoring under this are dropped before
-            fusion. Defaults to 0.
-        conf_type (str): How fused scores are computed, one of
-            ``CONF_TYPES``. Defaults to ``'avg'``.
+        skip_box_thr (float): Boxes scoring under this are dropped first.
+            Defaults to 0.
+        conf_type (str): One of ``CONF_TYPES``. Defaults to ``'avg'``.
 
     Returns:
         list[dict]: Fused ``pred.json`` entries, by ``image_id`` and then by
@@ -78,16 +77,8 @@ def fuse_detections(submissions: Sequence[Sequence[dict]],
             iou_thr=iou_thr,
             skip_box_thr=skip_box_thr,
             conf_type=conf_type)
-        # float64: the same numbers as subtracting Python floats
-        for bbox, score, label in zip(
-                xyxy_to_xywh(bboxes, dtype=np.float64).tolist(),
-                scores.tolist(), labels.tolist()):
-            fused.append(
-                dict(
-                    image_id=img_id,
-                    bbox=bbox,
-                    score=score,
-                    category_id=int(label)))
+        fused += coco_detections(img_id, bboxes, scores.tolist(),
+                                 labels.tolist())
     return fused
 
 
@@ -100,26 +91,18 @@ def fuse_submissions(
     csv_score_thr: float = DEFAULT_CSV_SCORE_THR,
     reader_cfg: Optional[dict] = None
 ) -> Tuple[List[dict], List[Tuple[int, str]]]:
-    """Fuse several submissions into one.
+    """Fuse several submissions (folders or zips) of the same images.
 
-    ``pred.json`` is fused with :func:`fuse_detections`; ``pred.csv`` is
-    read again from the fused boxes with :func:`read_numbers`, one row for
-    every image that has a row in any of the inputs.
+    ``pred.json`` is fused with :func:`fuse_detections` (``weights``,
+    ``iou_thr``, ``skip_box_thr``, ``conf_type``: its arguments);
+    ``pred.csv`` is read again from the fused boxes with
+    :func:`read_numbers`, one row for every image with a row in any input.
 
     Args:
-        paths (Sequence[str]): Submission folders or zips (``pred.json``
-            and ``pred.csv``) of the same images.
-        weights (Sequence[float], optional): One weight per submission.
-            Defaults to 1 each.
-        iou_thr (float): WBF cluster IoU. Defaults to 0.55.
-        skip_box_thr (float): WBF minimum input score. Defaults to 0.
-        conf_type (str): WBF score type, one of ``CONF_TYPES``. Defaults to
-            ``'avg'``.
         csv_score_thr (float): Minimum fused score of a digit in
             ``pred.csv``. Defaults to ``DEFAULT_CSV_SCORE_THR`` (0.5).
         reader_cfg (dict, optional): Reader options for ``pred.csv``
-            (``READER_OPTIONS`` of :func:`boxes_to_number`), as given to
-            ``DigitStringMetric``. Defaults to None (the reader's defaults).
+            (``READER_OPTIONS``). Defaults to None (the defaults).
 
     Returns:
         tuple[list[dict], list[tuple[int, str]]]: Fused ``pred.json``

@@ -11,11 +11,12 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ...utils.digits import category_id_to_label, xywh_to_xyxy
+from ...utils.digits import category_id_to_label, xywh_to_xyxy, xyxy_to_xywh
 from ...utils.errors import InputNotFoundError, UserInputError
 from ...utils.fileio import atomic_write_files
-from .digit_string import (DEFAULT_CSV_SCORE_THR, NO_NUMBER, boxes_to_number,
-                           gt_to_number, number_metrics)
+from .digit_string import (DEFAULT_CSV_SCORE_THR, NO_NUMBER, READER_OPTIONS,
+                           boxes_to_number, check_reader_cfg, gt_to_number,
+                           number_metrics)
 
 #: COCOeval.stats indices reported, with CocoMetric's names.
 COCO_STATS = ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75', 'bbox_mAP_s',
@@ -26,25 +27,25 @@ def resolve_reading(
     score_thr: Optional[float] = None,
     reader_cfg: Optional[dict] = None,
     recorded: Tuple[Optional[float], Optional[dict]] = (None, None)
-) -> Tuple[float, Optional[dict], str]:
+) -> Tuple[float, dict, str]:
     """The score threshold and reader options to read numbers with.
 
-    The one rule of ``tools/test.py`` (through ``DigitThresholdHook``),
-    ``DigitInferencer``, ``tools/read_numbers.py`` and ``tools/demo.py``:
+    The one rule of ``tools/test.py`` (``DigitThresholdHook``,
+    ``DigitSubmissionDumper``), ``DigitInferencer`` and ``tools/demo.py``:
     what was given wins, else what the checkpoint's run recorded on
     validation, else :data:`DEFAULT_CSV_SCORE_THR` and the reader's
-    defaults.
+    defaults. Recorded options the reader no longer has (older runs
+    recorded seven) are ignored; given ones must exist.
 
     Args:
         score_thr (float, optional): A given threshold.
-        reader_cfg (dict, optional): Given reader options (an argument or
-            the config's test evaluator).
+        reader_cfg (dict, optional): Given reader options.
         recorded (tuple): ``(threshold, reader options)`` the checkpoint
             recorded (:func:`~mmdigit.utils.recorded_reading`).
 
     Returns:
-        tuple: The threshold, the reader options (None: the defaults) and
-        where the threshold came from, in words.
+        tuple[float, dict, str]: The threshold, the reader options
+        (``{}``: the defaults) and where the threshold came from, in words.
     """
     recorded_thr, recorded_cfg = recorded
     if score_thr is not None:
@@ -56,8 +57,11 @@ def resolve_reading(
         score_thr = DEFAULT_CSV_SCORE_THR
         source = 'default; the checkpoint recorded no digit/best_thr'
     if reader_cfg is None:
-        reader_cfg = recorded_cfg
-    return float(score_thr), reader_cfg, source
+        reader_cfg = {
+            k: v
+            for k, v in (recorded_cfg or {}).items() if k in READER_OPTIONS
+        }
+    return float(score_thr), check_reader_cfg(reader_cfg), source
 
 
 def write_submission(out_dir: str,
@@ -67,18 +71,15 @@ def write_submission(out_dir: str,
     """Write ``pred.json``, ``pred.csv`` and a zip holding exactly those two.
 
     The three files are written as one group
-    (:func:`~mmdigit.utils.atomic_write_files`): all are written in full to
-    temporary files first, then put in place together with Ctrl-C and
-    SIGTERM held back, so an interrupted or failed job leaves the previous
-    three files (or none), never a truncated file or a new ``pred.json``
-    beside an old ``pred.csv``.
+    (:func:`~mmdigit.utils.atomic_write_files`): an interrupted or failed
+    job leaves the previous three (or none), never a truncated file or a
+    new ``pred.json`` beside an old ``pred.csv``.
 
     Args:
         out_dir (str): Folder for the three files, created if needed.
         detections (Sequence[dict]): ``pred.json`` entries.
         rows (Sequence[tuple[int, str]]): ``(image_id, pred_label)`` rows of
-            ``pred.csv``, written in this order under the header
-            ``image_id,pred_label``.
+            ``pred.csv``, in order, under the header ``image_id,pred_label``.
         zip_name (str): File name of the zip. Defaults to
             ``'submission.zip'``.
 
@@ -105,22 +106,31 @@ def write_submission(out_dir: str,
     return zip_path
 
 
+def coco_detections(img_id: int, bboxes: np.ndarray, scores: Sequence[float],
+                    category_ids: Sequence[int]) -> List[dict]:
+    """``pred.json`` entries of one image's ``x1, y1, x2, y2`` boxes."""
+    # float64: the same numbers as subtracting Python floats
+    xywh = xyxy_to_xywh(bboxes, dtype=np.float64).tolist()
+    return [
+        dict(
+            image_id=img_id, bbox=bbox, score=float(score), category_id=int(c))
+        for bbox, score, c in zip(xywh, scores, category_ids)
+    ]
+
+
 def read_numbers(detections: Sequence[dict],
                  img_ids: Sequence[int],
                  score_thr: float = DEFAULT_CSV_SCORE_THR,
                  **reader_cfg) -> List[Tuple[int, str]]:
-    """Read each image's number from ``pred.json`` entries.
-
-    The same reading as ``DigitSubmissionDumper`` (:func:`boxes_to_number`),
-    from COCO ``[x, y, w, h]`` boxes with ``category_id = digit + 1``.
+    """Read each image's number from ``pred.json`` entries, as
+    ``DigitSubmissionDumper`` does (COCO ``[x, y, w, h]`` boxes,
+    ``category_id = digit + 1``).
 
     Args:
         detections (Sequence[dict]): ``pred.json`` entries.
         img_ids (Sequence[int]): Images to read, in the order of the rows.
-        score_thr (float): Minimum score of a kept box. Defaults to
-            ``DEFAULT_CSV_SCORE_THR`` (0.5).
-        **reader_cfg: Reader options of :func:`boxes_to_number`; left
-            out, they keep its defaults.
+        score_thr (float): Minimum score of a kept box. Defaults to 0.5.
+        **reader_cfg: Reader options (``READER_OPTIONS``).
 
     Returns:
         list[tuple[int, str]]: ``(image_id, pred_label)`` rows, ``'-1'``
@@ -142,14 +152,8 @@ def read_numbers(detections: Sequence[dict],
 
 
 def load_submission(path: str) -> Tuple[List[dict], Dict[int, str]]:
-    """Read ``pred.json`` and ``pred.csv`` from a folder or a zip.
-
-    Args:
-        path (str): Folder holding both files, or ``submission.zip``.
-
-    Returns:
-        tuple[list[dict], dict[int, str]]: The detections and
-        ``{image_id: pred_label}``.
+    """The detections of ``pred.json`` and ``{image_id: pred_label}`` of
+    ``pred.csv`` in a folder or a zip.
 
     Raises:
         InputNotFoundError: ``path`` does not exist.
@@ -187,13 +191,7 @@ def load_submission(path: str) -> Tuple[List[dict], Dict[int, str]]:
 
 
 def load_coco(ann_file: str):
-    """Read a labelled COCO json into pycocotools' API, quietly.
-
-    Args:
-        ann_file (str): Json path.
-
-    Returns:
-        pycocotools.coco.COCO: The indexed annotations.
+    """A labelled COCO json in pycocotools' API, indexed quietly.
 
     Raises:
         DatasetError: The file is missing or not a COCO json (one line).
@@ -209,38 +207,25 @@ def load_coco(ann_file: str):
 
 
 def load_gt_numbers(coco) -> Dict[int, str]:
-    """Ground-truth numbers of a labelled COCO json.
-
-    Args:
-        coco (str | pycocotools.coco.COCO): Json path or loaded COCO api.
-
-    Returns:
-        dict[int, str]: ``{image_id: number}``, digits sorted by left edge,
-        crowd boxes ignored.
-    """
+    """``{image_id: number}`` of a labelled COCO json (path or loaded
+    COCO api): digits sorted by left edge, crowd boxes ignored."""
     if isinstance(coco, str):
         coco = load_coco(coco)
     numbers = {}
     for img_id in sorted(coco.getImgIds()):
         anns = [a for a in coco.imgToAnns[img_id] if not a.get('iscrowd', 0)]
-        # only x_min matters for the order
-        x_min_boxes = [[a['bbox'][0], 0, 0, 0] for a in anns]
-        boxes = np.array(x_min_boxes).reshape(-1, 4)
         numbers[img_id] = gt_to_number(
-            boxes, [category_id_to_label(a['category_id']) for a in anns])
+            [[a['bbox'][0], 0, 0, 0] for a in anns],  # x_min orders them
+            [category_id_to_label(a['category_id']) for a in anns])
     return numbers
 
 
 def evaluate_submission(path: str, ann_file: str) -> Dict[str, float]:
-    """Score a submission against a labelled COCO json.
+    """Score a submission (folder or zip) against a labelled COCO json.
 
     Task 1 is pycocotools' COCOeval on ``pred.json`` (what the course
-    grader runs); Task 2 compares ``pred.csv`` with the GT numbers (labels
-    sorted by left edge). Every image of ``ann_file`` must have a row.
-
-    Args:
-        path (str): Submission folder or zip.
-        ann_file (str): Labelled json in the course layout.
+    grader runs); Task 2 compares ``pred.csv`` with the GT numbers. Every
+    image of ``ann_file`` must have a row.
 
     Returns:
         dict[str, float]: ``coco/bbox_mAP...`` and ``digit/...`` keys, as in

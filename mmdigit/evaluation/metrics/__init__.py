@@ -1,6 +1,4 @@
 from .digit_string_metric import DigitStringMetric
-from .submission_dumper import DEFAULT_CSV_SCORE_THR, DigitSubmissionDumper
+from .submission_dumper import DigitSubmissionDumper
 
-__all__ = [
-    'DigitStringMetric', 'DigitSubmissionDumper', 'DEFAULT_CSV_SCORE_THR'
-]
+__all__ = ['DigitStringMetric', 'DigitSubmissionDumper']

@@ -15,36 +15,23 @@ from ..functional import (DEFAULT_CSV_SCORE_THR, SWEEP_THRS, boxes_to_number,
 class DigitStringMetric(BaseMetric):
     """Whole-number accuracy of digit detections (the course's Task 2).
 
-    Each image's number is read from its predicted boxes with
-    :func:`boxes_to_number` (score threshold, then the reader options:
-    class-agnostic suppression, one line and height, score relative to the
-    image's best; left-to-right order) and compared with the ground-truth
-    number (GT labels sorted by left edge).
-
-    Reported keys (with the ``digit/`` prefix):
-
-    - ``accuracy``: exact whole-number match at ``score_thr``;
-    - ``count_accuracy``: right number of digits at ``score_thr``;
-    - ``char_error_rate``: total edit distance / total GT digits;
-    - ``acc_len{n}``: accuracy on images whose number has ``n`` digits;
-    - ``best_thr`` / ``best_accuracy``: the threshold of ``sweep_thrs`` with
-      the highest accuracy (the lowest on ties) and that accuracy. A training
-      run records ``best_thr`` (see ``DigitThresholdHook``) and
-      ``tools/test.py`` uses it for ``pred.csv``.
+    Each image's number is read with :func:`boxes_to_number` and compared
+    with the ground-truth number (GT labels sorted by left edge). Reported
+    keys (prefix ``digit/``): ``accuracy``, ``count_accuracy``,
+    ``char_error_rate`` and ``acc_len{n}`` (see :func:`number_metrics`) at
+    ``score_thr``, and ``best_thr`` / ``best_accuracy``: the threshold of
+    ``sweep_thrs`` reading the most numbers right (the lowest on ties),
+    which ``DigitThresholdHook`` records for ``pred.csv``.
 
     Args:
-        score_thr (float): Score threshold for the headline numbers.
+        score_thr (float): Score threshold of the headline numbers.
             Defaults to ``DEFAULT_CSV_SCORE_THR`` (0.5).
-        reader_cfg (dict, optional): Reader options, keyword arguments of
-            :func:`boxes_to_number` other than ``score_thr`` (e.g.
-            ``dict(nms_ios_thr=1.0)``); options left out keep its defaults.
-            Give ``DigitSubmissionDumper`` the same so that ``pred.csv`` is
-            read as validated. Defaults to None.
-        sweep_thrs (Sequence[float], optional): Thresholds of the sweep.
+        reader_cfg (dict, optional): Reader options (``READER_OPTIONS``),
+            e.g. ``dict(nms_ios_thr=0.6)``; the rest keep their defaults.
+        sweep_thrs (Sequence[float]): Thresholds of the sweep.
             Defaults to ``SWEEP_THRS`` (0.05, 0.10, ..., 0.95).
-        collect_device (str): Device for collecting results across ranks,
-            ``'cpu'`` or ``'gpu'``. Defaults to ``'cpu'``.
-        prefix (str, optional): Metric-name prefix. Defaults to ``'digit'``.
+        collect_device (str): ``'cpu'`` or ``'gpu'``. Defaults to ``'cpu'``.
+        prefix (str, optional): Defaults to ``'digit'``.
     """
 
     default_prefix: Optional[str] = 'digit'
@@ -52,62 +39,36 @@ class DigitStringMetric(BaseMetric):
     def __init__(self,
                  score_thr: float = DEFAULT_CSV_SCORE_THR,
                  reader_cfg: Optional[dict] = None,
-                 sweep_thrs: Optional[Sequence[float]] = None,
+                 sweep_thrs: Sequence[float] = SWEEP_THRS,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.score_thr = score_thr
         self.reader_cfg = check_reader_cfg(reader_cfg)
-        if sweep_thrs is None:
-            sweep_thrs = SWEEP_THRS
         self.sweep_thrs = [float(t) for t in sweep_thrs]
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
-        """Keep each image's predictions (CPU numpy) and GT number.
-
-        Args:
-            data_batch (dict): A batch from the dataloader (unused).
-            data_samples (Sequence[dict]): Samples with ``pred_instances``
-                and ``gt_instances``.
-        """
+        """Keep each image's predictions (CPU numpy) and GT number."""
         for sample in data_samples:
-            pred = sample['pred_instances']
-            gt = sample['gt_instances']
+            pred, gt = sample['pred_instances'], sample['gt_instances']
             gt_boxes = get_box_tensor(gt['bboxes']).cpu().numpy()
-            gt_labels = gt['labels'].cpu().numpy()
             self.results.append(
                 dict(
                     img_id=sample['img_id'],
-                    gt=gt_to_number(gt_boxes, gt_labels),
+                    gt=gt_to_number(gt_boxes, gt['labels'].cpu().numpy()),
                     bboxes=pred['bboxes'].cpu().numpy(),
                     scores=pred['scores'].cpu().numpy(),
                     labels=pred['labels'].cpu().numpy()))
 
     def read(self, results: List[dict], score_thr: float) -> List[str]:
-        """Read every image's number at one threshold.
-
-        Args:
-            results (list[dict]): Items stored by :meth:`process`.
-            score_thr (float): Score threshold.
-
-        Returns:
-            list[str]: One number per item, ``''`` when none is read.
-        """
+        """Every image's number at ``score_thr`` (``''``: none read)."""
         return [
             boxes_to_number(r['bboxes'], r['scores'], r['labels'], score_thr,
                             **self.reader_cfg) for r in results
         ]
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
-        """Compute the digit-string metrics.
-
-        Args:
-            results (list[dict]): Items stored by :meth:`process`, from all
-                ranks.
-
-        Returns:
-            dict[str, float]: Metrics rounded to 4 decimals.
-        """
+        """The digit-string metrics of all ranks' results, to 4 decimals."""
         logger: MMLogger = MMLogger.get_current_instance()
         gts = [r['gt'] for r in results]
         metrics = number_metrics(self.read(results, self.score_thr), gts)

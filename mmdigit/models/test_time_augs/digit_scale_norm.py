@@ -1,12 +1,7 @@
-"""Two-pass reading at the digit size the model learned.
-
-SVHN's photos frame digits anywhere from a quarter to four fifths of the
-image height, and the test split frames them a third smaller than the
-train split (docs/data.md#a-test-like-split). After the keep-ratio resize
-into the model's input, a test digit can arrive at half the pixel height
-the model was trained on. One fixed test scale moves every image by the
-same factor; this model moves each image by its own.
-"""
+"""Two-pass reading at the digit size the model learned: SVHN frames
+digits at very different sizes, and its test split smaller than its train
+split (docs/data.md#a-test-like-split); one fixed test scale moves every
+image by the same factor, this model each image by its own."""
 from typing import List, Optional
 
 import torch.nn.functional as F
@@ -20,20 +15,18 @@ class DigitScaleNormTTAModel(BaseTTAModel):
     """Detect, rescale each image so its digits are ``digit_height`` input
     pixels tall, detect again.
 
-    The first pass runs the detector on the test pipeline's input; the
-    median height of its boxes scoring at least ``score_thr`` gives each
-    image's factor (clipped to ``factor_range``). Images with no such box,
-    or a factor within 5 % of 1, keep the first pass; the others are
-    resized by it (bilinear, on the already resized input) and detected
-    again, with ``scale_factor`` updated so boxes come back in original
-    pixels. Load the detector's checkpoint as usual: MMEngine loads a
-    ``BaseTTAModel``'s weights into its ``module``.
+    The median height of the first pass's boxes scoring at least
+    ``score_thr`` gives each image's factor (clipped to ``factor_range``).
+    Images with no such box, or a factor within 5 % of 1, keep the first
+    pass; the others are resized (bilinear, on the already resized input)
+    and detected again, ``scale_factor`` updated so boxes come back in
+    original pixels. The detector's checkpoint loads as usual (MMEngine
+    loads a ``BaseTTAModel``'s weights into its ``module``).
 
     Args:
         module (dict | nn.Module): The detector.
         digit_height (float): Input pixels a digit should have, e.g. the
-            median digit height of the training photos after the training
-            resize.
+            training photos' median after the training resize.
         score_thr (float): Boxes of the first pass that count. Defaults
             to 0.5.
         factor_range (tuple[float, float]): Smallest and largest factor.

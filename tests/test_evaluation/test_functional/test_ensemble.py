@@ -106,10 +106,11 @@ def test_fuse_submissions_rows(submissions):
 
 
 def test_fuse_submissions_reader_options(submissions):
-    # the reader options reach pred.csv: the weak '9' (0.17) is dropped
+    # the reader options reach pred.csv: without suppression the '6' under
+    # the higher-scored '5' is read too
     _, rows = fuse_submissions(
-        submissions, csv_score_thr=0.1, reader_cfg=dict(rel_score_thr=0.5))
-    assert rows[:2] == [(1, '13'), (2, '5')]
+        submissions, csv_score_thr=0.1, reader_cfg=dict(nms_ios_thr=1.0))
+    assert rows[:2] == [(1, '139'), (2, '56')]
     with pytest.raises(KeyError, match='ios'):
         fuse_submissions(submissions, reader_cfg=dict(ios=0.5))
 
@@ -171,11 +172,11 @@ def test_cli_chooses_threshold_on_labelled_json(submissions, tmp_path):
 
 
 def test_cli_reader_options(submissions, tmp_path):
-    # at 0.1 the weak fused '9' (0.17) is read, unless a reader option
-    # drops boxes under half the image's best score
+    # at 0.1 the fused '6' (0.25) on the '5' (0.42) is suppressed, unless a
+    # reader option keeps every box
     out = tmp_path / 'fused'
     tool(*submissions, '--out', str(out), '--csv-thr', '0.1')
-    assert read_csv(out / 'pred.csv')[1] == ['1', '139']
+    assert read_csv(out / 'pred.csv')[2] == ['2', '5']
     tool(*submissions, '--out', str(out), '--csv-thr', '0.1', '--reader-cfg',
-         'rel_score_thr=0.5')
-    assert read_csv(out / 'pred.csv')[1] == ['1', '13']
+         'nms_ios_thr=1.0')
+    assert read_csv(out / 'pred.csv')[2] == ['2', '56']

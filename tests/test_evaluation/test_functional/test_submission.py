@@ -77,12 +77,30 @@ def test_evaluate_submission_bad_ann_file_is_a_dataset_error(tmp_path):
 
 def test_resolve_reading_given_then_recorded_then_default():
     from mmdigit.evaluation import DEFAULT_CSV_SCORE_THR, resolve_reading
-    recorded = (0.35, dict(max_digits=4))
-    assert resolve_reading(0.2, dict(max_digits=2), recorded) == \
-        (0.2, dict(max_digits=2), 'given')
+    recorded = (0.35, dict(nms_ios_thr=0.7))
+    assert resolve_reading(0.2, dict(nms_ios_thr=0.6), recorded) == \
+        (0.2, dict(nms_ios_thr=0.6), 'given')
     thr, cfg, source = resolve_reading(recorded=recorded)
-    assert (thr, cfg) == (0.35, dict(max_digits=4))
+    assert (thr, cfg) == (0.35, dict(nms_ios_thr=0.7))
     assert source.startswith('recorded on validation')
     thr, cfg, source = resolve_reading()
-    assert (thr, cfg) == (DEFAULT_CSV_SCORE_THR, None)
+    assert (thr, cfg) == (DEFAULT_CSV_SCORE_THR, {})
     assert source.startswith('default')
+
+
+def test_resolve_reading_ignores_removed_recorded_options():
+    from mmdigit.evaluation import resolve_reading
+
+    # what checkpoints recorded before the reader lost its other options
+    old = dict(
+        nms_iou_thr=0.5,
+        nms_ios_thr=0.6,
+        nms_x_thr=1.0,
+        rel_score_thr=0.0,
+        line_tol=float('inf'),
+        height_tol=float('inf'),
+        max_digits=0)
+    assert resolve_reading(recorded=(0.35, old))[1] == dict(nms_ios_thr=0.6)
+    # given options must exist
+    with pytest.raises(KeyError, match='line_tol'):
+        resolve_reading(reader_cfg=dict(line_tol=1.0), recorded=(0.35, old))

@@ -61,67 +61,51 @@ def test_metric_class_agnostic_suppression_option():
     # '1' also detected as '7' on the same spot
     s = sample(1, [(0, 1)], [(0, 1, 0.9), (1, 7, 0.8)])
     assert evaluate([s])['digit/accuracy'] == 1.0
-    no_suppression = dict(nms_iou_thr=1.0, nms_ios_thr=1.0, nms_x_thr=1.0)
+    no_suppression = dict(nms_ios_thr=1.0)
     assert evaluate([s], reader_cfg=no_suppression)['digit/accuracy'] == 0.0
 
 
 def test_unknown_reader_option_fails_at_build():
-    with pytest.raises(KeyError, match='iou_thr'):
-        DigitStringMetric(reader_cfg=dict(iou_thr=0.5))
-    with pytest.raises(KeyError, match='iou_thr'):
-        DigitSubmissionDumper(out_dir='unused', reader_cfg=dict(iou_thr=0.5))
+    # a typo, or an option the reader no longer has
+    for cfg in (dict(iou_thr=0.5), dict(nms_iou_thr=0.5)):
+        with pytest.raises(KeyError, match='iou_thr'):
+            DigitStringMetric(reader_cfg=cfg)
+        with pytest.raises(KeyError, match='iou_thr'):
+            DigitSubmissionDumper(out_dir='unused', reader_cfg=cfg)
 
 
-@pytest.mark.parametrize('reader_cfg', [
-    None,
-    dict(
-        nms_ios_thr=1.0,
-        nms_x_thr=1.0,
-        line_tol=float('inf'),
-        height_tol=float('inf'),
-        rel_score_thr=0.0,
-        max_digits=0),
-    dict(nms_ios_thr=0.5, line_tol=0.3, rel_score_thr=0.9, max_digits=1)
-])
-def test_metric_and_dumper_read_the_same_numbers(tmp_path, reader_cfg):
-    samples = [
+def overlapping_samples():
+    return [
         # '1' also read as a '7' in its top half (IoU 0.5, IoS 1)
         sample(1, [(0, 1)], [(0, 1, 0.9), (0, 7, 0.8, 0, 10)]),
-        # a '5' 8 px (0.4 heights) below the line, and a weak '3'
+        # a '5' 8 px below the '2' (IoS 0.6), and a weak '3'
         sample(2, [(0, 4), (20, 2)], [(0, 4, 0.95), (20, 2, 0.9),
-                                      (40, 5, 0.85, 8, 20), (60, 3, 0.6)]),
+                                      (20, 5, 0.85, 8, 20), (60, 3, 0.6)]),
         sample(3, [(0, 6)], [(0, 6, 0.3)]),
     ]
+
+
+@pytest.mark.parametrize(
+    'reader_cfg', [None, dict(nms_ios_thr=1.0),
+                   dict(nms_ios_thr=0.3)])
+def test_metric_and_dumper_read_the_same_numbers(tmp_path, reader_cfg):
     metric = DigitStringMetric(reader_cfg=reader_cfg)
-    metric.process({}, samples)
+    metric.process({}, overlapping_samples())
     dumper = DigitSubmissionDumper(
         out_dir=str(tmp_path), csv_score_thr=0.5, reader_cfg=reader_cfg)
-    dumper.process({}, samples)
+    dumper.process({}, overlapping_samples())
     _, rows = dumper.format_results(dumper.results)
     read = metric.read(metric.results, 0.5)
     assert [number or '-1' for number in read] == [n for _, n in rows]
 
 
 def test_reader_options_change_the_reading():
-    samples = [
-        sample(1, [(0, 1)], [(0, 1, 0.9), (0, 7, 0.8, 0, 10)]),
-        sample(2, [(0, 4), (20, 2)], [(0, 4, 0.95), (20, 2, 0.9),
-                                      (40, 5, 0.85, 8, 20), (60, 3, 0.6)]),
-    ]
-    plain = dict(
-        nms_ios_thr=1.0,
-        nms_x_thr=1.0,
-        line_tol=float('inf'),
-        height_tol=float('inf'),
-        rel_score_thr=0.0,
-        max_digits=0)
-    strict = dict(nms_ios_thr=0.5, line_tol=0.3, rel_score_thr=0.9)
     reads = []
-    for cfg in (plain, strict):
-        metric = DigitStringMetric(reader_cfg=cfg)
-        metric.process({}, samples)
+    for ios in (1.0, 0.7, 0.5):
+        metric = DigitStringMetric(reader_cfg=dict(nms_ios_thr=ios))
+        metric.process({}, overlapping_samples())
         reads.append(metric.read(metric.results, 0.5))
-    assert reads == [['17', '4253'], ['1', '42']]
+    assert reads == [['17', '4253', ''], ['1', '4253', ''], ['1', '423', '']]
 
 
 def test_metric_empty_prediction_counts_as_wrong():

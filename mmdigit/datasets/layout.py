@@ -1,0 +1,159 @@
+"""Reading and writing labelled splits in the course layout.
+
+A split is ``<split>/<id>.png`` with ids from 1 plus a COCO ``<split>.json``
+with ``category_id = digit + 1``; the converters all write it here.
+"""
+import json
+import logging
+import os
+import os.path as osp
+import shutil
+from typing import Dict, List, Sequence, Set, Tuple
+
+import mmcv
+import numpy as np
+from mmengine.logging import print_log
+from mmengine.utils import track_iter_progress
+from PIL import Image
+
+from ..utils.digits import (DIGIT_CATEGORIES, category_id_to_label,
+                            label_to_category_id)
+from ..utils.errors import OutputExistsError, UserInputError
+from ..utils.fileio import atomic_write_bytes
+from .checks import load_coco_json
+
+
+def progress_bar(items: Sequence, show: bool):
+    """``items`` behind mmengine's progress bar when ``show``."""
+    if not show or not items:
+        return items
+    return track_iter_progress(list(items))  # a tuple means (items, len)
+
+
+def ensure_empty(*dirs: str) -> None:
+    """Refuse output folders that are links or hold files (an earlier,
+    bigger run's files would sit among the new ids)."""
+    for d in dirs:
+        if osp.islink(d) or (osp.isdir(d) and os.listdir(d)):
+            raise OutputExistsError(f'{d} is not empty; remove it first')
+
+
+def draw_indices(total: int, num: int, seed: int, what: str) -> Set[int]:
+    """``num`` distinct random indices below ``total``; ``what`` names the
+    request in the error, e.g. ``'num=5 but train'``."""
+    if not 0 < num < total:
+        raise UserInputError(f'{what} has {total} images')
+    rng = np.random.default_rng(seed)
+    return set(rng.choice(total, num, replace=False).tolist())
+
+
+def read_split(data_root: str, split: str) -> Tuple[List[dict], Dict]:
+    """A labelled split's COCO ``images`` and ``{image id: [[x, y, w, h,
+    digit], ...]}``."""
+    coco = load_coco_json(osp.join(data_root, f'{split}.json'))
+    boxes: Dict[int, list] = {img['id']: [] for img in coco['images']}
+    for ann in coco['annotations']:
+        boxes[ann['image_id']].append(
+            [*ann['bbox'],
+             int(category_id_to_label(ann['category_id']))])
+    return coco['images'], boxes
+
+
+def _clip_box(box: Sequence[float], width: int,
+              height: int) -> Tuple[List[float], bool]:
+    """Clip ``[x, y, w, h, ...]`` to the image: ``([x, y, w, h], changed)``.
+
+    Only the sides outside the image move, so a box inside it comes back
+    exactly as given (no float round trip through its corners).
+    """
+    x, y, w, h = (float(v) for v in box[:4])
+    if x < 0:
+        x, w = 0., w + x
+    if y < 0:
+        y, h = 0., h + y
+    if x + w > width:
+        w = width - x
+    if y + h > height:
+        h = height - y
+    bbox = [x, y, w, h]
+    return bbox, bbox != list(box[:4])
+
+
+def write_split(images: List[dict],
+                src_dir: str,
+                out_root: str,
+                split: str,
+                link: bool = False,
+                progress: bool = False) -> Dict[str, int]:
+    """Write one split in the course layout.
+
+    Boxes are clipped to the image; a box with less than 1 px of width or
+    height left (what mmdet and check_dataset reject) is dropped.
+
+    Args:
+        images (list[dict]): In the order of the new ids, ``{'name': file
+            name in src_dir, 'boxes': [(x, y, w, h, digit), ...]}``, or
+            ``'image'`` (a BGR array) instead of ``'name'``.
+        src_dir (str): Folder of the source images.
+        out_root (str): Destination ``data_root``: images go to
+            ``out_root/split/<id>.png``, the json (last) to ``split.json``.
+        split (str): Split name.
+        link (bool): Hard-link the images instead of copying them.
+        progress (bool): Say what is written, with a progress bar.
+
+    Returns:
+        dict: ``{'images', 'boxes', 'clipped', 'dropped'}`` counts.
+    """
+    dst_dir = osp.join(out_root, split)
+    if progress:
+        print(f'writing {dst_dir}/')
+    os.makedirs(dst_dir, exist_ok=True)
+    coco = dict(images=[], annotations=[], categories=DIGIT_CATEGORIES)
+    clipped, dropped = 0, []
+    for img_id, item in enumerate(progress_bar(images, progress), 1):
+        dst = osp.join(dst_dir, f'{img_id}.png')
+        if 'image' in item:
+            src = f'image {img_id}'
+            height, width = item['image'].shape[:2]
+            mmcv.imwrite(item['image'], dst)
+        else:
+            src = osp.join(src_dir, item['name'])
+            with Image.open(src) as im:  # reads the header only
+                width, height = im.size
+            (os.link if link else shutil.copyfile)(src, dst)
+        coco['images'].append(
+            dict(
+                id=img_id,
+                file_name=f'{img_id}.png',
+                height=height,
+                width=width))
+        for box in item['boxes']:
+            bbox, changed = _clip_box(box, width, height)
+            if bbox[2] < 1 or bbox[3] < 1:
+                dropped.append(f'{src} box {list(box[:4])} ({width}x'
+                               f'{height} image)')
+                continue
+            clipped += changed
+            coco['annotations'].append(
+                dict(
+                    id=len(coco['annotations']) + 1,
+                    image_id=img_id,
+                    bbox=bbox,
+                    category_id=label_to_category_id(box[4]),
+                    area=bbox[2] * bbox[3],
+                    iscrowd=0))
+    if dropped:
+        print_log(
+            f'{split}: dropped {len(dropped)} box(es) with nothing '
+            f'left inside the image, e.g. {dropped[0]}',
+            logger='current',
+            level=logging.WARNING)
+    # Written last: a json on disk means the split is complete.
+    atomic_write_bytes(
+        osp.join(out_root, f'{split}.json'),
+        json.dumps(coco).encode())
+    return dict(
+        images=len(images),
+        boxes=len(coco['annotations']),
+        clipped=clipped,
+        dropped=len(dropped))
