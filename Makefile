@@ -32,8 +32,14 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --no-deps --no-build-isolation -e .
 	touch $@
 
+# One pytest worker per core (pytest-xdist), each with one thread: two
+# default-threaded workers on two cores run ~4x slower than one-thread ones.
+# Whole files per worker, so a module's trained fixture is built once.
+PYTEST_JOBS ?= $(MAX_JOBS)
+
 test: setup
-	$(PY) -m pytest tests
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n $(PYTEST_JOBS) \
+		--dist loadfile tests
 
 demo: setup
 	$(PY) tools/demo.py --config $(DEMO_CONFIG) --data-root $(DEMO_DATA) \

@@ -1,26 +1,16 @@
 """A web page that reads house numbers: MMDetection's Gradio demo, for
 digits.
 
-Drop one or many photos (PNG, JPEG, any size; phone photos are turned by
-their EXIF orientation): each is shown with its digit boxes and scores
-under a band with the number read, and a table of ``file,number,score``
-(``tools/read_numbers.py``'s rows) downloads as CSV. The score threshold
-starts at the checkpoint's recorded one, the reading uses its recorded
-reader options (as ``tools/read_numbers.py`` does), and moving the slider
-reads the numbers again without running the model again. A file that
-cannot be read is a message on the page. Example images are offered from
-the config's ``test/`` folder (``--data-root``) when it is there.
+Drop photos (any size; EXIF orientation applied): each is shown with its
+digit boxes under the number read, as ``tools/read_numbers.py`` reads it,
+and its ``file,number,score`` rows download as CSV. The threshold slider
+reads again without running the model again. Examples come from the
+config's ``test/`` folder (``--data-root``); ``--ann-file`` adds a tab
+browsing a labelled split (``demo/webui_browse.py``).
 
-With ``--ann-file`` a second tab browses a labelled split, read once at
-start: wrong numbers first beside the ground truth, filtered by digit
-count, each image drawn as ``tools/analysis_tools/show_predictions.py``
-draws it (``demo/webui_browse.py``).
-
-The page works offline (Gradio's bundled fonts and scripts, no telemetry
-or version check, no share link unless ``--share`` asks) and listens on
-the loopback interface unless ``--host`` says otherwise. It serves only
-uploads, its pictures and the example and browsed images, its files in a
-temporary folder removed at exit (Ctrl-C or SIGTERM).
+The page works offline (no telemetry, version check or share link unless
+``--share``), listens on loopback unless ``--host`` says otherwise, and
+keeps its files in a temporary folder removed at exit.
 
 Example:
     python demo/webui.py configs/faster_rcnn_r18_fpn_demo_digits.py \
@@ -40,14 +30,15 @@ import threading
 import time
 import traceback
 import warnings
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Sequence
 
 import mmcv
 import numpy as np
 import torch
 
 from mmdigit.apis import DigitInferencer
-from mmdigit.apis.inferencer import list_images, number_rows_to_csv
+from mmdigit.apis.inferencer import (list_images, number_rows_text,
+                                     number_rows_to_csv)
 from mmdigit.evaluation.functional import NO_NUMBER, select_digits
 from mmdigit.utils import UserInputError
 
@@ -79,12 +70,15 @@ def reread(reader: DigitInferencer, sample):
     ``number`` and ``number_score`` and only the boxes the number is read
     from, left to right (the boxes ``show_predictions.py`` draws)."""
     sample, inst = sample.clone(), sample.pred_instances
-    number, score = reader.read_number(inst)
-    sample.set_metainfo(dict(number=number, number_score=score))
     keep = select_digits(inst.bboxes.cpu().numpy(),
                          inst.scores.cpu().numpy(), reader.score_thr,
                          **reader.reader_cfg)
-    sample.pred_instances = inst[torch.from_numpy(keep).to(inst.scores.device)]
+    inst = sample.pred_instances = inst[torch.from_numpy(keep).to(
+        inst.scores.device)]
+    sample.set_metainfo(
+        dict(
+            number=''.join(str(int(d)) for d in inst.labels),
+            number_score=float(inst.scores.min()) if len(inst) else None))
     return sample
 
 
@@ -99,13 +93,6 @@ def caption(name: str, score_thr: float, sample) -> str:
     return f'{name}: {sample.number} ({digits})'
 
 
-def table_rows(rows: Sequence[Tuple[str, str, Optional[float]]]) -> list:
-    """The page's table from ``tools/read_numbers.py``'s rows: scores as
-    text with 4 decimals, as in the CSV."""
-    return [[name, number, '' if score is None else f'{score:.4f}']
-            for name, number, score in rows]
-
-
 def shown(img: np.ndarray) -> np.ndarray:
     """Shrink a picture to :data:`MAX_SHOWN_SIDE` for the page."""
     if max(img.shape[:2]) > MAX_SHOWN_SIDE:
@@ -118,19 +105,10 @@ def build_demo(reader: DigitInferencer,
                examples: Sequence[str] = (),
                browser=None,
                work_dir: Optional[str] = None):
-    """The page.
-
-    Args:
-        reader (DigitInferencer): The reader, at its default threshold.
-        title (str): What is served (config and checkpoint), for the page.
-        examples (Sequence[str]): Example image files.
-        browser (webui_browse.SplitBrowser, optional): A labelled split to
-            browse.
-        work_dir (str, optional): Where the CSV files are written.
-
-    Returns:
-        gradio.Blocks: The page, not launched.
-    """
+    """The page (``gradio.Blocks``, not launched) of ``reader`` at its
+    default threshold, titled ``title``, offering ``examples``, with the
+    tab of ``browser`` (a ``webui_browse.SplitBrowser``) if given, its CSV
+    files written under ``work_dir``."""
     gr = import_gradio()
     # one model run or drawing at a time: the model, mmdet's visualizer and
     # matplotlib are shared
@@ -161,7 +139,7 @@ def build_demo(reader: DigitInferencer,
         csv_path = osp.join(tempfile.mkdtemp(dir=work_dir), 'numbers.csv')
         with open(csv_path, 'w') as f:
             f.write(number_rows_to_csv(rows))
-        return message, gallery, table_rows(rows), csv_path
+        return message, gallery, number_rows_text(rows), csv_path
 
     def locked(fn, *args):
         """``fn(*args)`` holding the lock; a bug is one line on the page
@@ -255,14 +233,9 @@ def build_demo(reader: DigitInferencer,
 
 def serve(demo, host: str, port: int, allowed_paths: Sequence[str],
           share: bool) -> None:
-    """Serve the page until Ctrl-C or SIGTERM, printing its address first.
-
-    Args:
-        demo (gradio.Blocks): The page.
-        host (str): Address to listen on.
-        port (int): Port; 0 picks a free one.
-        allowed_paths (Sequence[str]): Folders whose files the page shows.
-        share (bool): Also ask Gradio for a public share link.
+    """Serve the page ``demo`` on ``host:port`` (port 0: a free one)
+    until Ctrl-C or SIGTERM, printing its address first; it shows files of
+    ``allowed_paths`` only, and asks Gradio for a share link if ``share``.
     """
     try:  # the address checked (and a free port found) here: one line
         family, kind, proto, _, address = socket.getaddrinfo(

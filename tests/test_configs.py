@@ -343,6 +343,7 @@ def run_train_pipeline(config, img_path, seed, zoom_out=False):
             sample.gt_instances.labels.tolist())
 
 
+@pytest.mark.slow
 def test_primary_zooms_out_half_of_the_photos_up_to_2x(digit_image):
     import torch
     config = 'faster_rcnn_r50_fpn_digits.py'

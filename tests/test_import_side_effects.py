@@ -1,6 +1,8 @@
 import subprocess
 import sys
 
+import pytest
+
 # Importing mmdigit registers modules into mmdet's registries and changes
 # nothing else: torch's weights_only allow-list and mmengine's loader for
 # local checkpoints stay as they were.
@@ -22,6 +24,7 @@ print('ok')
 '''
 
 
+@pytest.mark.slow
 def test_import_changes_no_global_state():
     out = subprocess.run([sys.executable, '-c', SCRIPT],
                          capture_output=True,

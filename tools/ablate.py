@@ -38,31 +38,27 @@ from mmengine.utils import ProgressBar
 
 from mmdigit.utils import (ConfigError, UserInputError, atomic_write_bytes,
                            ensure_pretrained_weights)
-from mmdigit.utils.cli import (bar_chart_png, check_train_cfg, config_name,
-                               exit_on_interrupt, exit_on_user_error, load_cfg,
+from mmdigit.utils.cli import (add_custom_hook, bar_chart_png, check_train_cfg,
+                               config_name, environment, exit_on_interrupt,
+                               exit_on_user_error, load_cfg,
                                write_table_report)
 
-# Columns of summary.{md,csv}: (key in result.json, header, format).
+# Columns of summary.{md,csv}: (key in result.json, header, format, title
+# of its panel in summary.png or None).
 COLUMNS = [
-    ('coco/bbox_mAP', 'mAP', '.3f'),
-    ('coco/bbox_mAP_50', 'AP50', '.3f'),
-    ('coco/bbox_mAP_75', 'AP75', '.3f'),
-    ('digit/accuracy', 'digit acc', '.3f'),
-    ('digit/best_accuracy', 'digit acc @best thr', '.3f'),
-    ('digit/count_accuracy', 'count acc', '.3f'),
-    ('iters', 'iters', '.0f'),
-    ('train_s', 'train time (s)', '.0f'),
-    ('train_img_per_s', 'train img/s', '.2f'),
-    ('peak_mem_mb', 'peak mem (MB)', '.0f'),
+    ('coco/bbox_mAP', 'mAP', '.3f', 'mAP'),
+    ('coco/bbox_mAP_50', 'AP50', '.3f', 'AP50'),
+    ('coco/bbox_mAP_75', 'AP75', '.3f', None),
+    ('digit/accuracy', 'digit acc', '.3f', 'digit accuracy'),
+    ('digit/best_accuracy', 'digit acc @best thr', '.3f', None),
+    ('digit/count_accuracy', 'count acc', '.3f', None),
+    ('iters', 'iters', '.0f', None),
+    ('train_s', 'train time (s)', '.0f', None),
+    ('train_img_per_s', 'train img/s', '.2f', 'train images/s'),
+    ('peak_mem_mb', 'peak mem (MB)', '.0f', 'peak memory (MB)'),
 ]
-# Panels of summary.png: (key in result.json, title).
-PLOT_PANELS = [('coco/bbox_mAP', 'mAP'), ('coco/bbox_mAP_50', 'AP50'),
-               ('digit/accuracy', 'digit accuracy'),
-               ('train_img_per_s', 'train images/s'),
-               ('peak_mem_mb', 'peak memory (MB)')]
 WARMUP_ITERS = 5
-# Worker processes running now, so that an interrupted comparison (Ctrl-C,
-# SIGTERM, an error) stops them instead of leaving them training.
+# Running workers, terminated if the comparison is interrupted or fails.
 _WORKERS: Set[subprocess.Popen] = set()
 
 
@@ -146,9 +142,7 @@ def budget_cfg(cfg: Config,
     cfg.log_processor = dict(type='LogProcessor', by_epoch=False)
     cfg.randomness = dict(cfg.get('randomness', {}), seed=seed)
     if minutes is not None:
-        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
-            dict(type='TrainTimeBudgetHook', minutes=minutes)
-        ]
+        add_custom_hook(cfg, 'TrainTimeBudgetHook', minutes=minutes)
     if from_scratch:
         backbone = cfg.model.backbone
         backbone.init_cfg = None
@@ -160,18 +154,10 @@ def budget_cfg(cfg: Config,
 
 
 def rebase_config(config: str, onto: str, out_dir: str) -> str:
-    """Apply a one-change config onto another base config.
-
-    The configs of ``configs/ablations/`` build on their base by reference
-    (``_base_.train_pipeline[:2]``, ``_base_.img_scale``...), so a change
-    applies to any base: ``config`` is copied into ``out_dir`` with the root
-    of its ``_base_`` chain (the first config without exactly one local
-    ``_base_`` file, e.g. the primary) replaced by ``onto``, configs in
-    between copied and re-pointed the same way. A root stands for ``onto``.
-
-    Returns:
-        str: The config file to run: a copy in ``out_dir``, or ``onto``.
-    """
+    """Copy ``config`` into ``out_dir`` with the root of its ``_base_``
+    chain (the first config without exactly one local ``_base_`` file)
+    replaced by ``onto``, configs in between copied and re-pointed alike;
+    return the copy, or ``onto`` for a root (docs/ablations.md)."""
     with open(config) as f:
         source = f.read()
     try:
@@ -193,7 +179,6 @@ def rebase_config(config: str, onto: str, out_dir: str) -> str:
     header = (f'# {osp.relpath(config)} rebased onto {osp.relpath(onto)} '
               '(tools/ablate.py --onto)\n')
     path = osp.join(out_dir, osp.basename(config))
-    os.makedirs(out_dir, exist_ok=True)
     atomic_write_bytes(path,
                        (header + source[:start] + repr(osp.abspath(new_base)) +
                         source[end:]).encode())
@@ -201,11 +186,10 @@ def rebase_config(config: str, onto: str, out_dir: str) -> str:
 
 
 def run_one(config: str, result_file: str, **kwargs) -> None:
-    """Worker: train one config as :func:`budget_cfg` with ``kwargs`` (but
-    those of :func:`load_cfg`), validate it once and write the metrics,
-    ``iters``, ``train_s``, ``train_img_per_s`` (median iteration time
-    after ``WARMUP_ITERS``), ``val_s``, ``peak_mem_mb`` (the process's) and
-    ``device`` to ``result_file``."""
+    """Worker: train ``config`` as :func:`budget_cfg` (or :func:`load_cfg`)
+    ``kwargs`` say, validate it once and write the metrics, ``iters``,
+    ``train_s``, ``train_img_per_s`` (median after ``WARMUP_ITERS``),
+    ``val_s``, ``peak_mem_mb`` and ``device`` to ``result_file``."""
     load_keys = ('work_dir', 'cfg_options', 'data_root')
     cfg = load_cfg(config, **{k: kwargs.pop(k, None) for k in load_keys})
     budget_cfg(cfg, **kwargs)
@@ -222,8 +206,7 @@ def run_one(config: str, result_file: str, **kwargs) -> None:
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     start = time.perf_counter()
     metrics = runner.val_loop.run()
-    images = cfg.train_dataloader.batch_size * int(
-        os.environ.get('WORLD_SIZE', 1))
+    images = cfg.train_dataloader.batch_size  # one process, not torchrun
     result = {
         k: float(v)
         for k, v in metrics.items() if isinstance(v, (int, float))
@@ -234,7 +217,7 @@ def run_one(config: str, result_file: str, **kwargs) -> None:
         train_img_per_s=float(images / np.median(iter_times)),
         val_s=time.perf_counter() - start,
         peak_mem_mb=peak,
-        device=torch.cuda.get_device_name() if cuda else 'cpu',
+        device=environment('cuda' if cuda else 'cpu')['device'],
         config=config,
         seed=cfg.randomness.seed)
     atomic_write_bytes(result_file, json.dumps(result, indent=2).encode())
@@ -245,9 +228,9 @@ def _launch(config: str,
             job: Dict,
             threads: Optional[int] = None,
             log_file: Optional[str] = None) -> int:
-    """Run :func:`run_one` in a fresh Python process, with ``threads`` CPU
-    threads (None: as this process) and its output in ``log_file`` (None:
-    this process's); returns its exit code."""
+    """Run :func:`run_one` in a new process with ``threads`` CPU threads
+    and output to ``log_file`` (None: as this one's); return its exit code.
+    """
     code = ('import json, runpy, sys; runpy.run_path(sys.argv[1])["run_one"]'
             '(sys.argv[2], sys.argv[3], **json.loads(sys.argv[4]))')
     cmd = [
@@ -277,12 +260,9 @@ def threads_per_job(jobs: int) -> Optional[int]:
 
 
 def run_ablation(args) -> List[Dict]:
-    """Run every (config, seed) of :func:`parse_args`'s ``args`` not yet
-    done, one process each (:func:`_launch`), and write the summary.
-
-    Returns:
-        list[dict]: One result per run, config by config and seed by seed,
-        each with ``config`` and ``seed``; failed runs have ``error``.
+    """Run every (config, seed) of ``args`` not yet done, one process
+    each (:func:`_launch`), write the summary and return the results, run
+    by run, each with ``config`` and ``seed`` (and ``error`` if it failed).
     """
     budget, work_dir, jobs = args.budget, args.work_dir, args.jobs
     spec = dict(
@@ -361,17 +341,13 @@ def run_ablation(args) -> List[Dict]:
 
 
 def summarize(results: Sequence[Dict]) -> pd.DataFrame:
-    """Aggregate per-run results (from :func:`run_ablation`) over seeds.
-
-    Returns:
-        pandas.DataFrame: A row per config name (first-seen order); columns
-        ``('run', 'seeds' | 'errors')``, then ``(key, stat)`` for each
-        :data:`COLUMNS` key: ``count``, ``mean``, ``std`` (sample), ``min``,
-        ``max`` and ``noise``: differs from the first row's mean by no more
-        than the larger min-max range of the two, both with several values
-        (never in the first row or for ``iters``, the budget).
-    """
-    keys = [key for key, _, _ in COLUMNS]
+    """Aggregate per-run results (of :func:`run_ablation`) over seeds: a
+    row per config name (first-seen order), columns ``('run', 'seeds' |
+    'errors')`` and ``(key, count | mean | std | min | max | noise)`` per
+    :data:`COLUMNS` key. ``noise``: differs from the first row's mean by no
+    more than the larger min-max range of the two, both with several seeds
+    (never in the first row or for ``iters``, the budget)."""
+    keys = [key for key, *_ in COLUMNS]
     runs = pd.DataFrame(list(results))
     runs = runs.reindex(columns=['config', 'seed', 'error', *keys])
     runs[keys] = runs[keys].astype(float)
@@ -391,15 +367,9 @@ def summarize(results: Sequence[Dict]) -> pd.DataFrame:
     noise.iloc[0] = False
     noise['iters'] = False
     stats = stats.drop(columns=['25%', '50%', '75%'], level=1)
-    return pd.concat(
-        {
-            'run':
-            groups[['seeds', 'errors'
-                    ]].agg(lambda values: values.dropna().tolist()),
-            **{key: stats[key].assign(noise=noise[key])
-               for key in keys}
-        },
-        axis=1)
+    run = groups[['seeds', 'errors']].agg(lambda v: v.dropna().tolist())
+    stats = {key: stats[key].assign(noise=noise[key]) for key in keys}
+    return pd.concat(dict(run=run, **stats), axis=1)
 
 
 def _cell(stat: pd.Series, fmt: str) -> str:
@@ -420,7 +390,7 @@ def write_summary(results: Sequence[Dict], work_dir: str,
     """Write ``summary.md``, ``summary.csv`` and ``summary.png`` of
     :func:`summarize`'s table (``budget`` goes in the caption)."""
     rows = summarize(results)
-    headers = {key: header for key, header, _ in COLUMNS}
+    headers = {key: header for key, header, *_ in COLUMNS}
     seeds, errors = rows['run', 'seeds'], rows['run', 'errors']
     stat = rows.swaplevel(axis=1)  # stat['mean']: configs x keys
     suffixes = {'mean': '', 'std': ' std', 'min': ' min', 'max': ' max'}
@@ -436,7 +406,7 @@ def write_summary(results: Sequence[Dict], work_dir: str,
         if errors[name]:
             seed_cell += f' (failed: {"; ".join(errors[name])})'
         cells.append([name, seed_cell] +
-                     [_cell(row[key], fmt) for key, _, fmt in COLUMNS])
+                     [_cell(row[key], fmt) for key, _, fmt, _ in COLUMNS])
     device = next((r['device'] for r in results if 'device' in r), '?')
     all_seeds = sorted({r['seed'] for r in results if 'seed' in r})
     intro = (f'Budget {budget} per config and seed, seeds '
@@ -446,14 +416,13 @@ def write_summary(results: Sequence[Dict], work_dir: str,
              'deviation and (min–max). "within noise": differs from the first '
              'row by no more than the larger min–max range of the two rows.')
     # bars: the mean; whiskers: the min-max range over seeds
-    keys, titles = zip(*PLOT_PANELS)
-    mean = stat['mean'][list(keys)]
-    xerr = np.stack([(mean - stat['min'][list(keys)]).fillna(0).T,
-                     (stat['max'][list(keys)] - mean).fillna(0).T],
+    keys, titles = zip(*[(key, t) for key, *_, t in COLUMNS if t])
+    mean, low, high = (stat[s][list(keys)] for s in ('mean', 'min', 'max'))
+    xerr = np.stack([(mean - low).fillna(0).T, (high - mean).fillna(0).T],
                     axis=1)
     return write_table_report(
         work_dir,
-        'summary', ['config', 'seeds'] + [h for _, h, _ in COLUMNS],
+        'summary', ['config', 'seeds'] + [h for _, h, *_ in COLUMNS],
         cells,
         intro=[intro],
         csv=csv.rename_axis('config').to_csv(lineterminator='\r\n'),
@@ -466,10 +435,7 @@ def write_summary(results: Sequence[Dict], work_dir: str,
 
 def main():
     args = parse_args()
-    summary = [
-        osp.join(args.work_dir, f'summary.{ext}')
-        for ext in ('md', 'csv', 'png')
-    ]
+    summary = [f'{args.work_dir}/summary.{e}' for e in ('md', 'csv', 'png')]
     # Ctrl-C / SIGTERM: the runs in progress stop; finished ones are kept
     with exit_on_user_error(), exit_on_interrupt(
             summary, osp.join(args.work_dir, 'summary.*')):

@@ -203,9 +203,9 @@ def benchmark_cfg(cfg: Config, args, amp: bool = False) -> Dict[str, float]:
     peaks = []
     for key, batch_size in (('infer1_img_s', 1), ('infer_img_s',
                                                   result['test_bs'])):
-        loader_cfg = copy.deepcopy(cfg.test_dataloader)
-        loader_cfg.batch_size = batch_size
-        loader = Runner.build_dataloader(loader_cfg, seed=0)
+        loader = Runner.build_dataloader(  # it copies the config
+            dict(cfg.test_dataloader, batch_size=batch_size),
+            seed=0)
         steps = max(1,
                     min(args.infer_images, len(loader.dataset)) // batch_size)
         steps = min(steps, max(1, len(loader) - 1))
@@ -292,11 +292,9 @@ def run_benchmark(args) -> List[Dict]:
         print_log(
             '  ' + ', '.join(f'{k}={results[-1][k]:.2f}' for k, *_ in COLUMNS),
             logger='current')
-    table = pd.DataFrame(results)
     keys = [key for key, *_, ratio in COLUMNS if ratio]
-    ratios = (table[keys] / table[keys].iloc[0]).add_suffix('_ratio')
-    for result, ratio in zip(results, ratios.to_dict('records')):
-        result.update(ratio)
+    for result in results:
+        result.update({f'{k}_ratio': result[k] / results[0][k] for k in keys})
     meta = dict(
         environment(args.device),
         command='python ' + shlex.join(sys.argv),
@@ -320,15 +318,12 @@ def write_report(results: Sequence[Dict],
         for key, header, *_ in COLUMNS
     }
     ratios = [key for key, *_, ratio in COLUMNS if ratio]
-    cells = pd.DataFrame({
-        'config': table.index,
-        'train bs': table.train_bs.values
-    })
-    for key, _, fmt, ratio in COLUMNS:
-        cells[key] = table[key].map(('{:%s}' % fmt).format).values
-        if ratio:
-            cells[key + '_ratio'] = table[key + '_ratio'].map(
-                '{:.2f}'.format).values
+    # each column, then its ratio to the first row (headed ×)
+    cols = [(k, f) for key, _, fmt, ratio in COLUMNS
+            for k, f in [(key, fmt)] + [(key + '_ratio', '.2f')] * ratio]
+    cells = [[name, str(row['train_bs'])] +
+             [format(row[k], f) for k, f in cols]
+             for name, row in table.iterrows()]
     setup = ', '.join(f'{k} {meta[k]}'
                       for k in ('device', 'torch', 'mmcv', 'mmdet', 'date'))
     note = (f'Images/s over {meta["iters"]} training iterations after '
@@ -339,9 +334,8 @@ def write_report(results: Sequence[Dict],
     labels = table[[k + '_ratio' for k in ratios]].set_axis(ratios, axis=1)
     return write_table_report(
         work_dir,
-        name,
-        [headers.get(c, '×' if c.endswith('_ratio') else c) for c in cells],
-        cells.astype(str).values.tolist(),
+        name, ['config', 'train bs'] + [headers.get(k, '×') for k, _ in cols],
+        cells,
         intro=[f'{setup}.', f'`{meta["command"]}`'],
         notes=[note],
         json_data=dict(meta=meta, results=list(results)),

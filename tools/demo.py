@@ -1,17 +1,9 @@
 """The `make demo` job: synthetic data -> train -> submission -> pictures.
 
-1. Render the synthetic dataset if ``--data-root`` has none.
-2. Train ``--config`` from scratch (``tools/train.py``).
-3. Write the submission for ``test/`` (``tools/test.py --out``) and score
-   the same checkpoint on ``valid/`` (``tools/test.py --split valid`` +
-   ``tools/eval_submission.py``'s scoring).
-4. Draw test and validation predictions and the training curves to PNGs
-   and print the metrics.
-5. Read a few test images as a user reads a photo
-   (``tools/read_numbers.py``).
-
-Each step runs the user-facing tool in a subprocess and prints its command,
-so the demo is also a walk-through.
+Renders the synthetic dataset if ``--data-root`` has none, trains
+``--config``, writes the ``test/`` submission, scores ``valid/``, draws
+predictions and curves and reads a few test images, each step running the
+user-facing tool in a subprocess with its command printed (a walk-through).
 """
 import argparse
 import json
@@ -27,7 +19,7 @@ from mmdigit.evaluation import (evaluate_submission, load_gt_numbers,
 from mmdigit.evaluation.functional import resolve_reading
 from mmdigit.utils import read_recorded_reading
 from mmdigit.visualization import (mistakes_first, plot_predictions,
-                                   plot_training_curves)
+                                   plot_training_curves, read_training_curves)
 
 TOOLS = osp.dirname(osp.abspath(__file__))
 
@@ -104,8 +96,9 @@ def main():
         gt_numbers=gt_numbers,
         **reading)
 
-    curves_png = plot_training_curves(args.work_dir,
-                                      osp.join(args.work_dir, 'curves.png'))
+    curves_png = plot_training_curves(
+        read_training_curves(args.work_dir),
+        osp.join(args.work_dir, 'curves.png'), args.work_dir)
 
     # test/ holds <id>.png: the first few ids
     test_imgs = sorted(

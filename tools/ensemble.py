@@ -30,6 +30,7 @@ from mmdigit.evaluation import (CONF_TYPES, DEFAULT_CSV_SCORE_THR, NO_NUMBER,
                                 fuse_submissions, load_gt_numbers,
                                 read_numbers, sweep_score_thr,
                                 write_submission)
+from mmdigit.evaluation.functional.ensemble import check_weights
 from mmdigit.utils import UserInputError
 from mmdigit.utils.cli import exit_on_user_error
 
@@ -78,11 +79,10 @@ def parse_args():
         help='labelled json of the same images (e.g. '
         'valid.json): choose the pred.csv threshold, score every submission')
     args = parser.parse_args()
-    if args.weights is not None and len(args.weights) != len(args.pred):
-        parser.error(f'{len(args.weights)} --weights for {len(args.pred)} '
-                     'submissions')
-    if args.weights is not None and min(args.weights) <= 0:
-        parser.error(f'--weights must be positive, got {args.weights}')
+    try:
+        check_weights(args.weights, len(args.pred), '--weights')
+    except ValueError as e:
+        parser.error(str(e))
     return args
 
 

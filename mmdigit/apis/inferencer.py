@@ -1,6 +1,5 @@
 """Read the number in any image: :class:`DigitInferencer` and the loop behind
 ``tools/read_numbers.py``."""
-import copy
 import csv
 import glob
 import io
@@ -16,21 +15,17 @@ import mmengine
 import numpy as np
 import torch.nn as nn
 from mmdet.apis import DetInferencer
-from mmdet.apis.det_inferencer import IMG_EXTENSIONS
+from mmdet.apis.det_inferencer import IMG_EXTENSIONS, InputsType
 from mmdet.structures import DetDataSample
 from mmdet.utils import ConfigType
-from mmengine.dataset import Compose
 from mmengine.structures import InstanceData
 
-from ..datasets.image_folder import PLACEHOLDER_SIZE
+from ..datasets.image_folder import PLACEHOLDER_SIZE, StandInPipeline
 from ..evaluation.functional import NO_NUMBER, read_number, resolve_reading
 from ..evaluation.metrics import DigitSubmissionDumper
 from ..utils.checkpoint import (check_state_dict_fits,
                                 register_checkpoint_safe_globals)
 from ..utils.config import evaluator_metrics, recorded_reading
-
-InputType = Union[str, np.ndarray]
-InputsType = Union[InputType, Sequence[InputType]]
 
 #: Pictures are drawn with the shorter side at least this long, so boxes and
 #: scores stay legible on 100x50 px crops.
@@ -38,7 +33,7 @@ MIN_VIS_SIDE = 256
 
 
 class UnreadableImageWarning(UserWarning):
-    """An input file could not be read; it is returned with no number."""
+    """An input file could not be read; it gets no number."""
 
 
 def _natural_key(path: str) -> list:
@@ -83,20 +78,14 @@ def list_images(inputs: Union[InputsType, Iterable]) -> list:
 
 
 def to_bgr(img: np.ndarray) -> np.ndarray:
-    """Make an ``H x W (x 1|3|4)`` array image ``H x W x 3`` BGR.
-
-    Gray is repeated to three channels; alpha (BGRA) is dropped, as
-    ``cv2.imdecode`` drops it from an RGBA file, so arrays and files of the
-    same picture read alike.
-    """
-    if img.ndim == 2:
-        img = img[..., None]
-    if img.ndim != 3 or img.shape[2] not in (1, 3, 4):
+    """Make an ``H x W (x 1|3|4)`` array image ``H x W x 3`` BGR: alpha is
+    dropped as ``cv2.imdecode`` drops it from an RGBA file."""
+    if img.ndim == 2 or img.ndim == 3 and img.shape[2] == 1:
+        return mmcv.gray2bgr(img)
+    if img.ndim != 3 or img.shape[2] not in (3, 4):
         raise ValueError(
             f'an image array must be HxW, HxWx1, HxWx3 or HxWx4, not '
             f'{img.shape}')
-    if img.shape[2] == 1:
-        return np.repeat(img, 3, axis=2)
     return np.ascontiguousarray(img[..., :3])
 
 
@@ -115,23 +104,15 @@ def config_reader_cfg(cfg: ConfigType) -> Optional[dict]:
 class DigitInferencer(DetInferencer):
     """Read house numbers with a checkpoint of any ``configs/*.py``.
 
-    mmdet's :class:`~mmdet.apis.DetInferencer` (batching, drawing, output
-    files) reading as ``tools/test.py`` does: files are decoded by the
-    config's ``LoadImageFromFile`` (any size or format, EXIF orientation
-    applied), the config's ``read_model`` wraps the detector, and numbers
-    are read at the same threshold with the same reader options. Inputs are
-    paths, folders, globs, arrays or lists of them (:func:`list_images`).
-    Each prediction dict has mmdet's ``bboxes`` (original-image ``x1, y1,
-    x2, y2``), ``scores`` and ``labels`` (label ``i`` = digit ``i``), and:
-
-    - ``number`` (str): the digits read
-      (:func:`~mmdigit.evaluation.read_number`), ``''`` when none;
-    - ``number_score`` (float | None): the lowest score among them;
-    - ``unreadable`` (bool): the file could not be read (no boxes, no
-      number; an :class:`UnreadableImageWarning` names it).
-
-    Pictures (``out_dir/vis/``) show the boxes scoring at least
-    ``pred_score_thr`` (default :attr:`score_thr`) under the read number.
+    mmdet's :class:`~mmdet.apis.DetInferencer` reading as ``tools/test.py``
+    does: the config's image loading and ``read_model``, the same threshold
+    and reader options. Inputs are paths, folders, globs, arrays or lists
+    of them (:func:`list_images`). Each prediction dict has mmdet's
+    ``bboxes`` (original-image ``x1, y1, x2, y2``), ``scores`` and
+    ``labels`` (label ``i`` = digit ``i``), and
+    ``number`` (``''``: none), ``number_score`` (its lowest digit score,
+    None: none) and ``unreadable`` (an :class:`UnreadableImageWarning`
+    named the file; no boxes, no number).
 
     Args:
         model, weights, device, palette, show_progress: As in
@@ -172,9 +153,7 @@ class DigitInferencer(DetInferencer):
             show_progress=show_progress)
         if reader_cfg is None:
             reader_cfg = config_reader_cfg(self.cfg)
-        #: Threshold and reader options of the reading; may be changed.
-        self.score_thr: float
-        self.reader_cfg: dict
+        # the threshold and reader options of the reading; may be changed
         self.score_thr, self.reader_cfg, self.score_thr_source = \
             resolve_reading(score_thr, reader_cfg, self.recorded)
 
@@ -184,8 +163,7 @@ class DigitInferencer(DetInferencer):
                     device: str = 'cpu') -> nn.Module:
         """The detector, wrapped in the config's ``read_model`` if any."""
         register_checkpoint_safe_globals()
-        if cfg.get('read_model'):
-            cfg = copy.deepcopy(cfg)
+        if cfg.get('read_model'):  # cfg is BaseInferencer's own copy
             cfg.model = dict(**cfg.read_model, module=cfg.model)
         return super()._init_model(cfg, weights, device)
 
@@ -200,9 +178,15 @@ class DigitInferencer(DetInferencer):
         super()._load_weights_to_model(model, checkpoint, cfg)
         self.recorded = recorded_reading(checkpoint or {})
 
-    def _init_pipeline(self, cfg: ConfigType) -> 'ImageLoadingPipeline':
-        """mmdet's test pipeline, reporting unreadable files per image."""
-        return ImageLoadingPipeline(super()._init_pipeline(cfg))
+    def _init_pipeline(self, cfg: ConfigType) -> StandInPipeline:
+        """mmdet's test pipeline, an unreadable file getting a stand-in."""
+        pipeline = super()._init_pipeline(cfg)
+        num_load = 1 + next(i for i, t in enumerate(pipeline.transforms)
+                            if type(t).__name__ == 'InferencerLoader')
+        return StandInPipeline(
+            pipeline, num_load, lambda path, error: warnings.warn(
+                f'unreadable image {path} ({error}); no number is read',
+                UnreadableImageWarning))
 
     def _inputs_to_list(self, inputs: InputsType) -> list:
         """Expand folders and globs, make arrays BGR (:func:`list_images`)."""
@@ -213,14 +197,8 @@ class DigitInferencer(DetInferencer):
                  batch_size: int = 1,
                  pred_score_thr: Optional[float] = None,
                  **kwargs) -> dict:
-        """Read the numbers in ``inputs`` (images, folders, globs), with
-        ``DetInferencer.__call__``'s options (``out_dir``, ``no_save_pred``,
-        ``return_vis``, ``show``...); ``pred_score_thr`` None draws the
-        boxes scoring :attr:`score_thr`.
-
-        Returns:
-            dict: ``predictions`` (one dict per image) and ``visualization``.
-        """
+        """``DetInferencer.__call__``, drawing the boxes scoring
+        :attr:`score_thr` when ``pred_score_thr`` is None."""
         if pred_score_thr is None:
             pred_score_thr = self.score_thr
         return super().__call__(
@@ -262,15 +240,9 @@ class DigitInferencer(DetInferencer):
                   no_save_vis: bool = False,
                   img_out_dir: str = '',
                   **kwargs) -> Optional[List[np.ndarray]]:
-        """Draw boxes (mmdet's drawing) under a band with the read number.
-
-        Images are decoded as the pipeline decodes them (an unreadable one
-        is the black stand-in) and enlarged to :data:`MIN_VIS_SIDE`.
-        Pictures go to ``img_out_dir/vis/`` named as mmdet names them.
-
-        Returns:
-            list[np.ndarray] | None: RGB pictures when ``return_vis``.
-        """
+        """mmdet's drawing of the boxes, on the image as the pipeline
+        decoded it enlarged to :data:`MIN_VIS_SIDE`, under a band with the
+        read number; RGB pictures are returned when ``return_vis``."""
         if no_save_vis:
             img_out_dir = ''
         if not show and img_out_dir == '' and not return_vis:
@@ -309,7 +281,8 @@ class DigitInferencer(DetInferencer):
             results.append(img)
         return results
 
-    def _image_to_draw(self, single_input, pred: DetDataSample) -> np.ndarray:
+    @staticmethod
+    def _image_to_draw(single_input, pred: DetDataSample) -> np.ndarray:
         """The RGB image a prediction was made on."""
         if pred.metainfo.get('unreadable', False):
             return np.zeros((PLACEHOLDER_SIZE, PLACEHOLDER_SIZE, 3), np.uint8)
@@ -318,7 +291,7 @@ class DigitInferencer(DetInferencer):
             return mmcv.imread(single_input, channel_order='rgb')
         if not isinstance(single_input, np.ndarray):
             raise ValueError(f'Unsupported input type: {type(single_input)}')
-        return np.ascontiguousarray(to_bgr(single_input)[..., ::-1])
+        return mmcv.bgr2rgb(to_bgr(single_input))
 
     def _draw_number_band(self, img: np.ndarray,
                           pred: DetDataSample) -> np.ndarray:
@@ -363,47 +336,6 @@ class DigitInferencer(DetInferencer):
         return result
 
 
-class ImageLoadingPipeline:
-    """The inferencer's test pipeline (with an ``InferencerLoader``), whose
-    image loading may fail per image.
-
-    A file the loader cannot read (missing, truncated, not an image) is
-    named by an :class:`UnreadableImageWarning` and replaced by a black
-    ``PLACEHOLDER_SIZE`` square, its sample marked ``unreadable=True``, as
-    ``DigitImageFolderDataset`` does for ``tools/test.py``. Errors after
-    loading still raise.
-    """
-
-    def __init__(self, pipeline: Compose) -> None:
-        transforms = list(pipeline.transforms)
-        idx = next(i for i, t in enumerate(transforms)
-                   if type(t).__name__ == 'InferencerLoader')
-        self.load = Compose(transforms[:idx + 1])
-        self.rest = Compose(transforms[idx + 1:])
-
-    def __call__(self, inputs) -> dict:
-        """Load and transform one input (``DetInferencer`` copies dicts)."""
-        try:
-            results, error = self.load(inputs), 'could not be decoded'
-        except Exception as e:  # cv2/mmcv/fileio raise many types
-            if isinstance(inputs, np.ndarray):
-                raise
-            results, error = None, f'{type(e).__name__}: {e}'
-        unreadable = results is None
-        if unreadable:
-            path = inputs.get('img_path') if isinstance(inputs,
-                                                        dict) else inputs
-            warnings.warn(
-                f'unreadable image {path} ({error}); no number is read',
-                UnreadableImageWarning)
-            results = self.load(
-                np.zeros((PLACEHOLDER_SIZE, PLACEHOLDER_SIZE, 3), np.uint8))
-            results['img_path'] = path
-        results = self.rest(results)
-        results['data_samples'].set_metainfo(dict(unreadable=unreadable))
-        return results
-
-
 def read_image_numbers(
         inferencer: DigitInferencer,
         inputs: Sequence[str],
@@ -411,10 +343,8 @@ def read_image_numbers(
         batch_size: int = 1,
         progress: bool = False) -> List[Tuple[str, str, Optional[float]]]:
     """Read the number in each image file (``tools/read_numbers.py``),
-    ``batch_size`` images per forward pass, with pictures in
-    ``out_dir/vis/`` and a progress bar on stderr if asked (build the
-    reader with ``show_progress=False``: mmdet's bar counts batches, on
-    stdout).
+    pictures in ``out_dir/vis/``, a progress bar on stderr if asked (build
+    the reader with ``show_progress=False``: mmdet's counts batches).
 
     Returns:
         list[tuple[str, str, float | None]]: ``(file, number, score)`` per
@@ -440,14 +370,20 @@ def read_image_numbers(
     return rows
 
 
+def number_rows_text(
+        rows: Sequence[Tuple[str, str, Optional[float]]]) -> List[list]:
+    """:func:`read_image_numbers`' rows as text, the score with 4 decimals
+    (empty for None)."""
+    return [[path, number, '' if score is None else f'{score:.4f}']
+            for path, number, score in rows]
+
+
 def number_rows_to_csv(
         rows: Sequence[Tuple[str, str, Optional[float]]]) -> str:
     """CSV text of :func:`read_image_numbers`' rows: header
-    ``file,number,score``, the score with 4 decimals (empty for None)."""
+    ``file,number,score``, then :func:`number_rows_text`."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator='\n')
-    writer.writerow(['file', 'number', 'score'])
-    for path, number, score in rows:
-        writer.writerow(
-            [path, number, '' if score is None else f'{score:.4f}'])
+    csv.writer(
+        buf, lineterminator='\n').writerows([['file', 'number', 'score']] +
+                                            number_rows_text(rows))
     return buf.getvalue()

@@ -1,13 +1,13 @@
-import copy
 import logging
 import os
 import os.path as osp
-from typing import Any, List, Sequence
+from typing import Any, Callable, List, Sequence, Union
 
 import numpy as np
 from mmcv.transforms import LoadImageFromFile
 from mmdet.datasets import BaseDetDataset
 from mmdet.registry import DATASETS
+from mmengine.dataset import Compose
 from mmengine.logging import print_log
 
 from .checks import DatasetError, check_image_folder
@@ -24,11 +24,9 @@ class DigitImageFolderDataset(BaseDetDataset):
     Every ``<id>.<ext>`` file of ``data_prefix['img']`` becomes one sample
     with ``img_id = int(<id>)``, sorted by id. There is no annotation file.
 
-    A file that cannot be decoded (truncated, zero bytes, not an image) does
-    not stop inference: a warning names it, a black
-    ``PLACEHOLDER_SIZE`` x ``PLACEHOLDER_SIZE`` image goes through the rest
-    of the pipeline and the sample's metainfo carries ``unreadable=True``, so
-    the submission dumper writes ``-1`` for it and no boxes.
+    A file that cannot be decoded does not stop inference: a warning names
+    it and it goes on as a stand-in (:class:`StandInPipeline`), so the
+    submission dumper writes ``-1`` for it and no boxes.
 
     Args:
         img_suffixes (Sequence[str]): File extensions to list, lower case.
@@ -73,31 +71,59 @@ class DigitImageFolderDataset(BaseDetDataset):
         transforms = self.pipeline.transforms
         if not transforms or not isinstance(transforms[0], LoadImageFromFile):
             return super().prepare_data(idx)
-        data_info = self.get_data_info(idx)
+        return StandInPipeline(self.pipeline, 1, _log_unreadable)(
+            self.get_data_info(idx))
+
+
+def _log_unreadable(path: str, error: str) -> None:
+    print_log(
+        f'unreadable image {path} ({error}); it is written as -1 with no '
+        'boxes',
+        logger='current',
+        level=logging.WARNING)
+
+
+class StandInPipeline:
+    """A test pipeline that goes on with a black ``PLACEHOLDER_SIZE``
+    square when its loading transforms cannot read a file (missing,
+    truncated, not an image), its samples' metainfo ``unreadable`` telling
+    which. Arrays, and errors after loading, raise as usual.
+
+    Args:
+        pipeline (Compose): The pipeline.
+        num_load (int): How many of its first transforms load the image.
+        report (Callable[[str, str], None]): Told the path of each file
+            that cannot be read and why.
+    """
+
+    def __init__(self, pipeline: Compose, num_load: int,
+                 report: Callable[[str, str], None]) -> None:
+        self.load = Compose(pipeline.transforms[:num_load])
+        self.rest = Compose(pipeline.transforms[num_load:])
+        self.report = report
+
+    def __call__(self, results: Union[dict, str, np.ndarray]) -> Any:
+        """Load and transform one sample (a ``data_info``, path or array)."""
+        if isinstance(results, str):
+            results = dict(img_path=results)
         try:
-            results = transforms[0](copy.deepcopy(data_info))
-        except Exception as e:  # cv2/PIL raise many types for bad files
-            results, error = None, e
-        else:
-            error = 'could not be decoded'
-        unreadable = results is None
+            loaded, error = self.load(results), 'could not be decoded'
+        except Exception as e:  # cv2/PIL/fileio raise many types
+            if isinstance(results, np.ndarray):
+                raise
+            loaded, error = None, f'{type(e).__name__}: {e}'
+        unreadable = loaded is None
         if unreadable:
-            print_log(
-                f'unreadable image {data_info["img_path"]} ({error}); '
-                'it is written as -1 with no boxes',
-                logger='current',
-                level=logging.WARNING)
+            self.report(results['img_path'], error)
             img = np.zeros((PLACEHOLDER_SIZE, PLACEHOLDER_SIZE, 3), np.uint8)
-            results = dict(
-                data_info,
+            loaded = dict(
+                results,
                 img=img,
                 img_shape=img.shape[:2],
                 ori_shape=img.shape[:2])
-        for transform in transforms[1:]:
-            results = transform(results)
-            if results is None:
-                return None
-        samples = results['data_samples']
-        for sample in samples if isinstance(samples, list) else [samples]:
-            sample.set_metainfo(dict(unreadable=unreadable))
+        results = self.rest(loaded)
+        if results is not None:
+            samples = results['data_samples']
+            for sample in samples if isinstance(samples, list) else [samples]:
+                sample.set_metainfo(dict(unreadable=unreadable))
         return results

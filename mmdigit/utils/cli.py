@@ -72,17 +72,10 @@ def _file_state(path: str):
 
 @contextmanager
 def exit_on_interrupt(files: Sequence[str], what: str):
-    """Report Ctrl-C / SIGTERM as one line saying what became of ``files``.
-
-    The files are written as a group (:func:`atomic_write_files`), so the
-    line says ``interrupted: WHAT left unchanged (the previous files)`` /
-    ``(nothing written)`` or ``had already been written in full``. Exit code
-    130 (SIGINT) or 143 (SIGTERM), as the shell reports; ``MMDIGIT_DEBUG=1``
-    keeps the traceback.
-
-    Args:
-        files (Sequence[str]): The files the block may (re)write.
-        what (str): How to name them in the message.
+    """Report Ctrl-C / SIGTERM as one line saying what became of ``files``
+    (written as a group by :func:`atomic_write_files`; ``what`` names them)
+    and exit 130 / 143, as the shell does; ``MMDIGIT_DEBUG=1`` keeps the
+    traceback.
     """
     before = {path: _file_state(path) for path in files}
     in_main = threading.current_thread() is threading.main_thread()
@@ -125,12 +118,8 @@ def load_cfg(config: str,
              data_root: Optional[str] = None) -> Config:
     """Load a config with the options every tool takes: ``--work-dir`` (by
     default ``work_dirs/<config name>``), ``--cfg-options``, ``--launcher``
-    and ``--data-root`` (:func:`cfg_set_data_root`).
-
-    Raises:
-        ConfigError: The config (or a ``_base_`` of it) is missing or not
-            valid Python.
-    """
+    and ``--data-root`` (:func:`cfg_set_data_root`); :class:`ConfigError`
+    if it (or a ``_base_``) is missing or not valid Python."""
     if not osp.isfile(config):
         raise ConfigError(f'config file not found: {config}')
     try:
@@ -269,7 +258,8 @@ def endless(loader):
 
 
 def environment(device: str) -> Dict[str, str]:
-    """Where numbers were measured: device, versions, date."""
+    """Where numbers were measured: device (the CPU's model name, cores and
+    torch threads on CPU), versions, date."""
     import platform
 
     import mmcv
@@ -279,9 +269,15 @@ def environment(device: str) -> Dict[str, str]:
     if device == 'cuda':
         name = torch.cuda.get_device_name()
     else:
-        name = (f'CPU {platform.processor() or platform.machine()}, '
-                f'{os.cpu_count()} cores, {torch.get_num_threads()} torch '
-                'threads')
+        try:
+            with open('/proc/cpuinfo') as f:
+                cpu = next(
+                    line.split(':', 1)[1].strip() for line in f
+                    if line.startswith('model name'))
+        except (OSError, StopIteration):
+            cpu = platform.processor() or platform.machine()
+        name = (f'CPU {cpu}, {os.cpu_count()} cores, '
+                f'{torch.get_num_threads()} torch threads')
     return dict(
         device=name,
         torch=torch.__version__,

@@ -142,22 +142,10 @@ def _finish_panel(ax, has_data: bool, ylim=None) -> None:
         ax.set_ylim(*ylim)
 
 
-def plot_training_curves(path: str,
-                         out_file: str,
-                         title: Optional[str] = None) -> str:
-    """Draw a training's curves (:data:`PANELS`) to a 1200x800 PNG against
-    iterations (see :func:`read_training_curves`).
-
-    Args:
-        path (str): Work dir, timestamp folder or ``scalars.json``.
-        out_file (str): PNG path.
-        title (str, optional): Figure title. Defaults to ``path``.
-
-    Returns:
-        str: ``out_file``.
-    """
+def plot_training_curves(curves: Curves, out_file: str, title: str) -> str:
+    """Draw :func:`read_training_curves`' ``curves`` (:data:`PANELS`)
+    against iterations to a 1200x800 PNG ``out_file``, and return it."""
     plt = pyplot()
-    curves = read_training_curves(path)
     # one iteration axis: a single validation point sits where it belongs
     fig, axes = plt.subplots(2, 2, figsize=(12, 8), sharex=True)
     for ax, (name, ylabel, patterns, ylim) in zip(axes.flat, PANELS):
@@ -170,7 +158,7 @@ def plot_training_curves(path: str,
             xs, ys = curves[key]
             ax.plot(xs, ys, marker='.' if len(xs) < 30 else None, label=key)
         _finish_panel(ax, bool(shown), ylim)
-    fig.suptitle(path if title is None else title, fontsize=10)
+    fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return save_png(fig, out_file)
 
@@ -221,23 +209,20 @@ def read_run_curves(stages: Sequence[str], x: str = 'minutes') -> Curves:
     return dict(run)
 
 
-def plot_run_comparison(runs: Sequence[Tuple[str, Sequence[str]]],
+def plot_run_comparison(runs: Sequence[Tuple[str, Curves]],
                         out_file: str,
                         x: str = 'minutes',
                         title: Optional[str] = None) -> str:
     """Draw several runs' validation curves (:data:`COMPARE_PANELS`) to a
-    1500x500 PNG; runs of one label (e.g. seeds) share a colour and a
-    legend entry.
+    1500x500 PNG ``out_file``, and return it; runs of one label (e.g.
+    seeds) share a colour and a legend entry.
 
     Args:
-        runs (Sequence[tuple[str, Sequence[str]]]): ``(label, stages)``
-            per run (see :func:`read_run_curves`).
+        runs (Sequence[tuple[str, Curves]]): ``(label, curves)`` per run,
+            curves of :func:`read_run_curves` against ``x``.
         out_file (str): PNG path.
-        x (str): ``'iter'`` or ``'minutes'``. Defaults to ``'minutes'``.
+        x (str): ``'iter'`` or ``'minutes'``, the axis label.
         title (str, optional): Figure title.
-
-    Returns:
-        str: ``out_file``.
     """
     plt = pyplot()
     labels = list(dict.fromkeys(label for label, _ in runs))
@@ -245,14 +230,13 @@ def plot_run_comparison(runs: Sequence[Tuple[str, Sequence[str]]],
         label: plt.get_cmap('tab10')(i % 10)
         for i, label in enumerate(labels)
     }
-    curves = [(label, read_run_curves(stages, x)) for label, stages in runs]
     fig, axes = plt.subplots(
         1, len(COMPARE_PANELS), figsize=(5 * len(COMPARE_PANELS), 5))
     for ax, (key, name) in zip(axes, COMPARE_PANELS):
         ax.set_title(name + ' (validation)')
         ax.set_xlabel('training minutes' if x == 'minutes' else 'iteration')
         seen = set()
-        for label, run in curves:
+        for label, run in runs:
             xs, ys = run.get(key, ([], []))
             if xs:
                 ax.plot(
@@ -271,13 +255,13 @@ def plot_run_comparison(runs: Sequence[Tuple[str, Sequence[str]]],
 
 
 def summarize_runs(
-        runs: Sequence[Tuple[str, Sequence[str]]],
+        runs: Sequence[Tuple[str, Curves]],
         target: Optional[Tuple[str, float]] = None) -> 'pd.DataFrame':
     """Each run's last validation, training minutes and time to accuracy.
 
     Args:
-        runs (Sequence[tuple[str, Sequence[str]]]): ``(label, stages)``
-            per run (see :func:`read_run_curves`).
+        runs (Sequence[tuple[str, Curves]]): ``(label, curves)`` per run,
+            curves of :func:`read_run_curves` against minutes.
         target (tuple[str, float], optional): ``(validation key, value)``:
             also the training minutes until a validation first reached it.
 
@@ -288,8 +272,7 @@ def summarize_runs(
     """
     import pandas as pd
     rows = []
-    for label, stages in runs:
-        curves = read_run_curves(stages, 'minutes')
+    for label, curves in runs:
         row = {key: ys[-1] for key, (_, ys) in curves.items() if '/' in key}
         if 'time' in curves:
             row['minutes'] = curves['time'][0][-1]

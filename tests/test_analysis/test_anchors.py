@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from mmdigit.analysis import (anchor_fit, anchor_shapes, centered_iou,
                               kmeans_iou, load_box_sizes, propose_anchors,
@@ -71,6 +72,7 @@ def test_proposed_anchors_fit_tall_boxes_better_than_default():
     assert two['fit']['mean_iou'] > prop['fit']['mean_iou']
 
 
+@pytest.mark.slow
 def test_anchor_stats_tool(tiny_data, tmp_path):
     png = tmp_path / 'anchors.png'
     cmd = [

@@ -15,7 +15,9 @@ from PIL import Image
 
 from mmdigit.apis import DigitInferencer
 from mmdigit.apis.inferencer import (MIN_VIS_SIDE, UnreadableImageWarning,
-                                     config_reader_cfg, list_images, to_bgr)
+                                     config_reader_cfg, list_images,
+                                     number_rows_text, number_rows_to_csv,
+                                     to_bgr)
 from mmdigit.datasets import DIGIT_METAINFO
 from mmdigit.utils.config import BEST_THR_KEY, READER_CFG_KEY
 
@@ -172,6 +174,14 @@ def test_to_bgr():
     assert (to_bgr(bgra) == bgra[..., :3]).all()
     with pytest.raises(ValueError, match='HxW'):
         to_bgr(np.zeros((2, 3, 2), np.uint8))
+
+
+def test_number_rows_as_text_and_csv():
+    rows = [('a.png', '128', 0.91234), ('b.jpg', '-1', None)]
+    assert number_rows_text(rows) == [['a.png', '128', '0.9123'],
+                                      ['b.jpg', '-1', '']]
+    assert number_rows_to_csv(rows) == \
+        'file,number,score\na.png,128,0.9123\nb.jpg,-1,\n'
 
 
 def test_image_kinds_read_alike(reader, image, tmp_path):

@@ -221,6 +221,7 @@ def test_dataset_fails_fast_with_one_line(data):
     assert '1 more' in msg and 'check_dataset.py' in msg
 
 
+@pytest.mark.slow
 def test_check_dataset_tool_exit_codes(data):
     tool = [sys.executable, osp.join(REPO, 'tools', 'check_dataset.py')]
     proc = subprocess.run(tool + [str(data)], capture_output=True, text=True)

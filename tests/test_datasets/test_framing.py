@@ -80,6 +80,7 @@ def test_reframe_split_writes_a_checked_test_framed_split(tiny_data, tmp_path):
         reframe_split(tiny_data, out, progress=False)
 
 
+@pytest.mark.slow
 def test_tool_prints_the_framing_change(tiny_data, tmp_path):
     proc = subprocess.run(
         [sys.executable, TOOL, tiny_data,

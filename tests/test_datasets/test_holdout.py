@@ -97,6 +97,7 @@ def test_hold_out_rejects(tiny_data, tmp_path, kwargs, match):
     assert not osp.exists(tmp_path / 'x' / 'valid.json')
 
 
+@pytest.mark.slow
 def test_hold_out_cli(tiny_data, tmp_path):
     out = str(tmp_path / 'held')
     ok = subprocess.run([sys.executable, TOOL, tiny_data, out, '--ids', '2-4'],

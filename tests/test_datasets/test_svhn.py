@@ -184,6 +184,7 @@ def test_split_valid_is_disjoint_and_seeded(svhn, tmp_path):
     assert any(convert(f'c{seed}', seed)[1] != sources for seed in range(1, 6))
 
 
+@pytest.mark.slow
 def test_tool_output_passes_check_dataset(svhn, tmp_path):
     out = tmp_path / 'out'
     cmd = [

@@ -49,12 +49,7 @@ def test_reread_keeps_the_digits_read_and_captions_them(webui):
         'a.png: no number (no digit scores 0.95)'
 
 
-def test_rows_are_read_numbers_rows(webui):
-    rows = [('a.png', '128', 0.91234), ('b.jpg', '-1', None)]
-    assert webui.table_rows(rows) == [['a.png', '128', '0.9123'],
-                                      ['b.jpg', '-1', '']]
-
-
+@pytest.mark.slow
 def test_missing_checkpoint_is_one_error_line(tiny_config, tmp_path):
     missing = str(tmp_path / 'missing.pth')
     proc = subprocess.run([sys.executable, WEBUI, tiny_config, missing],

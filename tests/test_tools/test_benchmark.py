@@ -90,6 +90,7 @@ def test_img_scale_row_rewrites_every_resize(tiny_config):
     assert all(t['scale'] == (96, 48) for t in resizes)
 
 
+@pytest.mark.slow
 def test_benchmark_tool_amp_without_cuda_is_one_error_line(tiny_config):
     import torch
     if torch.cuda.is_available():

@@ -115,6 +115,7 @@ def test_profiles_every_stage_and_writes_md_and_json(tiny_data, tiny_config,
     (['configs/faster_rcnn_r18_fpn_demo_digits.py', '--data-root', 'nope/'
       ], 'error: --data-root: no such folder: nope/'),
 ])
+@pytest.mark.slow
 def test_user_error_is_one_line(args, line):
     proc = run(*args)
     assert proc.returncode == 1

@@ -29,12 +29,16 @@ def test_renders_tests_and_reports(tiny_config, tmp_path):
     assert (result['images'], result['csv_rows']) == (6, 6)
     assert result['wall_s'] > 0 and result['peak_rss_mb'] > 0
     assert result['checkpoint'] == 'initial weights (untrained)'
+    # the machine as the other harnesses report it, the child's threads
+    assert result['device'].startswith('CPU ')
+    assert result['device'].endswith(', 1 torch threads')
     assert '| 6 |' in open(osp.join(work, 'time_submission.md')).read()
     # the rendered set is reused
     code, out = run(*args)
     assert code == 0 and f'reusing 6 images in {data}' in out
 
 
+@pytest.mark.slow
 def test_missing_config_is_one_error_line(tmp_path):
     code, out = run(str(tmp_path / 'nope.py'))
     assert code == 1

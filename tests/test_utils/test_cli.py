@@ -161,6 +161,7 @@ def fit_hooks(cfg):
     return [h for h in cfg.custom_hooks if h['type'] == 'CheckpointFitHook']
 
 
+@pytest.mark.slow
 def test_train_checkpoint_checks(tiny_config, tmp_path):
     ckpt = str(tmp_path / 'iter_4.pth')
     torch.save(dict(meta={}, state_dict={}), ckpt)

@@ -89,8 +89,11 @@ def test_find_logs(work_dir):
         find_scalar_logs(str(work_dir / '20250101_120000' / 'vis_data'))
 
 
+@pytest.mark.slow
 def test_plot_png_size_and_cli(work_dir, tmp_path):
-    out = plot_training_curves(str(work_dir), str(tmp_path / 'c' / 'x.png'))
+    out = plot_training_curves(
+        read_training_curves(str(work_dir)), str(tmp_path / 'c' / 'x.png'),
+        'title')
     assert Image.open(out).size == (1200, 800)
     tool = osp.join(REPO, 'tools', 'analysis_tools', 'plot_curves.py')
     proc = subprocess.run(
@@ -105,7 +108,8 @@ def test_plot_png_size_and_cli(work_dir, tmp_path):
 def test_plot_training_only_log(tmp_path):
     log = tmp_path / 'scalars.json'
     log.write_text(json.dumps(train(1, 1.0)) + '\n')
-    out = plot_training_curves(str(log), str(tmp_path / 'c.png'))
+    out = plot_training_curves(
+        read_training_curves(str(log)), str(tmp_path / 'c.png'), 'title')
     assert Image.open(out).size == (1200, 800)
 
 
@@ -149,11 +153,13 @@ def test_read_run_curves_continues_each_stage(tmp_path):
         read_run_curves([pre], 'epoch')
 
 
+@pytest.mark.slow
 def test_compare_runs_png_and_cli(work_dir, tmp_path):
-    out = plot_run_comparison(
-        [('a', [str(work_dir)]), ('a', [str(work_dir)]),
-         ('b', [str(work_dir), str(work_dir)])], str(tmp_path / 'cmp.png'),
-        'iter')
+    runs = [('a', [str(work_dir)]), ('a', [str(work_dir)]),
+            ('b', [str(work_dir), str(work_dir)])]
+    out = plot_run_comparison([(label, read_run_curves(stages, 'iter'))
+                               for label, stages in runs],
+                              str(tmp_path / 'cmp.png'), 'iter')
     assert Image.open(out).size == (1500, 500)
     tool = osp.join(REPO, 'tools', 'analysis_tools', 'plot_curves.py')
     proc = subprocess.run([
@@ -184,7 +190,9 @@ def test_summarize_runs_last_validation_by_label(tmp_path):
 
     a0, a1 = run('a0', 0.2, 0.4, 3.0), run('a1', 0.4, 0.5, 6.0)
     pre, ft = run('pre', 0.1, 0.1, 3.0), run('ft', 0.3, 0.6, 3.0)
-    summary = summarize_runs([('a', [a0]), ('a', [a1]), ('b', [pre, ft])])
+    summary = summarize_runs([('a', read_run_curves([a0])),
+                              ('a', read_run_curves([a1])),
+                              ('b', read_run_curves([pre, ft]))])
     assert summary['label'].tolist() == ['a', 'a', 'b']
     assert summary['coco/bbox_mAP'].tolist() == [0.2, 0.4, 0.3]
     assert summary['digit/best_accuracy'].tolist() == [0.4, 0.5, 0.6]
@@ -214,11 +222,11 @@ def test_time_to_accuracy_first_validation_reaching_the_target(tmp_path):
             val(last, 0.2)
         ])
 
-    runs = [('a', [run('a0', 0.2, 0.4)]),
-            ('a', [run('a1', 0.2, 0.35, sec=12.0)]),
-            ('a', [run('a2', 0.1, 0.2)]),
-            ('b', [run('pre', 0.1, 0.1),
-                   run('ft', 0.5, 0.5)])]
+    runs = [('a', read_run_curves([run('a0', 0.2, 0.4)])),
+            ('a', read_run_curves([run('a1', 0.2, 0.35, sec=12.0)])),
+            ('a', read_run_curves([run('a2', 0.1, 0.2)])),
+            ('b', read_run_curves([run('pre', 0.1, 0.1),
+                                   run('ft', 0.5, 0.5)]))]
     summary = summarize_runs(runs, ('coco/bbox_mAP', 0.35))
     # first reached: a0 and a1 after 4 iterations (of 3 s, of 12 s), a2
     # never, b after pretraining (0.2 min) and 2 fine-tuning iterations

@@ -2,6 +2,7 @@ import os.path as osp
 import subprocess
 import sys
 
+import pytest
 from PIL import Image
 
 from mmdigit.visualization import boxes_read, mistakes_first
@@ -32,6 +33,7 @@ def test_boxes_read_are_the_digits_of_the_number():
     assert boxes_read(dets, 0.35, dict(nms_ios_thr=1.0)) == {1: dets[:3]}
 
 
+@pytest.mark.slow
 def test_show_predictions_tool_writes_both_pngs(tiny_data, tmp_path):
     import json
     ann = json.load(open(osp.join(tiny_data, 'valid.json')))

@@ -91,21 +91,25 @@ def main():
                 last = (f', last {ys[-1]:.4f} at iteration {xs[-1]:g}'
                         if xs else '')
                 print(f'{key}: {len(xs)} points{last}')
-            print(f'curves: {plot_training_curves(work_dir, out)}')
+            print(f'curves: {plot_training_curves(curves, out, work_dir)}')
             return
-        for label, stages in runs:
-            curves = read_run_curves(stages, args.x)
+        curves = [(label, read_run_curves(stages, args.x))
+                  for label, stages in runs]
+        for (label, stages), (_, run) in zip(runs, curves):
             points = [
                 f'{key} {ys[-1]:.4f}' for key in COMPARE_KEYS
-                for xs, ys in [curves.get(key, ([], []))] if ys
+                for xs, ys in [run.get(key, ([], []))] if ys
             ]
-            end = max(curves.get('loss', ([0], []))[0] or [0])
+            end = max(run.get('loss', ([0], []))[0] or [0])
             print(f'{label} ({" + ".join(stages)}): {args.x} {end:.1f}; '
                   f'last validation: {", ".join(points) or "none"}')
-        out = plot_run_comparison(runs, args.out or 'compare.png', args.x)
+        out = plot_run_comparison(curves, args.out or 'compare.png', args.x)
+        if args.x != 'minutes':  # the summary is in training minutes
+            curves = [(label, read_run_curves(stages))
+                      for label, stages in runs]
         target = None if args.target is None else (args.target_key,
                                                    args.target)
-        print(format_run_summary(summarize_runs(runs, target)))
+        print(format_run_summary(summarize_runs(curves, target)))
     print(f'comparison: {out}')
 
 

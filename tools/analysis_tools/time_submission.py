@@ -16,13 +16,16 @@ Example (the README's full-size CPU submission):
 import argparse
 import os
 import os.path as osp
-import platform
 import resource
 import subprocess
 import sys
 import time
 
-from mmdigit.utils.cli import COURSE_TEST_IMAGES
+import torch
+from mmengine.config import Config
+
+from mmdigit.utils.cli import (COURSE_TEST_IMAGES, build_model, environment,
+                               write_table_report)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -42,10 +45,6 @@ def render_test_set(data_dir: str, num_images: int, seed: int) -> None:
 
 def save_initial_checkpoint(config: str, path: str) -> None:
     """Save ``config``'s model with its initial weights as a checkpoint."""
-    import torch
-    from mmengine.config import Config
-
-    from mmdigit.utils.cli import build_model
     model = build_model(Config.fromfile(config), 'cpu')  # nothing downloaded
     model.init_weights()
     os.makedirs(osp.dirname(path) or '.', exist_ok=True)
@@ -76,21 +75,8 @@ def run_test(args, checkpoint: str, out_dir: str) -> dict:
     return dict(wall_s=wall, peak_rss_mb=peak_mb, command=' '.join(cmd))
 
 
-def cpu_name() -> str:
-    """The CPU's model name, from ``/proc/cpuinfo`` where there is one."""
-    try:
-        with open('/proc/cpuinfo') as f:
-            names = [line for line in f if line.startswith('model name')]
-    except OSError:
-        names = []
-    if names:
-        return names[0].split(':', 1)[1].strip()
-    return platform.processor() or 'unknown'
-
-
 def write_report(result: dict, work_dir: str) -> str:
     """Write ``time_submission.{md,json}``; return the markdown."""
-    from mmdigit.utils.cli import write_table_report
     paths = write_table_report(
         work_dir,
         'time_submission',
@@ -102,8 +88,8 @@ def write_report(result: dict, work_dir: str) -> str:
         ]],
         intro=[f"Full-size submission timing, {result['date']}"],
         notes=[
-            f"machine: {result['cpu']}, {result['cpus']} CPUs visible, "
-            f"OMP_NUM_THREADS={result['threads']}, torch {result['torch']}\n"
+            f"machine: {result['device']}, OMP_NUM_THREADS="
+            f"{result['threads']}, torch {result['torch']}\n"
             f"checkpoint: {result['checkpoint']}\n"
             f"command: `{result['command']}`"
         ],
@@ -134,7 +120,6 @@ def parse_args():
 
 def main():
     args = parse_args()
-    import torch
     if not osp.isfile(args.config):
         raise SystemExit(f'error: no such config: {args.config}')
     if args.checkpoint and not osp.isfile(args.checkpoint):
@@ -149,15 +134,14 @@ def main():
     timing = run_test(args, checkpoint, out_dir)
     with open(osp.join(out_dir, 'pred.csv')) as f:
         rows = sum(1 for _ in f) - 1  # without the header
+    if args.threads:  # the test process's threads, in the report
+        torch.set_num_threads(args.threads)
     result = dict(
-        date=time.strftime('%Y-%m-%d %H:%M %Z'),
+        environment('cpu'),
         images=args.num_images,
         img_s=args.num_images / timing['wall_s'],
         csv_rows=rows,
-        cpu=cpu_name(),
-        cpus=os.cpu_count(),
         threads=args.threads,
-        torch=torch.__version__,
         checkpoint=args.checkpoint or 'initial weights (untrained)',
         **timing)
     print(write_report(result, args.work_dir))

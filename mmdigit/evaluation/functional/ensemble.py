@@ -13,6 +13,23 @@ from .submission import (DEFAULT_CSV_SCORE_THR, coco_detections,
 CONF_TYPES = ('avg', 'max', 'box_and_model_avg', 'absent_model_aware_avg')
 
 
+def check_weights(weights: Optional[Sequence[float]],
+                  num: int,
+                  name: str = 'weights') -> List[float]:
+    """One positive weight per submission (1 each for None).
+
+    Raises:
+        ValueError: The wrong number of weights, or one not positive.
+    """
+    if weights is None:
+        return [1.0] * num
+    if len(weights) != num:
+        raise ValueError(f'{len(weights)} {name} for {num} submissions')
+    if min(weights) <= 0:
+        raise ValueError(f'{name} must be positive, got {list(weights)}')
+    return list(weights)
+
+
 def fuse_detections(submissions: Sequence[Sequence[dict]],
                     weights: Optional[Sequence[float]] = None,
                     iou_thr: float = 0.55,
@@ -30,13 +47,11 @@ def fuse_detections(submissions: Sequence[Sequence[dict]],
     Args:
         submissions (Sequence[Sequence[dict]]): One ``pred.json`` list per
             model.
-        weights (Sequence[float], optional): One positive weight per model.
-            Defaults to 1 each.
-        iou_thr (float): IoU above which a box joins a cluster. Defaults to
-            0.55.
+        weights (Sequence[float], optional): One positive weight per model
+            (:func:`check_weights`).
+        iou_thr (float): IoU above which a box joins a cluster.
         skip_box_thr (float): Boxes scoring under this are dropped first.
-            Defaults to 0.
-        conf_type (str): One of ``CONF_TYPES``. Defaults to ``'avg'``.
+        conf_type (str): One of ``CONF_TYPES``.
 
     Returns:
         list[dict]: Fused ``pred.json`` entries, by ``image_id`` and then by
@@ -48,13 +63,7 @@ def fuse_detections(submissions: Sequence[Sequence[dict]],
     # number of weights, and calls exit() for an unknown conf_type
     if not submissions:
         raise ValueError('nothing to fuse: no submission given')
-    if weights is None:
-        weights = [1.0] * len(submissions)
-    if len(weights) != len(submissions):
-        raise ValueError(f'{len(weights)} weights for {len(submissions)} '
-                         'submissions')
-    if min(weights) <= 0:
-        raise ValueError(f'weights must be positive, got {list(weights)}')
+    weights = check_weights(weights, len(submissions))
     if conf_type not in CONF_TYPES:
         raise ValueError(f'conf_type must be one of {CONF_TYPES}, not '
                          f'{conf_type!r}')
@@ -73,7 +82,7 @@ def fuse_detections(submissions: Sequence[Sequence[dict]],
             [xywh_to_xyxy([d['bbox'] for d in dets]) for dets in per_model],
             [np.array([d['score'] for d in dets]) for dets in per_model],
             [np.array([d['category_id'] for d in dets]) for dets in per_model],
-            weights=list(weights),
+            weights=weights,
             iou_thr=iou_thr,
             skip_box_thr=skip_box_thr,
             conf_type=conf_type)
@@ -91,18 +100,11 @@ def fuse_submissions(
     csv_score_thr: float = DEFAULT_CSV_SCORE_THR,
     reader_cfg: Optional[dict] = None
 ) -> Tuple[List[dict], List[Tuple[int, str]]]:
-    """Fuse several submissions (folders or zips) of the same images.
-
-    ``pred.json`` is fused with :func:`fuse_detections` (``weights``,
-    ``iou_thr``, ``skip_box_thr``, ``conf_type``: its arguments);
-    ``pred.csv`` is read again from the fused boxes with
-    :func:`read_numbers`, one row for every image with a row in any input.
-
-    Args:
-        csv_score_thr (float): Minimum fused score of a digit in
-            ``pred.csv``. Defaults to ``DEFAULT_CSV_SCORE_THR`` (0.5).
-        reader_cfg (dict, optional): Reader options for ``pred.csv``
-            (``READER_OPTIONS``). Defaults to None (the defaults).
+    """Fuse several submissions (folders or zips) of the same images:
+    ``pred.json`` with :func:`fuse_detections` (the arguments it has), then
+    ``pred.csv`` read from the fused boxes (:func:`read_numbers` at
+    ``csv_score_thr`` with ``reader_cfg``), one row for every image with a
+    row in any input.
 
     Returns:
         tuple[list[dict], list[tuple[int, str]]]: Fused ``pred.json``

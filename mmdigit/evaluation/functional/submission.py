@@ -6,9 +6,10 @@ import io
 import json
 import os.path as osp
 import zipfile
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import mmengine
 import numpy as np
 
 from ...utils.digits import category_id_to_label, xywh_to_xyxy, xyxy_to_xywh
@@ -30,18 +31,11 @@ def resolve_reading(
 ) -> Tuple[float, dict, str]:
     """The score threshold and reader options to read numbers with.
 
-    The one rule of ``tools/test.py`` (``DigitThresholdHook``,
-    ``DigitSubmissionDumper``), ``DigitInferencer`` and ``tools/demo.py``:
-    what was given wins, else what the checkpoint's run recorded on
-    validation, else :data:`DEFAULT_CSV_SCORE_THR` and the reader's
-    defaults. Recorded options the reader no longer has (older runs
-    recorded seven) are ignored; given ones must exist.
-
-    Args:
-        score_thr (float, optional): A given threshold.
-        reader_cfg (dict, optional): Given reader options.
-        recorded (tuple): ``(threshold, reader options)`` the checkpoint
-            recorded (:func:`~mmdigit.utils.recorded_reading`).
+    The one rule of ``tools/test.py``, ``DigitInferencer`` and
+    ``tools/demo.py``: what was given wins, else what the checkpoint
+    ``recorded`` on validation (:func:`~mmdigit.utils.recorded_reading`),
+    else :data:`DEFAULT_CSV_SCORE_THR` and the reader's defaults. Recorded
+    options the reader no longer has are ignored; given ones must exist.
 
     Returns:
         tuple[float, dict, str]: The threshold, the reader options
@@ -68,24 +62,11 @@ def write_submission(out_dir: str,
                      detections: Sequence[dict],
                      rows: Sequence[Tuple[int, str]],
                      zip_name: str = 'submission.zip') -> str:
-    """Write ``pred.json``, ``pred.csv`` and a zip holding exactly those two.
-
-    The three files are written as one group
-    (:func:`~mmdigit.utils.atomic_write_files`): an interrupted or failed
-    job leaves the previous three (or none), never a truncated file or a
-    new ``pred.json`` beside an old ``pred.csv``.
-
-    Args:
-        out_dir (str): Folder for the three files, created if needed.
-        detections (Sequence[dict]): ``pred.json`` entries.
-        rows (Sequence[tuple[int, str]]): ``(image_id, pred_label)`` rows of
-            ``pred.csv``, in order, under the header ``image_id,pred_label``.
-        zip_name (str): File name of the zip. Defaults to
-            ``'submission.zip'``.
-
-    Returns:
-        str: Path of the zip.
-    """
+    """Write ``pred.json`` (``detections``), ``pred.csv`` (header
+    ``image_id,pred_label``, then ``rows``) and a zip of those two to
+    ``out_dir``, as one group (:func:`~mmdigit.utils.atomic_write_files`:
+    never a truncated file or a new ``pred.json`` beside an old
+    ``pred.csv``), and return the zip's path."""
     json_bytes = json.dumps(list(detections)).encode()
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator='\n')
@@ -122,20 +103,9 @@ def read_numbers(detections: Sequence[dict],
                  img_ids: Sequence[int],
                  score_thr: float = DEFAULT_CSV_SCORE_THR,
                  **reader_cfg) -> List[Tuple[int, str]]:
-    """Read each image's number from ``pred.json`` entries, as
-    ``DigitSubmissionDumper`` does (COCO ``[x, y, w, h]`` boxes,
-    ``category_id = digit + 1``).
-
-    Args:
-        detections (Sequence[dict]): ``pred.json`` entries.
-        img_ids (Sequence[int]): Images to read, in the order of the rows.
-        score_thr (float): Minimum score of a kept box. Defaults to 0.5.
-        **reader_cfg: Reader options (``READER_OPTIONS``).
-
-    Returns:
-        list[tuple[int, str]]: ``(image_id, pred_label)`` rows, ``'-1'``
-        where no digit is kept.
-    """
+    """The ``(image_id, pred_label)`` rows of ``img_ids`` read from
+    ``pred.json`` entries as ``DigitSubmissionDumper`` reads them (reader
+    options ``reader_cfg``), ``'-1'`` where no digit is kept."""
     by_image: Dict[int, List[dict]] = defaultdict(list)
     for det in detections:
         by_image[int(det['image_id'])].append(det)
@@ -172,8 +142,7 @@ def load_submission(path: str) -> Tuple[List[dict], Dict[int, str]]:
         for name in ('pred.json', 'pred.csv'):
             if not osp.isfile(osp.join(path, name)):
                 raise UserInputError(f'{path}: no {name} in this folder')
-            with open(osp.join(path, name)) as f:
-                texts[name] = f.read()
+            texts[name] = mmengine.get_text(osp.join(path, name))
     else:
         raise UserInputError(
             f'{path}: not a submission (a folder or a zip with pred.json '
@@ -242,7 +211,6 @@ def evaluate_submission(path: str, ann_file: str) -> Dict[str, float]:
             f'{path}: pred.csv has no row for {len(missing)} image(s) of '
             f'{ann_file}, e.g. {missing[:5]}')
 
-    metrics = OrderedDict()
     if detections:
         with contextlib.redirect_stdout(io.StringIO()):
             coco_dt = coco_gt.loadRes(detections)
@@ -253,13 +221,10 @@ def evaluate_submission(path: str, ann_file: str) -> Dict[str, float]:
         stats = coco_eval.stats
     else:
         stats = np.zeros(len(COCO_STATS))
-    for i, name in enumerate(COCO_STATS):
-        metrics[f'coco/{name}'] = float(stats[i])
-
+    metrics = {f'coco/{name}': float(s) for name, s in zip(COCO_STATS, stats)}
     gt_numbers = load_gt_numbers(coco_gt)
-    gts = [gt_numbers[i] for i in img_ids]
     preds = [labels[i] for i in img_ids]
-    for key, value in number_metrics(preds, gts).items():
-        metrics[f'digit/{key}'] = value
+    digit = number_metrics(preds, [gt_numbers[i] for i in img_ids])
+    metrics.update({f'digit/{key}': value for key, value in digit.items()})
     metrics['digit/num_read'] = float(sum(p != NO_NUMBER for p in preds))
     return metrics

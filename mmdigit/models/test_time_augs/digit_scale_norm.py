@@ -20,17 +20,14 @@ class DigitScaleNormTTAModel(BaseTTAModel):
     Images with no such box, or a factor within 5 % of 1, keep the first
     pass; the others are resized (bilinear, on the already resized input)
     and detected again, ``scale_factor`` updated so boxes come back in
-    original pixels. The detector's checkpoint loads as usual (MMEngine
-    loads a ``BaseTTAModel``'s weights into its ``module``).
+    original pixels. The detector's checkpoint loads as usual.
 
     Args:
         module (dict | nn.Module): The detector.
         digit_height (float): Input pixels a digit should have, e.g. the
             training photos' median after the training resize.
-        score_thr (float): Boxes of the first pass that count. Defaults
-            to 0.5.
+        score_thr (float): Boxes of the first pass that count.
         factor_range (tuple[float, float]): Smallest and largest factor.
-            Defaults to (0.5, 3.0).
         data_preprocessor (dict, optional): Overrides the detector's.
     """
 
@@ -79,10 +76,8 @@ class DigitScaleNormTTAModel(BaseTTAModel):
                 img[None, :, :h, :w].float(), (new_h, new_w),
                 mode='bilinear',
                 align_corners=False)[0].round().clamp(0, 255).to(img.dtype)
-            again = DetDataSample(metainfo=sample.metainfo)
-            for key in ('gt_instances', 'ignored_instances'):
-                if key in sample:
-                    again.set_field(sample.get(key), key)
+            again = sample.clone()
+            del again.pred_instances
             sx, sy = sample.metainfo['scale_factor']
             again.set_metainfo(
                 dict(

@@ -127,6 +127,7 @@ def read_csv(path):
         return list(csv.reader(f))
 
 
+@pytest.mark.slow
 def test_cli_given_threshold_writes_the_three_files(submissions, tmp_path):
     out = tmp_path / 'fused'
     stdout = tool(*submissions, '--out', str(out), '--csv-thr', '0.4')
@@ -141,6 +142,7 @@ def test_cli_given_threshold_writes_the_three_files(submissions, tmp_path):
             assert zf.read(name) == (out / name).read_bytes()
 
 
+@pytest.mark.slow
 def test_cli_chooses_threshold_on_labelled_json(submissions, tmp_path):
     box = dict(bbox=[0, 0, 10, 20], area=200, iscrowd=0)
     ann = dict(
@@ -171,6 +173,7 @@ def test_cli_chooses_threshold_on_labelled_json(submissions, tmp_path):
     assert table[-1].rstrip(' |').endswith('0.6667')
 
 
+@pytest.mark.slow
 def test_cli_reader_options(submissions, tmp_path):
     # at 0.1 the fused '6' (0.25) on the '5' (0.42) is suppressed, unless a
     # reader option keeps every box
