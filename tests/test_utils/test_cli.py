@@ -108,15 +108,6 @@ def test_extra_types_are_reported(capsys):
     assert exit_line(capsys, fail, extra=(UsageError, )) == expected
 
 
-@pytest.fixture
-def sigint_raises():
-    """Ctrl-C raises KeyboardInterrupt during the test, as in a terminal
-    (a shell's background job starts with SIGINT ignored)."""
-    old = signal.signal(signal.SIGINT, signal.default_int_handler)
-    yield
-    signal.signal(signal.SIGINT, old)
-
-
 @pytest.mark.parametrize('signum', [signal.SIGINT, signal.SIGTERM])
 @pytest.mark.parametrize('previous', [True, False])
 def test_interrupt_says_what_became_of_the_files(tmp_path, capsys, signum,

@@ -74,15 +74,6 @@ def test_group_write_failure_keeps_every_old_file(tmp_path):
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == old
 
 
-@pytest.fixture
-def sigint_raises():
-    """Ctrl-C raises KeyboardInterrupt during the test, as in a terminal
-    (a shell's background job starts with SIGINT ignored)."""
-    old = signal.signal(signal.SIGINT, signal.default_int_handler)
-    yield
-    signal.signal(signal.SIGINT, old)
-
-
 @pytest.mark.parametrize('signum', [signal.SIGINT, signal.SIGTERM])
 def test_signal_during_replacement_is_delivered_after_it(
         tmp_path, signum, sigint_raises):
