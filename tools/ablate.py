@@ -102,8 +102,8 @@ def parse_args(argv=None):
 
 
 def parse_budget(budget: str) -> Dict[str, float]:
-    """``--budget``: ``'200'`` -> ``{'iters': 200}``, ``'15m'`` (or
-    ``'15min'``) -> ``{'minutes': 15.0}``; else :class:`UserInputError`."""
+    """``'200'`` -> ``{'iters': 200}``, ``'15m'`` or ``'15min'`` ->
+    ``{'minutes': 15.0}``; else :class:`UserInputError`."""
     match = re.fullmatch(r'\s*(\d+(?:\.\d+)?)\s*(m|min)?\s*', str(budget))
     if not match:
         raise UserInputError(
@@ -119,10 +119,10 @@ def budget_cfg(cfg: Config,
                seed: int = 0,
                batch_size: Optional[int] = None,
                from_scratch: bool = False) -> Config:
-    """Turn a config into the first ``iters`` iterations (or ``minutes``,
-    cut by ``TrainTimeBudgetHook``) of its own schedule, validated once
-    after training, with a fixed seed; ``from_scratch``: no pre-trained
-    backbone weights, all its stages and BN statistics trained."""
+    """Turn a config into the first ``iters`` iterations (or ``minutes``)
+    of its own schedule, validated once after training; ``from_scratch``:
+    no pre-trained backbone weights, all stages and BN statistics trained.
+    """
     if (iters is None) == (minutes is None):
         raise ValueError('give exactly one of iters and minutes')
     max_iters = iters if iters is not None else 10**8
@@ -134,8 +134,7 @@ def budget_cfg(cfg: Config,
     cfg.train_dataloader.sampler = dict(type='InfiniteSampler', shuffle=True)
     if batch_size:
         cfg.train_dataloader.batch_size = batch_size
-    # only the final weights (epoch_1.pth: an iteration loop ends its one
-    # "epoch" even when the time budget stops it early)
+    # only the final weights (epoch_1.pth, also when stopped early)
     cfg.default_hooks.checkpoint.update(
         by_epoch=True, interval=-1, save_last=True, save_best=None)
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=10)
@@ -186,10 +185,9 @@ def rebase_config(config: str, onto: str, out_dir: str) -> str:
 
 
 def run_one(config: str, result_file: str, **kwargs) -> None:
-    """Worker: train ``config`` as :func:`budget_cfg` (or :func:`load_cfg`)
-    ``kwargs`` say, validate it once and write the metrics, ``iters``,
-    ``train_s``, ``train_img_per_s`` (median after ``WARMUP_ITERS``),
-    ``val_s``, ``peak_mem_mb`` and ``device`` to ``result_file``."""
+    """Worker: train ``config`` as :func:`load_cfg` and :func:`budget_cfg`
+    ``kwargs`` say, validate it once, write the metrics, speed (median
+    after ``WARMUP_ITERS``) and memory to ``result_file``."""
     load_keys = ('work_dir', 'cfg_options', 'data_root')
     cfg = load_cfg(config, **{k: kwargs.pop(k, None) for k in load_keys})
     budget_cfg(cfg, **kwargs)
@@ -229,8 +227,7 @@ def _launch(config: str,
             threads: Optional[int] = None,
             log_file: Optional[str] = None) -> int:
     """Run :func:`run_one` in a new process with ``threads`` CPU threads
-    and output to ``log_file`` (None: as this one's); return its exit code.
-    """
+    and output to ``log_file`` (None: ours); return its exit code."""
     code = ('import json, runpy, sys; runpy.run_path(sys.argv[1])["run_one"]'
             '(sys.argv[2], sys.argv[3], **json.loads(sys.argv[4]))')
     cmd = [
@@ -251,19 +248,17 @@ def _launch(config: str,
 
 
 def threads_per_job(jobs: int) -> Optional[int]:
-    """CPU threads for each of ``jobs`` concurrent runs: the cores shared
-    evenly, at least one each; None (inherit) for one job or when the user
-    set ``OMP_NUM_THREADS``."""
+    """CPU threads for each of ``jobs`` concurrent runs (the cores shared
+    evenly); None (inherit) for one job or a user's ``OMP_NUM_THREADS``."""
     if jobs <= 1 or 'OMP_NUM_THREADS' in os.environ:
         return None
     return max(1, (os.cpu_count() or 1) // jobs)
 
 
 def run_ablation(args) -> List[Dict]:
-    """Run every (config, seed) of ``args`` not yet done, one process
-    each (:func:`_launch`), write the summary and return the results, run
-    by run, each with ``config`` and ``seed`` (and ``error`` if it failed).
-    """
+    """Run every (config, seed) of ``args`` not yet done in a process of
+    its own, write the summary and return the results, run by run, each
+    with ``config``, ``seed`` and, if it failed, ``error``."""
     budget, work_dir, jobs = args.budget, args.work_dir, args.jobs
     spec = dict(
         parse_budget(budget),
@@ -275,12 +270,10 @@ def run_ablation(args) -> List[Dict]:
         raise UserInputError(f'--seeds must be at least 1, got {args.seeds}')
     if jobs < 1:
         raise UserInputError(f'--jobs must be at least 1, got {jobs}')
-    configs = args.configs
-    if args.onto is not None:
-        configs = [
-            rebase_config(c, args.onto, osp.join(work_dir, 'configs'))
-            for c in configs
-        ]
+    configs = args.configs if args.onto is None else [
+        rebase_config(c, args.onto, osp.join(work_dir, 'configs'))
+        for c in args.configs
+    ]
     names = [config_name(c) for c in configs]
     if len(set(names)) != len(names):
         raise UserInputError(f'config names must be unique: {names}')
@@ -341,12 +334,11 @@ def run_ablation(args) -> List[Dict]:
 
 
 def summarize(results: Sequence[Dict]) -> pd.DataFrame:
-    """Aggregate per-run results (of :func:`run_ablation`) over seeds: a
-    row per config name (first-seen order), columns ``('run', 'seeds' |
-    'errors')`` and ``(key, count | mean | std | min | max | noise)`` per
-    :data:`COLUMNS` key. ``noise``: differs from the first row's mean by no
-    more than the larger min-max range of the two, both with several seeds
-    (never in the first row or for ``iters``, the budget)."""
+    """Aggregate per-run results over seeds: a row per config name,
+    columns ``('run', 'seeds' | 'errors')`` and ``(key, count | mean | std
+    | min | max | noise)`` per :data:`COLUMNS` key. ``noise``: differs from
+    the first row's mean by no more than the larger min-max range of the
+    two, both with several seeds (never for the first row or ``iters``)."""
     keys = [key for key, *_ in COLUMNS]
     runs = pd.DataFrame(list(results))
     runs = runs.reindex(columns=['config', 'seed', 'error', *keys])

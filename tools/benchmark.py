@@ -5,11 +5,9 @@ A row is a config, optionally followed (in the same quoted argument) by its
 own ``--cfg-options``-style overrides; ``img_scale=(w,h)`` rewrites every
 ``Resize``, ``label=NAME`` names the row. All rows run in this process on
 the same images: ``train_step`` on the train dataloader, ``test_step`` on
-the test dataloader at batch size 1 and at its own, data loading included,
-and the peak memory of each phase (RSS high-water mark on CPU, allocated
-memory on CUDA). Weights are random and nothing is downloaded (mmdet's
-``InferenceBenchmark`` needs CUDA and a checkpoint). Writes
-``<work-dir>/<name>.{md,json,png}`` (docs/performance.md).
+the test dataloader at batch size 1 and at its own, data loading included.
+Weights are random and nothing is downloaded (mmdet's ``InferenceBenchmark``
+needs CUDA and a checkpoint). Writes ``<work-dir>/<name>.{md,json,png}``.
 
 Example:
     python tools/benchmark.py configs/faster_rcnn_r50_fpn_digits.py \
@@ -52,12 +50,13 @@ COLUMNS = [
     ('course_test_min', f'{COURSE_TEST_IMAGES:,} test images (min)', '.1f',
      False),
 ]
+RATIOS = [key for key, *_, ratio in COLUMNS if ratio]
 
 
 def scale(text: str) -> Tuple[int, int]:
     """``'320x160'`` -> ``(320, 160)``."""
     try:
-        w, h = (int(v) for v in text.lower().split('x'))
+        w, h = map(int, text.lower().split('x'))
     except ValueError:
         raise argparse.ArgumentTypeError(f'expected WxH, got {text!r}')
     return w, h
@@ -65,42 +64,22 @@ def scale(text: str) -> Tuple[int, int]:
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument(
-        'rows',
+    add = parser.add_argument
+    add('rows',
         nargs='+',
         help='config files, each optionally followed by its own key=value '
         'overrides (one quoted argument); the first row is the reference')
-    parser.add_argument(
-        '--device',
-        choices=['cpu', 'cuda'],
-        help='default: cuda when available')
-    parser.add_argument(
-        '--iters', type=int, default=10, help='timed training iterations')
-    parser.add_argument(
-        '--warmup', type=int, default=3, help='untimed iterations / batches')
-    parser.add_argument(
-        '--infer-images',
-        type=int,
-        default=40,
-        help='timed images per batch size')
-    parser.add_argument(
-        '--data-root', help='dataset folder in the course layout')
-    parser.add_argument(
-        '--batch-sizes',
-        type=int,
-        nargs='+',
-        help='training batch sizes, a row each')
-    parser.add_argument(
-        '--img-scales',
-        type=scale,
-        nargs='+',
-        help='input scales WxH, a row each')
-    parser.add_argument(
-        '--amp', action='store_true', help='an AMP row after each (CUDA only)')
-    parser.add_argument('--work-dir', default='work_dirs/benchmark')
-    parser.add_argument('--name', default='benchmark', help='output file stem')
-    parser.add_argument(
-        '--cfg-options',
+    add('--device', choices=['cpu', 'cuda'], help='default: cuda if present')
+    add('--iters', type=int, default=10, help='timed training iterations')
+    add('--warmup', type=int, default=3, help='untimed iterations / batches')
+    add('--infer-images', type=int, default=40, help='per batch size')
+    add('--data-root', help='dataset folder in the course layout')
+    add('--batch-sizes', type=int, nargs='+', help='training, a row each')
+    add('--img-scales', type=scale, nargs='+', help='WxH, a row each')
+    add('--amp', action='store_true', help='an AMP row after each (CUDA)')
+    add('--work-dir', default='work_dirs/benchmark')
+    add('--name', default='benchmark', help='output file stem')
+    add('--cfg-options',
         nargs='+',
         action=DictAction,
         help='overrides applied to every config (xxx=yyy)')
@@ -141,12 +120,11 @@ class PeakMemory:
             return torch.cuda.max_memory_allocated() / 2**20
         try:
             with open('/proc/self/status') as f:
-                for line in f:
-                    if line.startswith('VmHWM:'):
-                        return int(line.split()[1]) / 1024
-        except OSError:
-            pass
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                return next(
+                    int(line.split()[1])
+                    for line in f if line.startswith('VmHWM:')) / 1024
+        except (OSError, StopIteration):
+            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def time_steps(step, batches, warmup: int, steps: int,
@@ -168,13 +146,8 @@ def time_steps(step, batches, warmup: int, steps: int,
 
 
 def benchmark_cfg(cfg: Config, args, amp: bool = False) -> Dict[str, float]:
-    """Training and inference speed and peak memory of one config on
-    ``args.device`` (``args.iters``, ``args.warmup``, ``args.infer_images``).
-
-    Returns:
-        dict[str, float]: The :data:`COLUMNS` (not the ratios),
-        ``train_bs`` and ``test_bs``.
-    """
+    """Speed and peak memory of one config on ``args.device``: the
+    :data:`COLUMNS` (not the ratios), ``train_bs`` and ``test_bs``."""
     device = args.device
     cfg = copy.deepcopy(cfg)
     if amp:  # as tools/train.py --amp
@@ -182,9 +155,8 @@ def benchmark_cfg(cfg: Config, args, amp: bool = False) -> Dict[str, float]:
     if cfg.optim_wrapper.get('type') == 'AmpOptimWrapper':
         require_amp_device()
     memory = PeakMemory(device)
-    result = dict(
-        train_bs=cfg.train_dataloader.batch_size,
-        test_bs=cfg.test_dataloader.batch_size)
+    test_bs = cfg.test_dataloader.batch_size
+    result = dict(train_bs=cfg.train_dataloader.batch_size, test_bs=test_bs)
 
     set_random_seed(0)
     memory.reset()
@@ -201,14 +173,12 @@ def benchmark_cfg(cfg: Config, args, amp: bool = False) -> Dict[str, float]:
 
     model.eval()
     peaks = []
-    for key, batch_size in (('infer1_img_s', 1), ('infer_img_s',
-                                                  result['test_bs'])):
+    for key, batch_size in (('infer1_img_s', 1), ('infer_img_s', test_bs)):
         loader = Runner.build_dataloader(  # it copies the config
             dict(cfg.test_dataloader, batch_size=batch_size),
             seed=0)
-        steps = max(1,
-                    min(args.infer_images, len(loader.dataset)) // batch_size)
-        steps = min(steps, max(1, len(loader) - 1))
+        # one batch is the warm-up
+        steps = max(1, min(args.infer_images // batch_size, len(loader) - 1))
         memory.reset()
         with torch.no_grad(), torch.autocast(
                 device_type=device, enabled=amp and device == 'cuda'):
@@ -226,11 +196,8 @@ def parse_row(spec: str) -> Tuple[str, Dict]:
     """A row's config path and its ``key=value`` options (parsed as
     ``--cfg-options`` does), e.g. ``'a.py img_scale=(320,160)'``."""
     config, *words = spec.split()
-    options = {}
-    for word in words:
-        key, value = word.split('=', maxsplit=1)
-        options[key] = DictAction._parse_iterable(value)
-    return config, options
+    pairs = (word.split('=', maxsplit=1) for word in words)
+    return config, {k: DictAction._parse_iterable(v) for k, v in pairs}
 
 
 def expand_rows(specs: Sequence[str], img_scales: Optional[Sequence],
@@ -268,12 +235,8 @@ def expand_rows(specs: Sequence[str], img_scales: Optional[Sequence],
 
 def run_benchmark(args) -> List[Dict]:
     """Benchmark the rows (:func:`expand_rows`) of :func:`parse_args`'s
-    ``args`` back to back and write ``<work_dir>/<name>.{md,json,png}``.
-
-    Returns:
-        list[dict]: One result per row, with ``<column>_ratio`` to the first
-        row.
-    """
+    ``args`` back to back and write the report; return a result per row,
+    with ``<column>_ratio`` to the first row."""
     rows = expand_rows(args.rows, args.img_scales, args.batch_sizes, args.amp)
     if args.amp:  # fail before the first row, not after it
         require_amp_device()
@@ -292,9 +255,9 @@ def run_benchmark(args) -> List[Dict]:
         print_log(
             '  ' + ', '.join(f'{k}={results[-1][k]:.2f}' for k, *_ in COLUMNS),
             logger='current')
-    keys = [key for key, *_, ratio in COLUMNS if ratio]
+    first = results[0]
     for result in results:
-        result.update({f'{k}_ratio': result[k] / results[0][k] for k in keys})
+        result.update({f'{k}_ratio': result[k] / first[k] for k in RATIOS})
     meta = dict(
         environment(args.device),
         command='python ' + shlex.join(sys.argv),
@@ -314,16 +277,14 @@ def write_report(results: Sequence[Dict],
     panel per column with a ratio, the ratio after each bar)."""
     table = pd.DataFrame(results).set_index('name')
     headers = {
-        key: header.format(test_bs=table['test_bs'].iloc[0])
+        key: header.format(test_bs=results[0]['test_bs'])
         for key, header, *_ in COLUMNS
     }
-    ratios = [key for key, *_, ratio in COLUMNS if ratio]
     # each column, then its ratio to the first row (headed ×)
     cols = [(k, f) for key, _, fmt, ratio in COLUMNS
             for k, f in [(key, fmt)] + [(key + '_ratio', '.2f')] * ratio]
-    cells = [[name, str(row['train_bs'])] +
-             [format(row[k], f) for k, f in cols]
-             for name, row in table.iterrows()]
+    cells = [[r['name'], str(r['train_bs'])] +
+             [format(r[k], f) for k, f in cols] for r in results]
     setup = ', '.join(f'{k} {meta[k]}'
                       for k in ('device', 'torch', 'mmcv', 'mmdet', 'date'))
     note = (f'Images/s over {meta["iters"]} training iterations after '
@@ -331,7 +292,8 @@ def write_report(results: Sequence[Dict],
             f'{meta["infer_images"]} inference images per batch size after '
             'one warm-up batch; × = ratio to the first row; peak memory is '
             'the process\'s RSS on CPU, allocated CUDA memory on a GPU.')
-    labels = table[[k + '_ratio' for k in ratios]].set_axis(ratios, axis=1)
+    bars = table[RATIOS].rename(columns=headers)
+    labels = table[[k + '_ratio' for k in RATIOS]].set_axis(list(bars), axis=1)
     return write_table_report(
         work_dir,
         name, ['config', 'train bs'] + [headers.get(k, '×') for k, _ in cols],
@@ -339,10 +301,7 @@ def write_report(results: Sequence[Dict],
         intro=[f'{setup}.', f'`{meta["command"]}`'],
         notes=[note],
         json_data=dict(meta=meta, results=list(results)),
-        png=bar_chart_png(
-            table[ratios].rename(columns=headers),
-            setup,
-            labels=labels.rename(columns=headers).map('{:.2f}×'.format)))
+        png=bar_chart_png(bars, setup, labels=labels.map('{:.2f}×'.format)))
 
 
 def main():

@@ -1,11 +1,8 @@
 """Validate a dataset in the course layout before training.
 
-Checks train.json/train/, valid.json/valid/ and test/: malformed json,
-missing keys, duplicate or unknown ids, unknown category ids, degenerate or
-out-of-image boxes, missing, empty, truncated or mis-sized images, images
-without annotations and non-RGB images (with how each is handled). Prints
-every problem with its file and id, then a one-screen summary. Exit code 0
-when there is no error, 1 otherwise (warnings alone keep 0).
+Prints every problem of train/, valid/ and test/ with its file and json
+entry (docs/data.md#checking-a-dataset), then a summary; exit code 1 on any
+error (warnings alone keep 0).
 
 Example:
     python tools/check_dataset.py ../shared/data/svhn-mini

@@ -79,22 +79,21 @@ def main():
     # draw the boxes pred.csv read its numbers from: the checkpoint's
     # recorded threshold and reader options, as tools/test.py used them
     thr, reader_cfg, _ = resolve_reading(recorded=read_recorded_reading(ckpt))
-    reading = dict(score_thr=thr, reader_cfg=reader_cfg)
-    detections, numbers = load_submission(test_dir)
-    test_png = plot_predictions(
-        osp.join(args.data_root, 'test'), detections, numbers,
-        osp.join(args.work_dir, 'test_predictions.png'), **reading)
-    gt_numbers = load_gt_numbers(ann_file)
-    detections, numbers = load_submission(valid_dir)
-    # mistakes first: what a user wants to look at
-    valid_png = plot_predictions(
-        osp.join(args.data_root, 'valid'),
-        detections,
-        numbers,
-        osp.join(args.work_dir, 'valid_predictions.png'),
-        img_ids=mistakes_first(numbers, gt_numbers),
-        gt_numbers=gt_numbers,
-        **reading)
+    pngs = []
+    for split, sub_dir in (('test', test_dir), ('valid', valid_dir)):
+        detections, numbers = load_submission(sub_dir)
+        gt = load_gt_numbers(ann_file) if split == 'valid' else None
+        pngs.append(
+            plot_predictions(
+                osp.join(args.data_root, split),
+                detections,
+                numbers,
+                osp.join(args.work_dir, f'{split}_predictions.png'),
+                # mistakes first: what a user wants to look at
+                img_ids=None if gt is None else mistakes_first(numbers, gt),
+                gt_numbers=gt,
+                score_thr=thr,
+                reader_cfg=reader_cfg))
 
     curves_png = plot_training_curves(
         read_training_curves(args.work_dir),
@@ -111,7 +110,7 @@ def main():
 
     print(f'\nmmdigit demo finished in {(time.time() - start) / 60:.1f} min')
     print(f'  submission: {test_dir}/pred.json, pred.csv, submission.zip')
-    print(f'  pictures:   {test_png}, {valid_png}, {curves_png}')
+    print(f'  pictures:   {", ".join(pngs)}, {curves_png}')
     print(f'  read:       {osp.join(read_dir, "vis")} '
           '(tools/read_numbers.py CONFIG CKPT IMAGES...)')
     print(f'  valid metrics ({ann_file}):')

@@ -1,23 +1,9 @@
 #!/usr/bin/env bash
-# Multi-GPU test with PyTorch DDP through MMEngine's launcher:
-#   bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [tools/test.py options]
-# Without CUDA the tools switch NCCL to gloo, so this runs on CPUs too.
-CONFIG=$1
-CHECKPOINT=$2
-GPUS=$3
-SHIFT=3
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-PORT=${PORT:-29500}
-MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-PYTHON=${PYTHON:-python}
-
-$PYTHON -m torch.distributed.run \
-    --nnodes=$NNODES \
-    --node_rank=$NODE_RANK \
-    --master_addr=$MASTER_ADDR \
-    --nproc_per_node=$GPUS \
-    --master_port=$PORT \
-    "$(dirname "$0")/test.py" \
-    $CONFIG $CHECKPOINT \
-    --launcher pytorch "${@:$((SHIFT + 1))}"
+# bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [tools/test.py options]
+${PYTHON:-python} -m torch.distributed.run \
+    --nnodes=${NNODES:-1} \
+    --node_rank=${NODE_RANK:-0} \
+    --master_addr=${MASTER_ADDR:-127.0.0.1} \
+    --nproc_per_node=$3 \
+    --master_port=${PORT:-29500} \
+    "$(dirname "$0")/test.py" "$1" "$2" --launcher pytorch "${@:4}"

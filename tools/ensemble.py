@@ -1,24 +1,15 @@
 """Ensemble submissions with weighted boxes fusion (WBF).
 
-Fuses the pred.json of several submissions (folders or zips) with mmdet's
-``weighted_boxes_fusion`` (only boxes of the same digit fuse), reads
-pred.csv again from the fused boxes, and writes pred.json, pred.csv and
-submission.zip to ``--out``. Fused scores are no single model's (with
-``--conf-type avg`` a digit one model of two found scores half), so the
-pred.csv threshold is ``--csv-thr``, else the one of 0.05..0.95 reading the
-most numbers of ``--ann-file`` right, else 0.5. With ``--ann-file`` every
-input and the fused submission are scored too (mAP, AP50, digit accuracy).
+Fuses the pred.json of several submissions (folders or zips), reads
+pred.csv again from the fused boxes at ``--csv-thr``, else at the threshold
+reading the most numbers of ``--ann-file`` right, else at 0.5, and writes
+pred.json, pred.csv and submission.zip to ``--out``; with ``--ann-file``
+every input and the fused submission are scored (docs/ensembling.md).
 
 Example:
-    # 1. fuse the validation submissions: scores, and the pred.csv threshold
-    python tools/test.py configs/a.py work_dirs/a/epoch_12.pth --split valid
-    python tools/test.py configs/b.py work_dirs/b/epoch_12.pth --split valid
     python tools/ensemble.py work_dirs/a/submission_valid \
         work_dirs/b/submission_valid --out work_dirs/ensemble_valid \
         --ann-file data/svhn/valid.json
-    # 2. fuse the test submissions at the threshold step 1 printed
-    python tools/ensemble.py work_dirs/a/submission work_dirs/b/submission \
-        --out work_dirs/ensemble --csv-thr 0.45
 """
 import argparse
 
@@ -26,10 +17,10 @@ from mmengine.config import DictAction
 from terminaltables import AsciiTable
 
 from mmdigit.evaluation import (CONF_TYPES, DEFAULT_CSV_SCORE_THR, NO_NUMBER,
-                                SWEEP_THRS, evaluate_submission,
-                                fuse_submissions, load_gt_numbers,
-                                read_numbers, sweep_score_thr,
-                                write_submission)
+                                SWEEP_THRS, check_reader_cfg,
+                                evaluate_submission, fuse_detections,
+                                load_gt_numbers, load_submission, read_numbers,
+                                sweep_score_thr, write_submission)
 from mmdigit.evaluation.functional.ensemble import check_weights
 from mmdigit.utils import UserInputError
 from mmdigit.utils.cli import exit_on_user_error
@@ -45,8 +36,7 @@ def parse_args():
         '--weights',
         type=float,
         nargs='+',
-        help='one weight per submission '
-        '(default 1 each)')
+        help='one weight per submission (default 1 each)')
     parser.add_argument(
         '--iou-thr',
         type=float,
@@ -76,8 +66,8 @@ def parse_args():
         'the reader\'s defaults; give the models\' validation ones)')
     parser.add_argument(
         '--ann-file',
-        help='labelled json of the same images (e.g. '
-        'valid.json): choose the pred.csv threshold, score every submission')
+        help='labelled json of the same images (e.g. valid.json): choose '
+        'the pred.csv threshold, score every submission')
     args = parser.parse_args()
     try:
         check_weights(args.weights, len(args.pred), '--weights')
@@ -88,46 +78,41 @@ def parse_args():
 
 def main():
     args = parse_args()
-    thr = DEFAULT_CSV_SCORE_THR if args.csv_thr is None else args.csv_thr
+    thr, source = args.csv_thr, 'given by --csv-thr'
     with exit_on_user_error():
-        detections, rows = fuse_submissions(
-            args.pred,
-            args.weights,
-            args.iou_thr,
-            args.skip_box_thr,
-            args.conf_type,
-            csv_score_thr=thr,
-            reader_cfg=args.reader_cfg)
-        if args.csv_thr is not None:
-            source = 'given by --csv-thr'
-        elif args.ann_file:
+        reader = check_reader_cfg(args.reader_cfg)
+        submissions = [load_submission(path) for path in args.pred]
+        detections = fuse_detections([dets for dets, _ in submissions],
+                                     args.weights, args.iou_thr,
+                                     args.skip_box_thr, args.conf_type)
+        # a pred.csv row for every image with a row in any input
+        img_ids = sorted(set().union(*(labels for _, labels in submissions)))
+        if thr is None and args.ann_file:
             gt_numbers = load_gt_numbers(args.ann_file)
-            img_ids = sorted(gt_numbers)
-            missing = set(img_ids) - {i for i, _ in rows}
+            gt_ids = sorted(gt_numbers)
+            missing = sorted(set(gt_ids) - set(img_ids))
             if missing:
                 raise UserInputError(
                     f'{len(missing)} image(s) of {args.ann_file} have no '
-                    f'pred.csv row in any submission, e.g. '
-                    f'{sorted(missing)[:5]}: not the same images?')
-            reader = args.reader_cfg
+                    f'pred.csv row in any submission, e.g. {missing[:5]}: '
+                    'not the same images?')
             thr, accuracy, _ = sweep_score_thr(
                 lambda t:
-                [n for _, n in read_numbers(detections, img_ids, t, **reader)],
-                [gt_numbers[i] for i in img_ids])
-            rows = read_numbers(detections, [i for i, _ in rows], thr,
-                                **reader)
+                [n for _, n in read_numbers(detections, gt_ids, t, **reader)],
+                [gt_numbers[i] for i in gt_ids])
             source = (f'best exact-match accuracy ({accuracy:.4f}) on '
                       f'{args.ann_file} over {SWEEP_THRS[0]}..'
                       f'{SWEEP_THRS[-1]}')
-        else:
+        elif thr is None:
+            thr = DEFAULT_CSV_SCORE_THR
             source = ('DEFAULT_CSV_SCORE_THR; pass --ann-file to choose it '
                       'on labelled images, or --csv-thr')
         print(f'pred.csv score threshold: {thr} ({source})')
+        rows = read_numbers(detections, img_ids, thr, **reader)
         zip_path = write_submission(args.out, detections, rows)
         num_read = sum(n != NO_NUMBER for _, n in rows)
         print(f'wrote {zip_path} (pred.json: {len(detections)} fused boxes; '
               f'pred.csv: {len(rows)} rows, {num_read} numbers read)')
-
         if args.ann_file:
             keys = ('coco/bbox_mAP', 'coco/bbox_mAP_50', 'digit/accuracy')
             table = [['submission', 'mAP', 'AP50', 'digit accuracy']]

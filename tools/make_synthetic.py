@@ -1,8 +1,6 @@
-"""Render the embedded synthetic SVHN-like dataset in the course layout.
-
-Image ``k`` of split ``j`` (0 train, 1 valid, 2 test) is sample ``k - 1`` of
-``SyntheticDigitDataset(seed=split_seed(seed, j))``, the dataset that renders
-the same images on the fly for pretraining.
+"""Render the synthetic SVHN-like dataset in the course layout: image ``k``
+of split ``j`` is sample ``k - 1`` of ``SyntheticDigitDataset(seed=
+split_seed(seed, j))``.
 
 Example:
     python tools/make_synthetic.py data/synthetic --num-train 3000

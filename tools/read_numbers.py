@@ -1,10 +1,8 @@
 """Read the house number in any image with a trained checkpoint.
 
-Prints ``file,number,score`` on stdout, one row per image in input order:
-the digits read left to right (``-1``: none, or an unreadable file, named
-by a ``warning:`` line) and their lowest score. The threshold is ``--thr``,
-else the checkpoint's recorded one, else 0.5, as for ``tools/test.py``'s
-``pred.csv``. Logs and the progress bar (folders, globs) go to stderr.
+Prints ``file,number,score`` rows on stdout in input order (``-1``: no
+number, or an unreadable file named by a ``warning:`` line), read as
+``tools/test.py`` reads ``pred.csv``. Logs and progress go to stderr.
 
 Example:
     python tools/read_numbers.py configs/faster_rcnn_r50_fpn_digits.py \
@@ -37,15 +35,13 @@ def parse_args():
         nargs='+',
         help='image files, folders (their images) or quoted glob patterns')
     parser.add_argument(
-        '--out-dir',
-        help='write pictures with boxes and the read number to '
-        'OUT_DIR/vis/')
+        '--out-dir', help='write pictures of the reading to OUT_DIR/vis/')
     parser.add_argument('--csv', help='also write the rows to this file')
     parser.add_argument(
         '--thr',
         type=float,
-        help='score threshold for reading numbers (default: the validation-'
-        'best threshold recorded in the checkpoint, else 0.5)')
+        help='score threshold (default: the checkpoint\'s recorded one, '
+        'else 0.5)')
     parser.add_argument(
         '--device',
         choices=['cpu', 'cuda'],
@@ -70,7 +66,7 @@ def find_images(inputs: list, device: Optional[str] = None) -> list:
 
 def warning_printer(progress: bool):
     """``warnings.showwarning`` printing an unreadable image as one
-    ``warning:`` line (on a new line under a progress bar)."""
+    ``warning:`` line."""
     default = warnings.showwarning
     start = '\n' if progress else ''
 

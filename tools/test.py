@@ -1,13 +1,10 @@
 """Test a checkpoint and write the course submission.
 
-By default the configured test set (the unlabelled ``test/`` folder) is run
-and ``pred.json``, ``pred.csv`` and ``submission.zip`` are written to
-``--out`` (a folder or a ``.zip`` path; ``<work_dir>/submission`` without
-it). ``--out x.pkl`` keeps mmdet's raw-pickle behaviour and writes nothing
-else. ``--split valid`` runs the labelled validation set instead and prints
-its metrics too. A checkpoint whose weights do not fit the config's model
-stops with one ``error:`` line; Ctrl-C or SIGTERM leaves the previous
-submission files (or none) and says so.
+The configured test set (``--split valid``: the labelled validation set,
+with its metrics) is read into ``pred.json``, ``pred.csv`` and
+``submission.zip`` in ``--out`` (a folder or a ``.zip`` path; default
+``<work_dir>/submission``); ``--out x.pkl`` dumps mmdet's raw predictions
+only. Ctrl-C or SIGTERM leaves the previous submission files (or none).
 
 Example:
     python tools/test.py configs/faster_rcnn_r50_fpn_digits.py \
@@ -17,7 +14,7 @@ import argparse
 import copy
 import os
 import os.path as osp
-from typing import List, Optional, Tuple
+from typing import List, Tuple
 
 from mmdet.engine.hooks.utils import trigger_visualization_hook
 from mmdet.utils import setup_cache_size_limit_of_dynamo
@@ -32,10 +29,9 @@ from mmdigit.utils.config import evaluator_metrics
 
 DUMPER = 'DigitSubmissionDumper'
 ZIP_NAME = 'submission.zip'
-#: --tta scales, as multipliers of the test Resize scale (no flips: a
-#: mirrored digit is another digit or none).
+#: --tta scales, times the test Resize scale; no flips (they mirror digits)
 TTA_SCALE_RATIOS = (0.875, 1.0, 1.25)
-#: --tta's model wrapper when the config has no tta_model.
+#: --tta's model wrapper when the config has no tta_model (as mmdet's)
 TTA_MODEL = dict(
     type='DetTTAModel',
     tta_cfg=dict(nms=dict(type='nms', iou_threshold=0.5), max_per_img=100))
@@ -49,48 +45,38 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
-        '--data-root',
-        help='dataset folder in the course layout (train/, valid/, test/, '
-        'train.json, valid.json); overrides the config')
+        '--data-root', help='dataset folder in the course layout')
     parser.add_argument(
         '--out',
-        help='submission folder or .zip path (pred.json, pred.csv, zip); '
-        'a .pkl path dumps raw predictions as mmdet does')
+        help='submission folder or .zip path; a .pkl path dumps raw '
+        'predictions as mmdet does')
     parser.add_argument(
         '--split',
         choices=['test', 'valid'],
         default='test',
-        help='test: the configured test set (unlabelled test/ folder); '
-        'valid: the labelled validation set, with its metrics')
+        help='valid: the labelled validation set, with its metrics')
     parser.add_argument(
         '--json-thr',
         type=float,
-        help='minimum score of a pred.json box (default 0: keep all, which '
-        'maximises mAP)')
+        help='minimum score of a pred.json box (default 0: all)')
     parser.add_argument(
         '--csv-thr',
         type=float,
-        help='score threshold for reading numbers into pred.csv (default: '
-        'the validation-best threshold recorded in the checkpoint, else 0.5)')
+        help='score threshold of pred.csv (default: the checkpoint\'s '
+        'recorded one, else 0.5)')
     parser.add_argument(
         '--show', action='store_true', help='show prediction results')
     parser.add_argument(
-        '--show-dir',
-        help='directory where painted images will be saved (under the '
-        'work_dir/timestamp folder)')
+        '--show-dir', help='save painted images under work_dir/timestamp/')
     parser.add_argument(
         '--wait-time', type=float, default=2, help='the interval of show (s)')
     parser.add_argument(
-        '--tta',
-        action='store_true',
-        help='scale-only test-time augmentation (never flips)')
+        '--tta', action='store_true', help='scale-only test-time augmentation')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
-        help='override some settings in the used config, the key-value pair '
-        'in xxx=yyy format will be merged into config file. If the value to '
-        'be overwritten is a list, it should be like key="[a,b]" or key=a,b')
+        help='override config settings, key=value (lists: key="[a,b]")')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -104,47 +90,30 @@ def parse_args(argv=None):
     return args
 
 
-def resolve_out(out: Optional[str], work_dir: str,
-                split: str) -> Tuple[Optional[str], str, str]:
-    """What ``--out`` means: ``(pickle, submission folder, zip name)``.
-
-    ``x.pkl`` / ``x.pickle``: mmdet's raw predictions and nothing else;
-    ``x.zip``: ``pred.json``, ``pred.csv`` and the zip in the zip's folder;
-    another path: a submission folder; none: ``<work_dir>/submission``
-    (``submission_valid`` for ``--split valid``).
-    """
-    if out is None:
-        name = 'submission' if split == 'test' else 'submission_valid'
-        return None, osp.join(work_dir, name), ZIP_NAME
-    if out.endswith(('.pkl', '.pickle')):
-        return out, None, None
-    if out.endswith('.zip'):
-        return None, osp.dirname(out) or '.', osp.basename(out)
-    return None, out, ZIP_NAME
-
-
 def set_outputs(cfg: Config, args) -> Tuple[List[str], str]:
     """Make the test evaluator write what ``--out`` asks for, nothing else.
 
-    A pickle: mmdet's ``DumpDetResults`` instead of the config's submission
-    dumper. A submission: the config's ``DigitSubmissionDumper`` (added if
-    missing) writes it; ``DigitThresholdHook`` (added if missing) gives it
-    the threshold and reader options the checkpoint recorded, unless
-    ``--csv-thr``.
+    ``x.pkl``: mmdet's ``DumpDetResults`` instead of the submission dumper.
+    Else the config's ``DigitSubmissionDumper`` (added if missing) writes to
+    ``--out`` (a ``.zip`` goes beside its ``pred.*``; none:
+    ``<work_dir>/submission[_valid]``), the checkpoint's recorded reading
+    given by ``DigitThresholdHook`` (added if missing) unless ``--csv-thr``.
 
     Returns:
         tuple[list[str], str]: The files written and what to call them.
     """
-    pkl, out_dir, zip_name = resolve_out(args.out, cfg.work_dir, args.split)
-    metrics = [
-        m for m in evaluator_metrics(cfg.get('test_evaluator'))
-        if pkl is None or m.get('type') != DUMPER
-    ]
-    if pkl is not None:
-        cfg.test_evaluator = metrics + [
-            ConfigDict(type='DumpDetResults', out_file_path=pkl)
-        ]
-        return [pkl], pkl
+    out, metrics = args.out, evaluator_metrics(cfg.get('test_evaluator'))
+    if out and out.endswith(('.pkl', '.pickle')):
+        cfg.test_evaluator = [
+            m for m in metrics if m.get('type') != DUMPER
+        ] + [dict(type='DumpDetResults', out_file_path=out)]
+        return [out], out
+    if out is None:
+        out = osp.join(
+            cfg.work_dir,
+            'submission' if args.split == 'test' else 'submission_valid')
+    out_dir, zip_name = (osp.dirname(out) or '.', osp.basename(out)) \
+        if out.endswith('.zip') else (out, ZIP_NAME)
     dumpers = [m for m in metrics if m.get('type') == DUMPER]
     if not dumpers:
         dumpers = [ConfigDict(type=DUMPER)]
@@ -162,26 +131,22 @@ def set_outputs(cfg: Config, args) -> Tuple[List[str], str]:
 
 
 def use_scale_tta(cfg: Config) -> None:
-    """Wrap the model in the config's ``tta_model`` (else :data:`TTA_MODEL`)
-    and test with its ``tta_pipeline``, else a scale-only one: the test
-    pipeline with its ``Resize`` as one branch per :data:`TTA_SCALE_RATIOS`
-    (mmdet's default flips, which mirrors digits)."""
+    """Wrap the model in ``tta_model`` (default :data:`TTA_MODEL`) and test
+    with ``tta_pipeline``, by default the test pipeline with one ``Resize``
+    branch per :data:`TTA_SCALE_RATIOS` (mmdet's default flips)."""
     if 'tta_model' not in cfg:
         cfg.tta_model = copy.deepcopy(TTA_MODEL)
     if 'tta_pipeline' not in cfg:
-        pipeline = [
-            copy.deepcopy(dict(t))
-            for t in cfg.test_dataloader.dataset.pipeline
-        ]
-        resize = next(t for t in pipeline if t['type'] == 'Resize')
+        load, *middle, pack = copy.deepcopy(
+            cfg.test_dataloader.dataset.pipeline)
+        resize = next(t for t in middle if t['type'] == 'Resize')
         w, h = resize['scale']
         # DetTTAModel merges by flip/flip_direction, which RandomFlip with
         # prob=0 records as "not flipped"
-        pack = pipeline[-1]
         pack['meta_keys'] = (*pack.get('meta_keys',
                                        ()), 'flip', 'flip_direction')
         cfg.tta_pipeline = [
-            pipeline[0],
+            load,
             dict(
                 type='TestTimeAug',
                 transforms=[
@@ -190,7 +155,7 @@ def use_scale_tta(cfg: Config) -> None:
                         for r in TTA_SCALE_RATIOS
                     ],
                     [dict(type='RandomFlip', prob=0.)],
-                    *[[t] for t in pipeline[1:-1] if t['type'] != 'Resize'],
+                    *[[t] for t in middle if t['type'] != 'Resize'],
                     [pack],
                 ])
         ]
@@ -199,11 +164,8 @@ def use_scale_tta(cfg: Config) -> None:
 
 
 def prepare_cfg(cfg: Config, args) -> Tuple[List[str], str]:
-    """Apply the flags to a config from :func:`load_cfg`.
-
-    Returns:
-        tuple[list[str], str]: What :func:`set_outputs` writes.
-    """
+    """Apply the flags to a config; returns what :func:`set_outputs`
+    writes."""
     if args.split == 'valid':
         cfg.test_dataloader = cfg.val_dataloader
         cfg.test_evaluator = evaluator_metrics(cfg.val_evaluator)

@@ -1,8 +1,7 @@
-"""Train a detector: mmdet's tools/train.py plus ``--data-root``, and one
-``error:`` line (no traceback) for a user's mistake: a bad dataset or
-config, ``--amp`` without CUDA, a missing ``load_from`` / ``--resume`` file,
-or a ``load_from`` checkpoint that fits less than half of the model
-(``MMDIGIT_DEBUG=1`` shows every traceback).
+"""Train a detector: mmdet's tools/train.py plus ``--data-root``, a user's
+mistake (bad dataset or config, ``--amp`` without CUDA, a missing or
+ill-fitting checkpoint) stopping with one ``error:`` line
+(``MMDIGIT_DEBUG=1``: the traceback).
 
 Example:
     python tools/train.py configs/faster_rcnn_r50_fpn_digits.py \
@@ -26,9 +25,7 @@ def parse_args():
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
-        '--data-root',
-        help='dataset folder in the course layout (train/, valid/, test/, '
-        'train.json, valid.json); overrides the config')
+        '--data-root', help='dataset folder in the course layout')
     parser.add_argument(
         '--amp',
         action='store_true',
@@ -43,16 +40,13 @@ def parse_args():
         nargs='?',
         type=str,
         const='auto',
-        help='If specify checkpoint path, resume from it, while if not '
-        'specify, try to auto resume from the latest checkpoint '
-        'in the work directory.')
+        help='resume from this checkpoint, or without one from the latest '
+        'in the work directory')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
-        help='override some settings in the used config, the key-value pair '
-        'in xxx=yyy format will be merged into config file. If the value to '
-        'be overwritten is a list, it should be like key="[a,b]" or key=a,b')
+        help='override config settings, key=value (lists: key="[a,b]")')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -86,8 +80,7 @@ def main():
         elif args.resume is not None:
             cfg.resume = True
             cfg.load_from = args.resume
-        # AMP needs CUDA; load_from / --resume must exist and fit the model
-        check_train_cfg(cfg)
+        check_train_cfg(cfg)  # AMP needs CUDA; checkpoints must fit
         setup_distributed(cfg)
         if 'runner_type' not in cfg:
             runner = Runner.from_cfg(cfg)

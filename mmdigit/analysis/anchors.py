@@ -1,9 +1,8 @@
 """Box statistics at a config's training scale and anchor proposals.
 
-Anchors live in the network's input pixels, so every box is first scaled as
-the config's training ``Resize`` scales its image. Anchor quality is the IoU
-of a box with its best anchor when both are centred on each other (the
-shape match the RPN's ``MaxIoUAssigner`` can at best reach).
+Boxes are scaled as the training ``Resize`` scales their images (anchors
+live in input pixels); an anchor set's quality is each box's IoU with its
+best anchor, centred on each other (the best ``MaxIoUAssigner`` can reach).
 """
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -14,18 +13,12 @@ import torch
 # mmdet's default Faster R-CNN RPN anchors (faster-rcnn_r50_fpn.py).
 DEFAULT_ANCHORS = dict(
     strides=[4, 8, 16, 32, 64], scales=[8], ratios=[0.5, 1.0, 2.0])
-# SingleRoIExtractor's default finest_scale.
-FINEST_SCALE = 56
 
 
 def load_box_sizes(ann_file: str) -> Tuple[np.ndarray, np.ndarray]:
-    """``(N, 2)`` box ``(w, h)`` and image ``(w, h)`` of every annotation
-    of a COCO json."""
+    """``(N, 2)`` box and image ``(w, h)`` of each annotation in a json."""
     coco = mmengine.load(ann_file, file_format='json')
-    sizes = {
-        img['id']: (img['width'], img['height'])
-        for img in coco['images']
-    }
+    sizes = {im['id']: (im['width'], im['height']) for im in coco['images']}
     anns = coco['annotations']
     return (np.array([a['bbox'][2:4] for a in anns], float).reshape(-1, 2),
             np.array([sizes[a['image_id']] for a in anns],
@@ -64,41 +57,49 @@ def centered_iou(wh: np.ndarray, anchors: np.ndarray) -> np.ndarray:
 
 
 def anchor_fit(wh: np.ndarray, anchors: np.ndarray) -> Dict[str, object]:
-    """How well a set of anchors matches the boxes.
-
-    Args:
-        wh (np.ndarray): ``(N, 2)`` box sizes in input pixels.
-        anchors (np.ndarray): ``(L, A, 2)`` anchor sizes per level.
+    """How well ``(L, A, 2)`` anchors per level match ``(N, 2)`` boxes.
 
     Returns:
-        dict: ``mean_iou`` (best anchor IoU, averaged), ``recall@0.5`` and
+        dict: ``mean_iou`` of each box's best anchor, ``recall@0.5`` and
         ``recall@0.7`` (share of boxes whose best anchor reaches the RPN's
-        negative and positive IoU thresholds) and ``level`` (``(N,)``
-        index of the level holding each box's best anchor).
+        IoU thresholds) and ``level`` (``(N,)``: of each best anchor).
     """
-    per_level = anchors.shape[1]
     ious = centered_iou(wh, anchors.reshape(-1, 2))
     best = ious.max(axis=1)
     return {
         'mean_iou': float(best.mean()),
         'recall@0.5': float((best >= 0.5).mean()),
         'recall@0.7': float((best >= 0.7).mean()),
-        'level': ious.argmax(axis=1) // per_level,
+        'level': ious.argmax(axis=1) // anchors.shape[1],
     }
 
 
 def roi_levels(wh: np.ndarray, num_levels: int = 4) -> np.ndarray:
-    """The FPN level ``SingleRoIExtractor`` (at :data:`FINEST_SCALE`) pools
-    each of the ``(N, 2)`` box sizes from."""
+    """The FPN level ``SingleRoIExtractor`` (default ``finest_scale`` 56)
+    pools each of the ``(N, 2)`` box sizes from."""
     from mmdet.models.roi_heads.roi_extractors import SingleRoIExtractor
     extractor = SingleRoIExtractor(
         roi_layer=dict(type='RoIAlign', output_size=7),
         out_channels=1,
-        featmap_strides=[4 * 2**i for i in range(num_levels)],
-        finest_scale=FINEST_SCALE)
+        featmap_strides=[4 * 2**i for i in range(num_levels)])
     # RoIs (batch 0, x1 0, y1 0, x2 w, y2 h): only their size counts
     rois = torch.from_numpy(np.pad(wh, ((0, 0), (3, 0))))
     return extractor.map_roi_levels(rois, num_levels).numpy()
+
+
+def _lloyd(points, centers, assign, center, max_iters):
+    """Lloyd iterations: ``assign(centers)`` gives each point's cluster,
+    ``center(members)`` a cluster's new centre."""
+    for _ in range(max_iters):
+        labels = assign(centers)
+        new = np.array([
+            center(points[labels == j]) if np.any(labels == j) else c
+            for j, c in enumerate(centers)
+        ])
+        if np.allclose(new, centers):
+            break
+        centers = new
+    return centers
 
 
 def kmeans_iou(wh: np.ndarray,
@@ -115,17 +116,9 @@ def kmeans_iou(wh: np.ndarray,
         probs = dist / dist.sum() if dist.sum() > 0 else None
         centers = np.concatenate(
             [centers, wh[rng.choice(len(wh), p=probs)][None]])
-    assign = None
-    for _ in range(max_iters):
-        new_assign = centered_iou(wh, centers).argmax(axis=1)
-        if assign is not None and np.array_equal(new_assign, assign):
-            break
-        assign = new_assign
-        for j in range(k):
-            members = wh[assign == j]
-            if len(members):
-                # the median is robust to the long tail of large boxes
-                centers[j] = np.median(members, axis=0)
+    # the median is robust to the long tail of large boxes
+    centers = _lloyd(wh, centers, lambda c: centered_iou(wh, c).argmax(axis=1),
+                     lambda members: np.median(members, axis=0), max_iters)
     return centers[np.argsort(centers[:, 0] * centers[:, 1])]
 
 
@@ -134,19 +127,11 @@ def propose_anchors(wh: np.ndarray,
                     num_scales: int = 1,
                     num_ratios: int = 3,
                     seed: int = 0) -> Dict[str, object]:
-    """Propose ``AnchorGenerator`` scales and ratios for these boxes.
+    """Propose ``AnchorGenerator`` scales and ratios for ``(N, 2)`` boxes.
 
-    Ratios are the centres of a 1-D k-means of ``log(h / w)`` (rounded to
-    0.05). Scales are ``base * 2 ** (i / num_scales)``; ``base`` is the
-    value on a 1/8-octave grid that maximises the mean best-anchor IoU
-    with those ratios over all levels.
-
-    Args:
-        wh (np.ndarray): ``(N, 2)`` box sizes in input pixels.
-        strides (Sequence[int]): The RPN's anchor strides.
-        num_scales (int): Scales per level. Defaults to 1.
-        num_ratios (int): Ratios per location. Defaults to 3.
-        seed (int): Seed of the k-means. Defaults to 0.
+    Ratios are the centres of a 1-D k-means of ``log(h / w)``, rounded to
+    0.05; scales are ``base * 2 ** (i / num_scales)`` with the ``base`` of a
+    1/8-octave grid that maximises the mean best-anchor IoU.
 
     Returns:
         dict: ``scales``, ``ratios`` and their :func:`anchor_fit`.
@@ -156,15 +141,9 @@ def propose_anchors(wh: np.ndarray,
     centers = np.quantile(log_ratio,
                           (np.arange(num_ratios) + 0.5) / num_ratios)
     centers += rng.normal(0, 1e-6, num_ratios)  # break exact ties
-    for _ in range(100):
-        assign = np.abs(log_ratio[:, None] - centers[None]).argmin(axis=1)
-        new = np.array([
-            log_ratio[assign == j].mean() if np.any(assign == j) else c
-            for j, c in enumerate(centers)
-        ])
-        if np.allclose(new, centers):
-            break
-        centers = new
+    centers = _lloyd(log_ratio, centers,
+                     lambda c: np.abs(log_ratio[:, None] - c).argmin(axis=1),
+                     np.mean, 100)
     ratios = sorted(
         {round(round(float(np.exp(c)) / 0.05) * 0.05, 2)
          for c in centers})
@@ -180,7 +159,7 @@ def propose_anchors(wh: np.ndarray,
 
 
 def config_anchors(cfg) -> Optional[Dict[str, List[float]]]:
-    """A config's RPN (or single-stage) ``strides``, ``scales`` and
+    """A config's RPN (or single-stage) anchor ``strides``, ``scales`` and
     ``ratios``; None for anchor-free models."""
     head = cfg.model.get('rpn_head', cfg.model.get('bbox_head', {}))
     gen = head.get('anchor_generator') if head else None

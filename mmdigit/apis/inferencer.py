@@ -51,11 +51,9 @@ def is_folder_or_pattern(path: str) -> bool:
 def list_images(inputs: Union[InputsType, Iterable]) -> list:
     """Paths and arrays, one per image, of what to read.
 
-    A folder gives its image files (not recursive), a pattern with ``*``,
-    ``?`` or ``[`` that names no existing file the matching image files,
-    each in natural order, and any extension's case. Other strings are kept
-    as given, even if missing (reading them fails per image); arrays become
-    3-channel BGR (:func:`to_bgr`); lists are expanded item by item.
+    A folder or a glob pattern gives its image files (any extension case,
+    natural order, not recursive); other strings are kept, even if missing
+    (they fail per image); arrays become BGR (:func:`to_bgr`).
     """
     if isinstance(inputs, (str, os.PathLike, np.ndarray, dict)):
         inputs = [inputs]
@@ -78,8 +76,8 @@ def list_images(inputs: Union[InputsType, Iterable]) -> list:
 
 
 def to_bgr(img: np.ndarray) -> np.ndarray:
-    """Make an ``H x W (x 1|3|4)`` array image ``H x W x 3`` BGR: alpha is
-    dropped as ``cv2.imdecode`` drops it from an RGBA file."""
+    """Make an ``H x W (x 1|3|4)`` array ``H x W x 3`` BGR, dropping alpha
+    as ``cv2.imdecode`` does."""
     if img.ndim == 2 or img.ndim == 3 and img.shape[2] == 1:
         return mmcv.gray2bgr(img)
     if img.ndim != 3 or img.shape[2] not in (3, 4):
@@ -102,26 +100,22 @@ def config_reader_cfg(cfg: ConfigType) -> Optional[dict]:
 
 
 class DigitInferencer(DetInferencer):
-    """Read house numbers with a checkpoint of any ``configs/*.py``.
+    """Read house numbers as ``tools/test.py`` does: mmdet's
+    :class:`~mmdet.apis.DetInferencer` with the config's ``read_model``,
+    threshold and reader options.
 
-    mmdet's :class:`~mmdet.apis.DetInferencer` reading as ``tools/test.py``
-    does: the config's image loading and ``read_model``, the same threshold
-    and reader options. Inputs are paths, folders, globs, arrays or lists
-    of them (:func:`list_images`). Each prediction dict has mmdet's
-    ``bboxes`` (original-image ``x1, y1, x2, y2``), ``scores`` and
-    ``labels`` (label ``i`` = digit ``i``), and
-    ``number`` (``''``: none), ``number_score`` (its lowest digit score,
-    None: none) and ``unreadable`` (an :class:`UnreadableImageWarning`
-    named the file; no boxes, no number).
+    Inputs are paths, folders, globs, arrays or lists of them
+    (:func:`list_images`). Each prediction dict adds to mmdet's ``bboxes``,
+    ``scores`` and ``labels`` (digit ``i``) the ``number`` (``''``: none),
+    ``number_score`` (its lowest digit score) and ``unreadable`` (an
+    :class:`UnreadableImageWarning` named the file).
 
     Args:
-        model, weights, device, palette, show_progress: As in
-            ``DetInferencer`` (``model`` None: the config in ``weights``).
-        score_thr (float, optional): Score threshold; None: the one the
-            checkpoint recorded, else ``DEFAULT_CSV_SCORE_THR`` (0.5).
-        reader_cfg (dict, optional): Reader options; None: the config's
-            dumper's (:func:`config_reader_cfg`), else the checkpoint's,
-            else the defaults (:func:`~mmdigit.evaluation.resolve_reading`).
+        model, weights, device, palette, show_progress: As DetInferencer's.
+        score_thr (float, optional): None: the checkpoint's recorded one,
+            else 0.5 (:func:`~mmdigit.evaluation.resolve_reading`).
+        reader_cfg (dict, optional): None: the config's dumper's
+            (:func:`config_reader_cfg`), else the checkpoint's.
 
     Example:
         >>> from mmdigit.apis import DigitInferencer
@@ -170,9 +164,8 @@ class DigitInferencer(DetInferencer):
     def _load_weights_to_model(self, model: nn.Module,
                                checkpoint: Optional[dict],
                                cfg: Optional[ConfigType]) -> None:
-        """Load weights as mmdet does, after checking they fit the model
-        (:class:`~mmdigit.utils.CheckpointError` as in ``tools/test.py``),
-        and keep the recorded reading of the checkpoint read once."""
+        """Check the weights fit the model (as ``tools/test.py``), load
+        them, and keep the checkpoint's recorded reading."""
         if checkpoint is not None:
             check_state_dict_fits(model, checkpoint, *self._fit_names)
         super()._load_weights_to_model(model, checkpoint, cfg)
@@ -197,8 +190,8 @@ class DigitInferencer(DetInferencer):
                  batch_size: int = 1,
                  pred_score_thr: Optional[float] = None,
                  **kwargs) -> dict:
-        """``DetInferencer.__call__``, drawing the boxes scoring
-        :attr:`score_thr` when ``pred_score_thr`` is None."""
+        """``DetInferencer.__call__``; ``pred_score_thr`` defaults to
+        :attr:`score_thr`."""
         if pred_score_thr is None:
             pred_score_thr = self.score_thr
         return super().__call__(
@@ -221,9 +214,8 @@ class DigitInferencer(DetInferencer):
 
     def read_number(self,
                     instances: InstanceData) -> Tuple[str, Optional[float]]:
-        """One image's number and its score from its predicted ``bboxes``,
-        ``scores`` and ``labels`` (:func:`~mmdigit.evaluation.read_number`).
-        """
+        """One image's number and score from its predicted instances
+        (:func:`~mmdigit.evaluation.read_number`)."""
         return read_number(instances.bboxes.cpu().numpy(),
                            instances.scores.cpu().numpy(),
                            instances.labels.cpu().numpy(), self.score_thr,
@@ -235,44 +227,26 @@ class DigitInferencer(DetInferencer):
                   return_vis: bool = False,
                   show: bool = False,
                   wait_time: int = 0,
-                  draw_pred: bool = True,
-                  pred_score_thr: float = 0.3,
                   no_save_vis: bool = False,
                   img_out_dir: str = '',
                   **kwargs) -> Optional[List[np.ndarray]]:
-        """mmdet's drawing of the boxes, on the image as the pipeline
-        decoded it enlarged to :data:`MIN_VIS_SIDE`, under a band with the
-        read number; RGB pictures are returned when ``return_vis``."""
-        if no_save_vis:
-            img_out_dir = ''
-        if not show and img_out_dir == '' and not return_vis:
+        """mmdet's drawing of the boxes, on the decoded image enlarged to
+        :data:`MIN_VIS_SIDE`, under a band with the read number; RGB
+        pictures are returned when ``return_vis``."""
+        img_out_dir = '' if no_save_vis else img_out_dir
+        if not (show or img_out_dir or return_vis):
             return None
+        first = self.num_visualized_imgs  # mmdet's naming of array inputs
+        names = [
+            osp.basename(x) if isinstance(x, str) else f'{first + i:08d}.jpg'
+            for i, x in enumerate(inputs)
+        ]
+        imgs, vis_preds = zip(*map(self._enlarged, inputs, preds))
+        pictures = super().visualize(
+            list(imgs), list(vis_preds), return_vis=True, **kwargs)
         results = []
-        for single_input, pred in zip(inputs, preds):
-            if isinstance(single_input, str):
-                name = osp.basename(single_input)
-            else:  # mmdet's naming of array inputs
-                name = f'{self.num_visualized_imgs:08d}.jpg'
-            self.num_visualized_imgs += 1
-            img = self._image_to_draw(single_input, pred)
-            h, w = img.shape[:2]
-            vis_pred = pred.clone()
-            if min(h, w) < MIN_VIS_SIDE:
-                img = mmcv.imrescale(img, MIN_VIS_SIDE / min(h, w))
-                # per axis: the new size is rounded
-                scale = img.shape[1] / w, img.shape[0] / h
-                boxes = vis_pred.pred_instances.bboxes
-                vis_pred.pred_instances.bboxes = boxes * boxes.new_tensor(
-                    scale * 2)
-            # mmdet's drawing of the boxes (RGB in, RGB out)
-            self.visualizer.add_datasample(
-                name,
-                img,
-                vis_pred,
-                draw_gt=False,
-                draw_pred=draw_pred,
-                pred_score_thr=pred_score_thr)
-            img = self._draw_number_band(self.visualizer.get_image(), pred)
+        for name, pred, img in zip(names, preds, pictures):
+            img = self._draw_number_band(img, pred)
             if img_out_dir != '':
                 mmcv.imwrite(img[..., ::-1], osp.join(img_out_dir, 'vis',
                                                       name))
@@ -282,16 +256,27 @@ class DigitInferencer(DetInferencer):
         return results
 
     @staticmethod
-    def _image_to_draw(single_input, pred: DetDataSample) -> np.ndarray:
-        """The RGB image a prediction was made on."""
+    def _enlarged(single_input, pred: DetDataSample) -> tuple:
+        """The RGB image a prediction was made on and a copy of the
+        prediction, both enlarged to :data:`MIN_VIS_SIDE`."""
         if pred.metainfo.get('unreadable', False):
-            return np.zeros((PLACEHOLDER_SIZE, PLACEHOLDER_SIZE, 3), np.uint8)
-        if isinstance(single_input, str):
+            img = np.zeros((PLACEHOLDER_SIZE, PLACEHOLDER_SIZE, 3), np.uint8)
+        elif isinstance(single_input, str):
             # decoded as LoadImageFromFile decodes it (mmcv, colour, EXIF)
-            return mmcv.imread(single_input, channel_order='rgb')
-        if not isinstance(single_input, np.ndarray):
+            img = mmcv.imread(single_input, channel_order='rgb')
+        elif isinstance(single_input, np.ndarray):
+            img = mmcv.bgr2rgb(to_bgr(single_input))
+        else:
             raise ValueError(f'Unsupported input type: {type(single_input)}')
-        return mmcv.bgr2rgb(to_bgr(single_input))
+        h, w = img.shape[:2]
+        pred = pred.clone()
+        if min(h, w) < MIN_VIS_SIDE:
+            img = mmcv.imrescale(img, MIN_VIS_SIDE / min(h, w))
+            # per axis: the new size is rounded
+            scale = img.shape[1] / w, img.shape[0] / h
+            boxes = pred.pred_instances.bboxes
+            pred.pred_instances.bboxes = boxes * boxes.new_tensor(scale * 2)
+        return img, pred
 
     def _draw_number_band(self, img: np.ndarray,
                           pred: DetDataSample) -> np.ndarray:
@@ -342,13 +327,9 @@ def read_image_numbers(
         out_dir: Optional[str] = None,
         batch_size: int = 1,
         progress: bool = False) -> List[Tuple[str, str, Optional[float]]]:
-    """Read the number in each image file (``tools/read_numbers.py``),
-    pictures in ``out_dir/vis/``, a progress bar on stderr if asked (build
-    the reader with ``show_progress=False``: mmdet's counts batches).
-
-    Returns:
-        list[tuple[str, str, float | None]]: ``(file, number, score)`` per
-        image in input order: ``'-1'`` and None when nothing is read.
+    """``(file, number, score)`` of each image (``'-1'``, None: nothing
+    read), pictures in ``out_dir/vis/``, a progress bar of images on stderr
+    if asked (mmdet's counts batches: build with ``show_progress=False``).
     """
     rows = []
     bar = mmengine.ProgressBar(len(inputs), file=sys.stderr) \
@@ -372,16 +353,14 @@ def read_image_numbers(
 
 def number_rows_text(
         rows: Sequence[Tuple[str, str, Optional[float]]]) -> List[list]:
-    """:func:`read_image_numbers`' rows as text, the score with 4 decimals
-    (empty for None)."""
+    """:func:`read_image_numbers`' rows as text, scores to 4 decimals."""
     return [[path, number, '' if score is None else f'{score:.4f}']
             for path, number, score in rows]
 
 
 def number_rows_to_csv(
         rows: Sequence[Tuple[str, str, Optional[float]]]) -> str:
-    """CSV text of :func:`read_image_numbers`' rows: header
-    ``file,number,score``, then :func:`number_rows_text`."""
+    """CSV text of :func:`read_image_numbers`' rows, with a header."""
     buf = io.StringIO()
     csv.writer(
         buf, lineterminator='\n').writerows([['file', 'number', 'score']] +

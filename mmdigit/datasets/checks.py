@@ -1,15 +1,16 @@
 """Dataset validation shared by ``tools/check_dataset.py`` and the datasets.
 
-Every problem names its file (and json entry). Errors would crash training
-mid-epoch or silently change the labels (mmdet's ``CocoDataset`` quietly
-drops degenerate, outside or unknown-category boxes, which changes the house
-number); warnings are what is handled, with how.
+Errors would crash training mid-epoch or change the labels (mmdet quietly
+drops degenerate, outside or unknown-category boxes); warnings say how
+what they find is handled.
 """
 import json
 import os
 import os.path as osp
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Iterable, List, Optional, Sequence
+
+from mmengine.utils import track_iter_progress
 
 from ..utils.digits import DIGIT_CLASSES
 from ..utils.errors import MMDigitUserError
@@ -17,8 +18,7 @@ from ..utils.errors import MMDigitUserError
 ERROR = 'error'
 WARNING = 'warning'
 
-#: Larger images are fine (every pipeline resizes) but worth knowing about.
-LARGE_SIDE = 4000
+LARGE_SIDE = 4000  # fine (every pipeline resizes) but slow to decode
 
 _REQUIRED = {
     'images': ('id', 'file_name', 'height', 'width'),
@@ -40,16 +40,20 @@ _MODE_HANDLING = {
 }
 
 
+def progress_bar(items: Iterable, show: bool, total: Optional[int] = None):
+    """``items`` (``total`` of them) behind mmengine's progress bar when
+    ``show``."""
+    if not show:
+        return items
+    total = len(items) if total is None else total
+    return track_iter_progress((items, total)) if total else items
+
+
 @dataclass(frozen=True)
 class DatasetProblem:
-    """One problem found in a dataset.
-
-    Args:
-        level (str): ``'error'`` or ``'warning'``.
-        kind (str): Short machine-readable kind, e.g. ``'missing_image'``.
-        where (str): The file, plus the json entry where it applies.
-        message (str): What is wrong, or how it is handled.
-    """
+    """One problem: ``level`` (``'error'`` or ``'warning'``), ``kind``
+    (e.g. ``'missing_image'``), ``where`` (file and json entry) and
+    ``message`` (what is wrong, or how it is handled)."""
 
     level: str
     kind: str
@@ -61,13 +65,8 @@ class DatasetProblem:
 
 
 class DatasetError(MMDigitUserError, ValueError):
-    """A dataset has errors; the message is one line naming the first.
-
-    Args:
-        problems (Sequence[DatasetProblem]): All problems found (at least
-            one error).
-        source (str): The json or folder checked.
-    """
+    """A dataset has errors (``problems``, at least one error, of the json
+    or folder ``source``); the message is one line naming the first."""
 
     def __init__(self, problems: Sequence[DatasetProblem],
                  source: str) -> None:
@@ -98,26 +97,21 @@ def _image_problems(path: str, where: str, size: Optional[tuple],
                 im.load()  # truncated files fail here, not at open
     except Exception as e:  # PIL raises many types for bad files
         return [problem(ERROR, 'unreadable_image', f'cannot be decoded ({e})')]
-    problems = []
+    found = []
     if size is not None and (w, h) != tuple(size):
-        problems.append(
-            problem(
-                ERROR, 'size_mismatch',
-                f'file is {w}x{h} but the json says {size[0]}x{size[1]} '
-                '(boxes would be misplaced)'))
+        found.append((ERROR, 'size_mismatch',
+                      f'file is {w}x{h} but the json says {size[0]}x'
+                      f'{size[1]} (boxes would be misplaced)'))
     if mode != 'RGB':
-        problems.append(
-            problem(
-                WARNING, 'non_rgb_image',
-                _MODE_HANDLING.get(
-                    mode, f'mode {mode}: converted by OpenCV to 8-bit BGR')))
+        found.append((WARNING, 'non_rgb_image',
+                      _MODE_HANDLING.get(
+                          mode, f'mode {mode}: converted by OpenCV to 8-bit '
+                          'BGR')))
     if max(w, h) > LARGE_SIDE:
-        problems.append(
-            problem(
-                WARNING, 'large_image',
-                f'{w}x{h} px: resized by the pipeline like any other image, '
-                'but slow to decode'))
-    return problems
+        found.append((WARNING, 'large_image',
+                      f'{w}x{h} px: resized by the pipeline like any other '
+                      'image, but slow to decode'))
+    return [problem(*p) for p in found]
 
 
 def load_coco_json(ann_file: str) -> dict:
@@ -171,9 +165,8 @@ def check_coco_split(ann_file: str,
         ann_file (str): The split's COCO json.
         img_dir (str): Folder the json's ``file_name`` entries are in.
         decode (bool): Decode every image fully (finds truncated files).
-            Defaults to True.
-        check_files (bool): Open the image files at all. Defaults to True.
-        progress (bool): Show a progress bar. Defaults to False.
+        check_files (bool): Open the image files at all.
+        progress (bool): Show a progress bar.
 
     Returns:
         list[DatasetProblem]: Every problem found, errors and warnings.
@@ -240,14 +233,10 @@ def check_coco_split(ann_file: str,
                 'no annotations: skipped in training (filter_empty_gt), '
                 'reads as "-1" in validation')
     if check_files:
-        from mmengine.utils import ProgressBar
-        bar = ProgressBar(len(images)) if progress and images else None
-        for img in images.values():
+        for img in progress_bar(list(images.values()), progress):
             path = osp.join(img_dir, img['file_name'])
             problems += _image_problems(path, f'{path} (image id {img["id"]})',
                                         (img['width'], img['height']), decode)
-            if bar is not None:
-                bar.update()
     return problems
 
 
@@ -260,9 +249,8 @@ def check_image_folder(img_dir: str,
     Args:
         img_dir (str): The folder.
         suffixes (Sequence[str]): Image extensions, lower case.
-        decode (bool): Decode every image fully. Defaults to True.
-        check_files (bool): Open the image files at all (False checks only
-            the folder and the names). Defaults to True.
+        decode (bool): Decode every image fully.
+        check_files (bool): Open the image files (False: names only).
 
     Returns:
         list[DatasetProblem]: Every problem found; unreadable images are

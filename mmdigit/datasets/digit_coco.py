@@ -8,34 +8,24 @@ from mmengine.logging import print_log
 from ..utils.digits import DIGIT_CLASSES
 from .checks import ERROR, DatasetError, check_coco_split
 
-#: Classes and palette shared by every digit dataset. Label ``i`` is digit
-#: ``i``; the course's ``category_id`` is ``label + 1`` (see
-#: :mod:`mmdigit.utils.digits`).
-# yapf: disable
-DIGIT_METAINFO = {
-    'classes': DIGIT_CLASSES,
-    'palette': [(230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200),
-                (245, 130, 48), (145, 30, 180), (70, 240, 240),
-                (240, 50, 230), (210, 245, 60), (0, 128, 128)],
-}
-# yapf: enable
+#: Classes and palette of every digit dataset: label ``i`` is digit ``i``.
+DIGIT_METAINFO = dict(
+    classes=DIGIT_CLASSES,
+    palette=[(230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200),
+             (245, 130, 48), (145, 30, 180), (70, 240, 240), (240, 50, 230),
+             (210, 245, 60), (0, 128, 128)])
 
 
 @DATASETS.register_module()
 class DigitCocoDataset(CocoDataset):
-    """House-number digits in the course's COCO layout.
-
-    ``train.json`` / ``valid.json`` with categories ``{id: 1, name: "0"} ...
-    {id: 10, name: "9"}``; images under ``train/`` and ``valid/``. Classes are
-    matched by name, so ``category_id = digit + 1`` maps to label ``digit``.
+    """House-number digits in the course's COCO layout (classes matched by
+    name, so ``category_id = digit + 1`` is label ``digit``).
 
     The split is validated first (:func:`check_coco_split`): an error
-    raises a one-line :class:`DatasetError` instead of a traceback mid-epoch
-    or boxes mmdet would silently drop; warnings are logged.
+    raises a one-line :class:`DatasetError`; warnings are logged.
 
     Args:
-        check_images (bool): Also open and decode every image file (about
-            0.5 ms per small PNG). Defaults to True.
+        check_images (bool): Also open and decode every image file.
         **kwargs: Passed to :class:`mmdet.datasets.CocoDataset`.
     """
 

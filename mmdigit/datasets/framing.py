@@ -1,16 +1,9 @@
-"""A test-like split: labelled training photos reframed as SVHN test photos.
-
-The course grades SVHN's test split, whose digits are smaller relative to
-the frame and in pixels, and whose numbers are shorter, than in SVHN's train
-split where every labelled image comes from (docs/data.md). A model selected
-on train-framed photos is tuned for the wrong framing. :func:`reframe_split`
-zooms each photo out into a blurred canvas of itself, moving its digit/image
-height ratio to the same quantile of the test distribution and its digits to
-the test pixel size, and can subsample to the test mix of number lengths.
-"""
+"""A test-like split: labelled photos reframed as SVHN's test split frames
+them (smaller digits, relative and in pixels, and shorter numbers than in
+the train split every labelled image comes from; docs/data.md)."""
 import json
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import cv2
 import mmcv
@@ -31,8 +24,7 @@ TEST_LENGTH_SHARES = {1: 0.190, 2: 0.639, 3: 0.159, 4: 0.011}
 
 
 def _interp(x: float, knots: Sequence[Tuple[float, float]]) -> float:
-    """Piecewise-linear through ``knots`` ``(x, y)``, extended linearly past
-    the first and last segment."""
+    """Piecewise-linear through ``knots`` ``(x, y)``, extrapolated."""
     xs, ys = zip(*knots)
     if xs[0] <= x <= xs[-1]:
         return float(np.interp(x, xs, ys))
@@ -62,11 +54,8 @@ def reframe(img: np.ndarray, boxes: Sequence[Sequence[float]],
             rng: np.random.Generator) -> Tuple[np.ndarray, List[List[float]]]:
     """Resize a BGR photo by ``content_scale`` and paste it at a random
     place of a blurred canvas of itself in which its median digit height is
-    ``target_ratio`` of the image height (a looser photo keeps its frame).
-
-    Returns:
-        tuple: The new image and its ``[x, y, w, h, ...]`` boxes.
-    """
+    ``target_ratio`` of the image height (a looser photo keeps its frame);
+    returns the new image and its ``[x, y, w, h, ...]`` boxes."""
     height, width = img.shape[:2]
     ratio, _ = digit_framing(boxes, height)
     zoom = max(1.0, ratio / target_ratio)
@@ -89,9 +78,8 @@ def reframe(img: np.ndarray, boxes: Sequence[Sequence[float]],
 
 def match_length_mix(lengths: Dict[int, int], shares: Dict[int, float],
                      rng: np.random.Generator) -> List[int]:
-    """The ids (in order) of the largest subsample of ``lengths`` (image id
-    -> number of digits) with ``shares`` (number of digits -> share; other
-    lengths are left out)."""
+    """The ids (in order) of the largest subsample of ``lengths`` (image id:
+    number of digits) with ``shares`` (number of digits: share)."""
     groups: Dict[int, List[int]] = {}
     for img_id, n in lengths.items():
         if n in shares:
@@ -111,33 +99,25 @@ def reframe_split(data_root: str,
                   split: str = 'valid',
                   seed: int = 0,
                   match_lengths: bool = False,
-                  content_scale: Optional[float] = None,
                   progress: bool = True) -> Dict[str, float]:
     """Write a labelled split reframed as the test split frames photos.
 
     Args:
         data_root (str): Source dataset in the course layout.
         out_root (str): Destination; gets ``<split>/``, ``<split>.json``
-            (numbered from 1) and ``framing.json`` (the source ids and the
-            framing before and after).
-        split (str): The labelled split to reframe, written under the same
-            name (``tools/test.py --split valid`` reads it). Defaults to
-            ``'valid'``.
+            and ``framing.json`` (source ids, framing before and after).
+        split (str): The labelled split to reframe (same name in out_root).
         seed (int): Seed of the placements and the length subsample.
-            Defaults to 0.
         match_lengths (bool): Keep the largest subsample with the test
-            split's mix of number lengths. Defaults to False.
-        content_scale (float, optional): Resize factor of each photo;
-            defaults to test / train median digit height in pixels.
-        progress (bool): Show a progress bar. Defaults to True.
+            split's mix of number lengths.
+        progress (bool): Show a progress bar.
 
     Returns:
         dict: ``images``, and the median digit/image height ratio and
         digit height in pixels ``before`` and ``after``.
     """
     ensure_empty(osp.join(out_root, split))
-    if content_scale is None:
-        content_scale = TEST_DIGIT_PX / TRAIN_DIGIT_PX
+    content_scale = TEST_DIGIT_PX / TRAIN_DIGIT_PX  # test digit px size
     images, boxes = read_split(data_root, split)
     images = [img for img in images if boxes[img['id']]]
     if not images:

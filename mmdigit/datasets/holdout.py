@@ -1,10 +1,5 @@
-"""Hold out part of a labelled split, to select on it and report elsewhere.
-
-Choosing a threshold, a reader option or a checkpoint on ``valid/`` and then
-reporting ``valid/`` flatters the result. :func:`hold_out` writes a dataset
-whose ``valid/`` is a part of the source's ``train/`` and whose ``train/``
-is the rest: select there, then report on the source's untouched ``valid/``.
-"""
+"""Hold out part of ``train/`` as a ``valid/`` to select on, so that the
+source's own ``valid/`` stays untouched for reporting."""
 import json
 import os
 import os.path as osp
@@ -17,17 +12,8 @@ from .layout import draw_indices, ensure_empty, read_split, write_split
 
 
 def parse_id_ranges(text: str) -> List[int]:
-    """Parse image ids such as ``'1401-1600'`` or ``'3,7,10-12'``.
-
-    Args:
-        text (str): Comma-separated ids and inclusive ``a-b`` ranges.
-
-    Returns:
-        list[int]: The ids in the order given, without repeats.
-
-    Raises:
-        UserInputError: Not of that form, or a range that runs backwards.
-    """
+    """Image ids of ``'1401-1600'`` or ``'3,7,10-12'`` (inclusive ranges),
+    in the order given, without repeats."""
     ids: List[int] = []
     for part in text.split(','):
         match = re.fullmatch(r'\s*(\d+)\s*(?:-\s*(\d+)\s*)?', part)
@@ -51,28 +37,23 @@ def hold_out(data_root: str,
              progress: bool = True) -> Dict[str, Dict]:
     """Split a labelled split into ``train/`` and a held-out ``valid/``.
 
-    Both keep the source order and are numbered from 1. ``out_root/test``
-    links to the source's unlabelled ``test/`` (when it has one), so the
-    result is a whole course dataset; ``out_root/holdout.json`` records the
-    source and each new split's source image ids.
+    Both keep the source order, numbered from 1; ``out_root/test`` links to
+    the source's ``test/`` (if any) and ``out_root/holdout.json`` records
+    each new split's source image ids.
 
     Args:
         data_root (str): Source dataset in the course layout.
-        out_root (str): Destination ``data_root``; its ``train/``,
-            ``valid/`` and ``test/`` must be empty or not exist yet.
+        out_root (str): Destination; its ``train/``, ``valid/`` and
+            ``test/`` must be empty or not exist yet.
         ids (Sequence[int], optional): Image ids of ``split`` to hold out.
-        num (int, optional): Hold out this many images drawn at random
-            instead (with ``seed``). Give exactly one of ``ids`` and
-            ``num``.
-        seed (int): Seed of the ``num`` draw. Defaults to 0.
-        split (str): The source split. Defaults to ``'train'``.
-        link (bool): Hard-link the images instead of copying them (same
-            file system only). Defaults to False.
-        progress (bool): Show progress bars. Defaults to True.
+        num (int, optional): Or this many drawn at random with ``seed``.
+        seed (int): Seed of the ``num`` draw.
+        split (str): The source split.
+        link (bool): Hard-link the images instead of copying them.
+        progress (bool): Show progress bars.
 
     Returns:
-        dict: Per written split, ``{'images', 'boxes', 'clipped',
-        'dropped'}`` counts.
+        dict: Per written split, :func:`write_split`'s counts.
     """
     if (ids is None) == (num is None):
         raise UserInputError('give exactly one of ids and num')

@@ -13,26 +13,20 @@ from mmengine.logging import print_log
 from .checks import DatasetError, check_image_folder
 from .digit_coco import DIGIT_METAINFO
 
-#: Size of the black stand-in image used for a file that cannot be read.
-PLACEHOLDER_SIZE = 32
+PLACEHOLDER_SIZE = 32  # side of the black stand-in for an unreadable file
 
 
 @DATASETS.register_module()
 class DigitImageFolderDataset(BaseDetDataset):
     """Unlabelled images of a folder, e.g. the course's ``test/``.
 
-    Every ``<id>.<ext>`` file of ``data_prefix['img']`` becomes one sample
-    with ``img_id = int(<id>)``, sorted by id. There is no annotation file.
-
-    A file that cannot be decoded does not stop inference: a warning names
-    it and it goes on as a stand-in (:class:`StandInPipeline`), so the
-    submission dumper writes ``-1`` for it and no boxes.
+    Every ``<id>.<ext>`` file of ``data_prefix['img']`` is a sample with
+    ``img_id = int(<id>)``, sorted by id. An unreadable file goes on as a
+    stand-in (:class:`StandInPipeline`), written as ``-1`` with no boxes.
 
     Args:
         img_suffixes (Sequence[str]): File extensions to list, lower case.
-            Defaults to ``('.png', '.jpg', '.jpeg')``.
-        **kwargs: Passed to :class:`mmdet.datasets.BaseDetDataset`;
-            ``test_mode`` defaults to True.
+        **kwargs: Passed to :class:`mmdet.datasets.BaseDetDataset`.
     """
 
     METAINFO = DIGIT_METAINFO
@@ -85,15 +79,15 @@ def _log_unreadable(path: str, error: str) -> None:
 
 class StandInPipeline:
     """A test pipeline that goes on with a black ``PLACEHOLDER_SIZE``
-    square when its loading transforms cannot read a file (missing,
-    truncated, not an image), its samples' metainfo ``unreadable`` telling
-    which. Arrays, and errors after loading, raise as usual.
+    square when its loading transforms cannot read a file, setting the
+    samples' metainfo ``unreadable``. Arrays, and errors after loading,
+    raise as usual.
 
     Args:
         pipeline (Compose): The pipeline.
         num_load (int): How many of its first transforms load the image.
-        report (Callable[[str, str], None]): Told the path of each file
-            that cannot be read and why.
+        report (Callable[[str, str], None]): Called with the path of each
+            unreadable file and why.
     """
 
     def __init__(self, pipeline: Compose, num_load: int,

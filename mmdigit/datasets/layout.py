@@ -1,33 +1,23 @@
-"""Reading and writing labelled splits in the course layout.
-
-A split is ``<split>/<id>.png`` with ids from 1 plus a COCO ``<split>.json``
-with ``category_id = digit + 1``; the converters all write it here.
+"""Reading and writing splits in the course layout: ``<split>/<id>.png``
+with ids from 1 plus a COCO ``<split>.json`` (``category_id = digit + 1``).
 """
 import json
 import logging
 import os
 import os.path as osp
 import shutil
-from typing import Dict, List, Sequence, Set, Tuple
+from typing import Dict, Iterable, List, Sequence, Set, Tuple
 
 import mmcv
 import numpy as np
 from mmengine.logging import print_log
-from mmengine.utils import track_iter_progress
 from PIL import Image
 
 from ..utils.digits import (DIGIT_CATEGORIES, category_id_to_label,
                             label_to_category_id)
 from ..utils.errors import OutputExistsError, UserInputError
 from ..utils.fileio import atomic_write_bytes
-from .checks import load_coco_json
-
-
-def progress_bar(items: Sequence, show: bool):
-    """``items`` behind mmengine's progress bar when ``show``."""
-    if not show or not items:
-        return items
-    return track_iter_progress(list(items))  # a tuple means (items, len)
+from .checks import load_coco_json, progress_bar
 
 
 def ensure_empty(*dirs: str) -> None:
@@ -61,11 +51,8 @@ def read_split(data_root: str, split: str) -> Tuple[List[dict], Dict]:
 
 def _clip_box(box: Sequence[float], width: int,
               height: int) -> Tuple[List[float], bool]:
-    """Clip ``[x, y, w, h, ...]`` to the image: ``([x, y, w, h], changed)``.
-
-    Only the sides outside the image move, so a box inside it comes back
-    exactly as given (no float round trip through its corners).
-    """
+    """``[x, y, w, h]`` of ``box`` clipped to the image, and whether it
+    changed (only sides outside move: no float round trip)."""
     x, y, w, h = (float(v) for v in box[:4])
     if x < 0:
         x, w = 0., w + x
@@ -79,27 +66,29 @@ def _clip_box(box: Sequence[float], width: int,
     return bbox, bbox != list(box[:4])
 
 
-def write_split(images: List[dict],
+def write_split(images: Iterable[dict],
                 src_dir: str,
                 out_root: str,
                 split: str,
                 link: bool = False,
-                progress: bool = False) -> Dict[str, int]:
+                progress: bool = False,
+                labelled: bool = True) -> Dict[str, int]:
     """Write one split in the course layout.
 
     Boxes are clipped to the image; a box with less than 1 px of width or
     height left (what mmdet and check_dataset reject) is dropped.
 
     Args:
-        images (list[dict]): In the order of the new ids, ``{'name': file
-            name in src_dir, 'boxes': [(x, y, w, h, digit), ...]}``, or
-            ``'image'`` (a BGR array) instead of ``'name'``.
+        images (Iterable[dict]): In the order of the new ids, ``{'name':
+            file name in src_dir, 'boxes': [(x, y, w, h, digit), ...]}``,
+            or ``'image'`` (a BGR array) instead of ``'name'``.
         src_dir (str): Folder of the source images.
         out_root (str): Destination ``data_root``: images go to
             ``out_root/split/<id>.png``, the json (last) to ``split.json``.
         split (str): Split name.
         link (bool): Hard-link the images instead of copying them.
         progress (bool): Say what is written, with a progress bar.
+        labelled (bool): Write the json (False: images only, as ``test/``).
 
     Returns:
         dict: ``{'images', 'boxes', 'clipped', 'dropped'}`` counts.
@@ -148,12 +137,12 @@ def write_split(images: List[dict],
             f'left inside the image, e.g. {dropped[0]}',
             logger='current',
             level=logging.WARNING)
-    # Written last: a json on disk means the split is complete.
-    atomic_write_bytes(
-        osp.join(out_root, f'{split}.json'),
-        json.dumps(coco).encode())
+    if labelled:  # written last: a json on disk means the split is complete
+        atomic_write_bytes(
+            osp.join(out_root, f'{split}.json'),
+            json.dumps(coco).encode())
     return dict(
-        images=len(images),
+        images=len(coco['images']),
         boxes=len(coco['annotations']),
         clipped=clipped,
         dropped=len(dropped))

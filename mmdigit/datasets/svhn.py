@@ -1,10 +1,5 @@
-"""Convert SVHN format 1 (full numbers, ``digitStruct.mat``) to the course
-layout.
-
-SVHN ships each split (``train``, ``test``, ``extra``) as a folder of
-``<n>.png`` photos plus ``digitStruct.mat``, a MATLAB v7.3 (HDF5) file with
-one box per digit.
-"""
+"""Convert SVHN format 1 (``<split>/<n>.png`` plus ``digitStruct.mat``, an
+HDF5 file with one box per digit) to the course layout."""
 import os.path as osp
 from typing import Dict, List, Sequence
 
@@ -20,20 +15,12 @@ BOX_FIELDS = ('left', 'top', 'width', 'height', 'label')
 def read_digit_struct(mat_file: str, progress: bool = False) -> List[dict]:
     """Read an SVHN format-1 ``digitStruct.mat``.
 
-    ``digitStruct/name`` and ``digitStruct/bbox`` hold one HDF5 object
-    reference per image, to a uint16 char array and to a group of
-    ``left``, ``top``, ``width``, ``height`` and ``label``; each of those
-    holds the value itself for one digit and ``K`` references to ``(1, 1)``
-    values for ``K`` digits. ``(N, 1)`` and ``(1, N)`` shapes both work.
-
-    Args:
-        mat_file (str): Path of ``digitStruct.mat``.
-        progress (bool): Show a progress bar. Defaults to False.
+    Each ``bbox`` field holds the value itself for one digit and references
+    to ``(1, 1)`` values for several; ``(N, 1)`` and ``(1, N)`` both work.
 
     Returns:
         list[dict]: Per image, in file order, ``{'name': '1.png', 'boxes':
-        [(left, top, width, height, digit), ...]}`` with SVHN's label 10
-        turned into digit 0 and the coordinates as floats.
+        [(left, top, width, height, digit), ...]}`` (label 10 is digit 0).
     """
     import h5py  # only the converter needs it
 
@@ -79,30 +66,24 @@ def convert_svhn(svhn_root: str,
                  progress: bool = True) -> Dict[str, Dict[str, int]]:
     """Convert SVHN format-1 splits to the course layout.
 
-    Each ``svhn_root/<split>/`` becomes ``out_root/<split>/<id>.png`` (ids
-    from 1 in ``digitStruct`` order, real image sizes in the json) and
-    ``out_root/<split>.json`` (see :func:`write_split`). SVHN has boxes 1-3
-    px outside the image; they are clipped, and dropped when less than 1 px
-    is left. SVHN's test set is labelled, so ``test.json`` is written too
-    (training and ``check_dataset`` ignore it; it can serve as a ``valid``).
+    ``svhn_root/<split>/`` becomes ``out_root/<split>/`` and
+    ``<split>.json`` (ids from 1 in ``digitStruct`` order) by
+    :func:`write_split`, which clips SVHN's boxes that stick out 1-3 px.
+    SVHN's test is labelled, so ``test.json`` is written too.
 
     Args:
         svhn_root (str): Folder with SVHN's ``train/``, ``test/``, ...
-        out_root (str): Destination ``data_root``; the split folders it
-            writes must be empty or not exist yet.
-        splits (Sequence[str]): SVHN splits to convert. Defaults to
-            ``('train', 'test')``.
+        out_root (str): Destination; the split folders it writes must be
+            empty or not exist yet.
+        splits (Sequence[str]): SVHN splits to convert.
         split_valid (int): Move this many random train images to ``valid/``
-            and ``valid.json``, both in source order from id 1. Defaults
-            to 0 (no ``valid``).
-        seed (int): Seed of the ``valid`` draw. Defaults to 0.
-        link (bool): Hard-link the images instead of copying them (same
-            file system only). Defaults to False.
-        progress (bool): Show progress bars. Defaults to True.
+            (0: no ``valid``).
+        seed (int): Seed of the ``valid`` draw.
+        link (bool): Hard-link the images instead of copying them.
+        progress (bool): Show progress bars.
 
     Returns:
-        dict: Per written split, ``{'images', 'boxes', 'clipped',
-        'dropped'}`` counts (``boxes`` excludes the dropped ones).
+        dict: Per written split, :func:`write_split`'s counts.
     """
     if split_valid < 0:
         raise UserInputError(f'split_valid={split_valid} is negative')

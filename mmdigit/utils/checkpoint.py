@@ -1,10 +1,9 @@
 """Reading MMEngine checkpoints safely, and checking that they fit a model.
 
-torch >= 2.6 unpickles with ``weights_only=True``, which refuses the few
-non-tensor globals MMEngine 0.10.7 pickles in ``message_hub``
-(``HistoryBuffer`` with numpy arrays and scalars, its statistics methods as
-``getattr(HistoryBuffer, 'mean')``, ``bytes()`` for an empty buffer). We
-allow-list exactly those: a downloaded checkpoint still cannot run code.
+torch >= 2.6 loads with ``weights_only=True``, which refuses the non-tensor
+globals MMEngine 0.10.7 pickles in ``message_hub`` (``HistoryBuffer`` with
+numpy arrays and scalars, ``getattr(HistoryBuffer, 'mean')``, ``bytes()``).
+We allow-list exactly those: a downloaded checkpoint still cannot run code.
 """
 import logging
 import os.path as osp
@@ -15,19 +14,16 @@ from typing import List, Mapping, Optional, Tuple
 
 import numpy as np
 import torch
+from mmengine.logging import HistoryBuffer, print_log
 
 from .errors import CheckpointError, CheckpointNotFoundError
 
-#: Fine-tuning (``load_from``) stops when less than this share of the
-#: model's weights (elements) finds a same-named, same-shaped tensor: a new
-#: head loads with a warning, another backbone or key naming does not.
+#: Least share of the model's weights (elements) ``load_from`` must fill.
 MIN_LOADED_FRACTION = 0.5
 
 
 def _history_buffer_getattr(obj: object, name: str) -> object:
-    """``builtins.getattr`` while unpickling: only ``HistoryBuffer``'s
-    statistics methods (the real one would reach any module global)."""
-    from mmengine.logging.history_buffer import HistoryBuffer
+    """``builtins.getattr`` limited to ``HistoryBuffer``'s statistics."""
     allowed = {'min', 'max', 'current', 'mean'}
     if obj is HistoryBuffer and name in allowed.union(
             HistoryBuffer._statistics_methods):
@@ -38,8 +34,7 @@ def _history_buffer_getattr(obj: object, name: str) -> object:
 
 
 def _empty_bytes(*args) -> bytes:
-    """``builtins.bytes`` while unpickling: only the empty ``bytes()`` of
-    pickle protocol 2 (``bytes(10**12)`` would allocate that much)."""
+    """``builtins.bytes`` limited to the empty ``bytes()`` (no allocation)."""
     if args:
         raise pickle.UnpicklingError(
             'checkpoint asks for bytes() with arguments; only the empty '
@@ -48,13 +43,11 @@ def _empty_bytes(*args) -> bytes:
 
 
 def register_checkpoint_safe_globals() -> None:
-    """Allow-list MMEngine's checkpoint types for ``weights_only`` loading.
+    """Allow-list MMEngine's checkpoint types for ``weights_only`` loading
+    and read local checkpoints through :func:`load_from_local_file`.
 
-    Also makes mmengine's ``CheckpointLoader`` read local files through
-    :func:`load_from_local_file`. Idempotent; torch < 2.4 has no
-    ``add_safe_globals`` and no ``weights_only`` default, and needs none.
+    Idempotent; torch < 2.4 needs (and has) no ``add_safe_globals``.
     """
-    from mmengine.logging.history_buffer import HistoryBuffer
     from mmengine.runner import CheckpointLoader
     add_safe_globals = getattr(torch.serialization, 'add_safe_globals', None)
     if add_safe_globals is not None:
@@ -74,12 +67,11 @@ def register_checkpoint_safe_globals() -> None:
 
 def load_from_local_file(filename: str,
                          map_location=None) -> Mapping[str, object]:
-    """mmengine's ``load_from_local``, but a missing, unreadable or non-dict
-    file is a one-line :class:`CheckpointError` naming it.
+    """mmengine's ``load_from_local`` with one-line errors.
 
     Raises:
         CheckpointNotFoundError: No such file.
-        CheckpointError: Not a readable checkpoint.
+        CheckpointError: Not a readable checkpoint (a dict).
     """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
@@ -101,9 +93,9 @@ def load_from_local_file(filename: str,
 
 @dataclass
 class StateDictFit:
-    """How a checkpoint's weights fit a model: its missing and unexpected
-    keys, ``(key, checkpoint shape, model shape)`` of mis-shaped ones, and
-    how many elements of the model's state dict load, of ``total``."""
+    """How a checkpoint fits a model: missing and unexpected keys,
+    ``(key, checkpoint shape, model shape)`` of mis-shaped ones, and the
+    elements of the model's state dict that load, of ``total``."""
 
     missing: List[str] = field(default_factory=list)
     unexpected: List[str] = field(default_factory=list)
@@ -122,8 +114,7 @@ class StateDictFit:
         return self.loaded / self.total if self.total else 1.0
 
     def describe(self, num_keys: int = 3) -> str:
-        """The mismatches on one line, the first ``num_keys`` of each kind
-        named."""
+        """The mismatches on one line, naming ``num_keys`` of each kind."""
         shapes = [
             f'{k}: {list(a)} in the checkpoint, {list(b)} in the model'
             for k, a, b in self.mismatched
@@ -140,17 +131,9 @@ class StateDictFit:
 
 def compare_state_dict(model: torch.nn.Module,
                        checkpoint: Mapping[str, object]) -> StateDictFit:
-    """Compare a checkpoint's weights with a model as
-    ``Runner.load_checkpoint`` loads them: wrappers and TTA models
-    unwrapped, ``module.`` stripped, BN ``num_batches_tracked`` ignored.
-
-    Args:
-        model (nn.Module): The model.
-        checkpoint (Mapping): The checkpoint, or a bare state dict.
-
-    Returns:
-        StateDictFit: Missing, unexpected and mis-shaped keys.
-    """
+    """Compare a checkpoint (or bare state dict) with a model as
+    ``Runner.load_checkpoint`` loads it: wrappers and TTA models unwrapped,
+    ``module.`` stripped, BN ``num_batches_tracked`` ignored."""
     from mmengine.model import BaseTTAModel, is_model_wrapper
     while is_model_wrapper(model) or isinstance(model, BaseTTAModel):
         model = model.module
@@ -159,13 +142,11 @@ def compare_state_dict(model: torch.nn.Module,
         for k, v in checkpoint.get('state_dict', checkpoint).items()
         if hasattr(v, 'shape') and 'num_batches_tracked' not in k
     }
-    state = {
-        k: v
-        for k, v in model.state_dict().items()
-        if 'num_batches_tracked' not in k
-    }
+    state = model.state_dict()
     fit = StateDictFit(unexpected=[k for k in ckpt if k not in state])
     for key, value in state.items():
+        if 'num_batches_tracked' in key:
+            continue
         fit.total += value.numel()
         if key not in ckpt:
             fit.missing.append(key)
@@ -184,27 +165,19 @@ def check_state_dict_fits(model: torch.nn.Module,
                           min_loaded: float = MIN_LOADED_FRACTION,
                           logger: Optional[str] = 'current') -> StateDictFit:
     """Stop before weights that do not fit the config's model are loaded
-    (MMEngine loads with ``strict=False`` and would go on with a mostly
-    random model).
+    (MMEngine's ``strict=False`` would go on with a mostly random model).
 
     Args:
-        model (nn.Module): The config's model.
-        checkpoint (Mapping): The loaded checkpoint.
-        checkpoint_name (str): Its path, for the message.
+        checkpoint_name (str): The checkpoint's path, for the message.
         config_name (str): The config's path, for the message.
-        strict (bool): Any mismatch is an error (testing, resuming).
-            Otherwise (fine-tuning) it is a warning, and a fit below
-            ``min_loaded`` an error. Defaults to True.
-        min_loaded (float): Smallest loaded share when not ``strict``.
+        strict (bool): Any mismatch is an error (testing, resuming);
+            otherwise (fine-tuning) a warning, unless less than
+            ``min_loaded`` of the weights load. Defaults to True.
         logger (str, optional): mmengine logger for the warning.
-
-    Returns:
-        StateDictFit: The comparison.
 
     Raises:
         CheckpointError: The weights do not fit.
     """
-    from mmengine.logging import print_log
     fit = compare_state_dict(model, checkpoint)
     if fit.exact:
         return fit

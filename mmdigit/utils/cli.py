@@ -1,6 +1,5 @@
-"""What the scripts in ``tools/`` share: user errors and interrupts as one
-line, config loading and the checks before training, torchrun on CPUs, and
-the harnesses' model, environment and report files."""
+"""Shared by ``tools/``: one-line user errors and interrupts, config loading
+and checks, torchrun on CPUs, and the harnesses' models and reports."""
 import io
 import json
 import os
@@ -28,29 +27,19 @@ COURSE_TEST_IMAGES = 13068
 
 @contextmanager
 def exit_on_user_error(prefix: str = '', extra: Tuple[type, ...] = ()):
-    """Turn a user's mistake into one ``error:`` line and exit code 1.
+    """Report a user's mistake as one ``error:`` line and exit 1.
 
-    A :class:`MMDigitUserError` (or an ``extra`` type) is reported with
-    ``prefix``, a config mmengine's registry cannot build
-    (:func:`is_config_error`) as ``error: config: ...``. Anything else is a
-    bug and keeps its traceback, as does everything with ``MMDIGIT_DEBUG=1``.
-
-    Args:
-        prefix (str): Put before a user error's message, e.g. ``'data: '``.
-        extra (tuple[type]): More exception types a tool reports this way.
+    :class:`MMDigitUserError` and ``extra`` types get ``prefix`` (e.g.
+    ``'data: '``), configs the registry cannot build (:func:`is_config_error`)
+    ``'config: '``; bugs, and all with ``MMDIGIT_DEBUG=1``, keep a traceback.
     """
     try:
         yield
     except Exception as e:
-        if debug_enabled():
+        user = isinstance(e, (MMDigitUserError, *extra))
+        if debug_enabled() or not (user or is_config_error(e)):
             raise
-        if isinstance(e, (MMDigitUserError, ) + tuple(extra)):
-            line = error_line(e, prefix)
-        elif is_config_error(e):
-            line = error_line(e, 'config: ')
-        else:
-            raise
-        print(line, file=sys.stderr)
+        print(error_line(e, prefix if user else 'config: '), file=sys.stderr)
         sys.exit(1)
 
 
@@ -72,11 +61,9 @@ def _file_state(path: str):
 
 @contextmanager
 def exit_on_interrupt(files: Sequence[str], what: str):
-    """Report Ctrl-C / SIGTERM as one line saying what became of ``files``
-    (written as a group by :func:`atomic_write_files`; ``what`` names them)
-    and exit 130 / 143, as the shell does; ``MMDIGIT_DEBUG=1`` keeps the
-    traceback.
-    """
+    """Report Ctrl-C / SIGTERM as one line on what became of ``files``
+    (written by :func:`atomic_write_files`; ``what`` names them) and exit
+    130 / 143 as the shell does; ``MMDIGIT_DEBUG=1`` keeps the traceback."""
     before = {path: _file_state(path) for path in files}
     in_main = threading.current_thread() is threading.main_thread()
     if in_main:
@@ -90,7 +77,7 @@ def exit_on_interrupt(files: Sequence[str], what: str):
             else signal.SIGINT
         changed = [p for p in files if _file_state(p) != before[p]]
         if not changed:
-            had = any(state is not None for state in before.values())
+            had = any(before.values())  # a state is a non-empty tuple
             state = 'the previous files' if had else 'nothing written'
             line = f'interrupted: {what} left unchanged ({state})'
         elif len(changed) == len(files):
@@ -182,10 +169,9 @@ def require_amp_device() -> None:
 def check_train_cfg(cfg: Config) -> Config:
     """Check a training config before anything runs, and return it.
 
-    AMP needs CUDA; a checkpoint to start from (``load_from`` or a resume
-    path) must exist and fit the model (``CheckpointFitHook``: exactly when
-    resuming, at least half of it when fine-tuning); downloaded weights are
-    fetched into torch.hub's cache (:func:`ensure_pretrained_weights`).
+    AMP needs CUDA; a start checkpoint (``load_from`` or a resume path) must
+    exist and fit the model (``CheckpointFitHook``: exactly when resuming,
+    half of it when fine-tuning); downloaded weights are fetched first.
     """
     if cfg.optim_wrapper.get('type') == 'AmpOptimWrapper':
         require_amp_device()
@@ -204,11 +190,10 @@ def check_train_cfg(cfg: Config) -> Config:
 def setup_distributed(cfg: Config) -> None:
     """Let ``tools/dist_*.sh`` (torchrun) run without CUDA, and end cleanly.
 
-    MMEngine's ``pytorch`` launcher assumes GPUs, so on CPUs NCCL becomes
-    gloo, DDP gets ``device_ids=None`` and the process group is created from
-    torchrun's environment (the runner then skips its own). The group is
-    destroyed at exit: torn down during interpreter finalisation, gloo may
-    abort the finished process (docs/reliability.md).
+    MMEngine's ``pytorch`` launcher assumes GPUs: on CPUs NCCL becomes gloo,
+    DDP gets ``device_ids=None`` and the group is created here from
+    torchrun's environment. It is destroyed at exit, as gloo may abort a
+    process whose group is torn down at finalisation (docs/reliability.md).
     """
     import atexit
 
@@ -258,8 +243,8 @@ def endless(loader):
 
 
 def environment(device: str) -> Dict[str, str]:
-    """Where numbers were measured: device (the CPU's model name, cores and
-    torch threads on CPU), versions, date."""
+    """Where numbers were measured: device (CPU model, cores and torch
+    threads on CPU), library versions, date."""
     import platform
 
     import mmcv
@@ -280,23 +265,15 @@ def environment(device: str) -> Dict[str, str]:
                 f'{torch.get_num_threads()} torch threads')
     return dict(
         device=name,
-        torch=torch.__version__,
-        mmcv=mmcv.__version__,
-        mmengine=mmengine.__version__,
-        mmdet=mmdet.__version__,
+        **{m.__name__: m.__version__
+           for m in (torch, mmcv, mmengine, mmdet)},
         date=time.strftime('%Y-%m-%d %H:%M'))
 
 
 def bar_chart_png(values, title: str, xerr=None, labels=None) -> bytes:
-    """Horizontal bars, one 360 px panel per column of ``values``, a bar per
-    row (named by the index), as PNG bytes.
-
-    Args:
-        values (pandas.DataFrame): Bar lengths.
-        title (str): Figure title.
-        xerr (array, optional): Whiskers, columns x (below, above) x rows.
-        labels (pandas.DataFrame, optional): Text after each bar.
-    """
+    """PNG bytes: a 360 px panel of horizontal bars per column of ``values``
+    (a DataFrame), a bar per row; ``xerr`` whiskers are columns x (below,
+    above) x rows, ``labels`` (a DataFrame) the text after each bar."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -342,24 +319,16 @@ def write_table_report(work_dir: str,
                        json_data: Any = None,
                        png: Optional[bytes] = None) -> Dict[str, str]:
     """Write ``<name>.md`` (``intro`` paragraphs, the table, ``notes``) and
-    the ``.csv``, ``.json`` (``indent=1``) and ``.png`` given, replaced
-    together (:func:`atomic_write_files`).
-
-    Returns:
-        dict[str, str]: Paths of the written files by extension.
-    """
+    the ``.csv``, ``.json`` (``indent=1``) and ``.png`` given, all replaced
+    together; return the written paths by extension."""
     text = '\n\n'.join([*intro, markdown_table(headers, rows), *notes])
-    data = dict(
-        md=text + '\n',
-        csv=csv,
-        json=None if json_data is None else json.dumps(json_data, indent=1),
-        png=png)
-    paths = {
-        ext: osp.join(work_dir, f'{name}.{ext}')
-        for ext, content in data.items() if content is not None
-    }
+    if json_data is not None:
+        json_data = json.dumps(json_data, indent=1)
+    data = dict(md=text + '\n', csv=csv, json=json_data, png=png)
+    data = {ext: v for ext, v in data.items() if v is not None}
+    paths = {ext: osp.join(work_dir, f'{name}.{ext}') for ext in data}
     atomic_write_files({
-        path: data[ext] if ext == 'png' else data[ext].encode()
-        for ext, path in paths.items()
+        paths[ext]: v if ext == 'png' else v.encode()
+        for ext, v in data.items()
     })
     return paths

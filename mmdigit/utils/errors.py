@@ -1,11 +1,9 @@
 """The errors a user can fix, and how the tools tell them from bugs.
 
-Every tool reports a :class:`MMDigitUserError` (and a config mistake that
-mmengine's registry rejects, see :func:`is_config_error`) as one ``error:``
-line with exit code 1; anything else is a bug and keeps its traceback
-(``utils.cli.exit_on_user_error``). The subclasses also derive from the
-builtin type they replace, so ``except ValueError`` / ``except
-FileNotFoundError`` callers keep working.
+The tools report a :class:`MMDigitUserError` (or a config mmengine's registry
+rejects, :func:`is_config_error`) as one ``error:`` line with exit code 1;
+anything else is a bug and keeps its traceback. Subclasses also derive from
+the builtin type they replace (``except ValueError`` keeps working).
 """
 import os
 import os.path as osp
@@ -22,8 +20,7 @@ _MMENGINE_BUILD_FILES = (
 
 
 class MMDigitUserError(Exception):
-    """A mistake the user can fix; the message is the whole one-line
-    report."""
+    """A mistake the user can fix; the message is the whole report."""
 
 
 class InputNotFoundError(MMDigitUserError, FileNotFoundError):
@@ -65,6 +62,7 @@ def debug_enabled() -> bool:
 
 
 def _raised_by_mmengine_build(exc: BaseException) -> bool:
+    """Whether the innermost frame of ``exc`` is mmengine's registry."""
     frames = traceback.extract_tb(exc.__traceback__)
     return bool(frames) and frames[-1].filename.endswith(_MMENGINE_BUILD_FILES)
 
@@ -72,9 +70,8 @@ def _raised_by_mmengine_build(exc: BaseException) -> bool:
 def is_config_error(exc: BaseException) -> bool:
     """Whether ``exc`` is mmengine rejecting a config, not a bug.
 
-    A misspelt or missing constructor keyword, an unknown ``type`` or no
-    ``type`` is a ``TypeError`` / ``KeyError`` raised in the registry's own
-    frame (binding the call fails there); the same types raised inside a
+    A bad constructor keyword or ``type`` is a ``TypeError`` / ``KeyError``
+    raised in the registry's own frame; the same types raised inside a
     constructor are bugs. Where mmengine re-raises a build error with the
     class name prepended, the original (``__context__``) decides.
     """

@@ -17,9 +17,8 @@ ATOMIC_BACKEND = 'atomic_local'
 def _write_temp(tmp: str, data: bytes) -> None:
     """Create ``tmp`` (it must not exist), write ``data`` and flush to disk.
 
-    Mode ``0o666`` lets the umask apply as for ``open(path, 'w')``
-    (``tempfile.mkstemp``'s ``0o600`` would hide a submission from a
-    teammate on a shared server).
+    Mode ``0o666`` minus the umask, as ``open(path, 'w')`` gives
+    (``tempfile.mkstemp``'s ``0o600`` would hide a submission from a team).
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_BINARY', 0)
     with os.fdopen(os.open(tmp, flags, 0o666), 'wb') as f:
@@ -30,10 +29,8 @@ def _write_temp(tmp: str, data: bytes) -> None:
 
 @contextmanager
 def _signals_deferred() -> Iterator[None]:
-    """Hold SIGINT/SIGTERM back until the block ends, then deliver them, so
-    Ctrl-C cannot land between two ``os.replace`` calls (a new
-    ``pred.json`` beside an old ``pred.csv``). Only in the main thread,
-    where handlers can be changed."""
+    """Hold SIGINT/SIGTERM back until the block ends (main thread only), so
+    Ctrl-C cannot land between two ``os.replace`` calls."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -54,16 +51,13 @@ def _signals_deferred() -> Iterator[None]:
 
 
 def atomic_write_files(files: Dict[Union[str, Path], bytes]) -> None:
-    """Write several files so that readers see all old or all new ones.
+    """Write several files (path -> bytes) so that readers see all old or
+    all new ones.
 
-    Each file is written in full to a temporary file beside it; then all
-    replace their destinations with SIGINT and SIGTERM held back. An error
-    or signal while writing leaves the old files and no temporary file
-    (only a ``SIGKILL`` or power loss during the few renames can mix old
-    and new). New files get mode ``0o666`` minus the umask.
-
-    Args:
-        files (dict[str | Path, bytes]): Destination path -> content.
+    Each is written in full to a temporary file beside it, then all replace
+    their destinations with SIGINT and SIGTERM held back: an error or signal
+    leaves the old files and no temporary file (only ``SIGKILL`` or power
+    loss during the renames can mix old and new).
     """
     temps = {}
     try:
@@ -71,15 +65,10 @@ def atomic_write_files(files: Dict[Union[str, Path], bytes]) -> None:
             path = osp.abspath(path)
             folder, name = osp.split(path)
             os.makedirs(folder, exist_ok=True)
-            while True:
-                # named before it exists: an interrupt leaves nothing behind
-                temps[path] = osp.join(folder,
-                                       f'.{name}.{secrets.token_hex(4)}.tmp')
-                try:
-                    _write_temp(temps[path], data)
-                    break
-                except FileExistsError:  # the name is taken: another one
-                    continue
+            # named before it exists: an interrupt leaves nothing behind
+            temps[path] = osp.join(folder,
+                                   f'.{name}.{secrets.token_hex(8)}.tmp')
+            _write_temp(temps[path], data)
         with _signals_deferred():
             for path in list(temps):
                 os.replace(temps[path], path)
@@ -96,10 +85,8 @@ def atomic_write_bytes(path: Union[str, Path], data: bytes) -> None:
 
 
 class AtomicLocalBackend(LocalBackend):
-    """mmengine's local file backend with atomic ``put``/``put_text``, so a
-    job killed while saving a checkpoint leaves no truncated ``.pth``
-    (``default_hooks.checkpoint.backend_args=dict(backend='atomic_local')``).
-    """
+    """mmengine's local file backend with atomic ``put``/``put_text``: a job
+    killed while saving a checkpoint leaves no truncated ``.pth``."""
 
     def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
         """Write bytes atomically."""

@@ -4,15 +4,8 @@ from typing import Sequence
 
 def markdown_table(headers: Sequence[str],
                    rows: Sequence[Sequence[str]]) -> str:
-    """Lay cells out as a markdown table (no trailing newline).
-
-    Args:
-        headers (Sequence[str]): Column headers.
-        rows (Sequence[Sequence[str]]): Formatted cells, row by row.
-
-    Returns:
-        str: The table.
-    """
+    """Lay formatted cells, row by row, out as a Markdown table (no trailing
+    newline)."""
     lines = ['| ' + ' | '.join(headers) + ' |', '|' + '---|' * len(headers)]
     lines += ['| ' + ' | '.join(cells) + ' |' for cells in rows]
     return '\n'.join(lines)

@@ -1,17 +1,16 @@
 """Downloaded weights a config starts from, fetched before a run starts.
 
-MMEngine downloads a ``Pretrained`` ``init_cfg`` (or a remote ``load_from``)
-into ``torch.hub``'s cache only deep inside the runner: offline, a traceback
-after the whole set-up. The tools call :func:`ensure_pretrained_weights`
-first, which stops with one line saying where to put the file.
+MMEngine downloads a ``Pretrained`` ``init_cfg`` or remote ``load_from``
+deep inside the runner (offline: a traceback after the whole set-up); the
+tools call :func:`ensure_pretrained_weights` first, which fails in one line.
 """
 import os
 import os.path as osp
 import socket
-import urllib.error
 from typing import Iterator, List, Tuple
 from urllib.parse import urlparse
 
+import torch
 from mmengine.config import Config
 
 from .errors import PretrainedWeightsError
@@ -21,8 +20,7 @@ DOWNLOAD_TIMEOUT_S = 30
 
 
 def _pretrained_in(node: object, where: str) -> Iterator[Tuple[str, str]]:
-    """``(key path, checkpoint)`` of every ``Pretrained`` init_cfg below
-    ``node``."""
+    """``(key path, checkpoint)`` of each ``Pretrained`` init_cfg in node."""
     if isinstance(node, dict):
         if node.get('type') == 'Pretrained' and node.get('checkpoint'):
             yield where, node['checkpoint']
@@ -35,7 +33,7 @@ def _pretrained_in(node: object, where: str) -> Iterator[Tuple[str, str]]:
 
 def remote_checkpoints(cfg: Config) -> List[Tuple[str, str]]:
     """``(where, checkpoint)`` of the ``Pretrained`` init_cfgs and
-    ``load_from`` (unless resuming) of ``cfg`` that name a URL, e.g.
+    ``load_from`` (unless resuming) that name a URL, e.g.
     ``('model.backbone.init_cfg', 'https://...')``."""
     found = list(_pretrained_in(cfg.get('model', {}), 'model'))
     if cfg.get('load_from') and not cfg.get('resume'):
@@ -47,13 +45,8 @@ def remote_checkpoints(cfg: Config) -> List[Tuple[str, str]]:
 def resolve_url(checkpoint: str) -> str:
     """The http(s) URL MMEngine downloads a checkpoint name from.
 
-    Args:
-        checkpoint (str): ``https://...``, ``open-mmlab://name``,
-            ``mmcls://name`` or ``torchvision://name``.
-
     Returns:
-        str: The URL, or ``''`` for other schemes (file backends such as
-        ``s3://``) and local files, which are not checked.
+        str: The URL; ``''`` for other schemes (``s3://``) and local files.
 
     Raises:
         PretrainedWeightsError: An unknown name, or ``torchvision://``
@@ -91,28 +84,21 @@ def resolve_url(checkpoint: str) -> str:
 
 def cache_path(url: str) -> str:
     """Where ``torch.hub`` (and so MMEngine) keeps a downloaded URL."""
-    import torch
     return osp.join(torch.hub.get_dir(), 'checkpoints',
                     osp.basename(urlparse(url).path))
 
 
 def ensure_pretrained_weights(cfg: Config) -> List[str]:
-    """Make sure every downloaded checkpoint of ``cfg`` is in the cache: a
-    file already there (perhaps copied in by hand) is used as it is, a
-    missing one is downloaded.
-
-    Args:
-        cfg (Config): A training config.
+    """Download every remote checkpoint of ``cfg`` not yet in the cache (a
+    file already there, perhaps copied by hand, is used as it is).
 
     Returns:
         list[str]: The cache paths of the checkpoints.
 
     Raises:
-        PretrainedWeightsError: A checkpoint is neither cached nor
-            downloadable; the message names the URL, the cache path and the
-            offline alternatives.
+        PretrainedWeightsError: Neither cached nor downloadable; the message
+            names the URL, the cache path and the offline alternatives.
     """
-    import torch
     paths = []
     for where, checkpoint in remote_checkpoints(cfg):
         url = resolve_url(checkpoint)
@@ -125,7 +111,7 @@ def ensure_pretrained_weights(cfg: Config) -> List[str]:
             socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)  # fail fast offline
             try:
                 torch.hub.download_url_to_file(url, path, progress=True)
-            except (urllib.error.URLError, OSError) as e:
+            except OSError as e:  # URLError included
                 reason = getattr(e, 'reason', None) or e
                 raise PretrainedWeightsError(
                     f'{where} needs pre-trained weights from {url}, which '

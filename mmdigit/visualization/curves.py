@@ -1,4 +1,5 @@
 """Training curves from MMEngine's scalar logs."""
+import fnmatch
 import glob
 import json
 import os
@@ -17,8 +18,8 @@ Curves = Dict[str, Tuple[List[float], List[float]]]
 #: Keys of a training record that say when, not what.
 X_KEYS = ('iter', 'step', 'epoch')
 
-#: Panels of :func:`plot_training_curves`: title, y label, keys (``prefix*``
-#: stands for every key with that prefix), y range.
+#: Panels of :func:`plot_training_curves`: title, y label, key patterns
+#: (fnmatch), y range.
 # yapf: disable
 PANELS = (
     ('training losses', 'loss', ('loss*', ), None),
@@ -72,10 +73,8 @@ def find_scalar_logs(path: str) -> List[str]:
     run's timestamp folder, or ``path`` itself if it is a file."""
     if osp.isfile(path):
         return [path]
-    own = osp.join(path, 'vis_data', 'scalars.json')
-    if osp.isfile(own):
-        return [own]
-    logs = sorted(glob.glob(osp.join(path, '*', 'vis_data', 'scalars.json')))
+    logs = glob.glob(osp.join(path, 'vis_data', 'scalars.json')) or sorted(
+        glob.glob(osp.join(path, '*', 'vis_data', 'scalars.json')))
     if not logs:
         raise InputNotFoundError(
             f'no */vis_data/scalars.json under {path} (is it a work dir of '
@@ -84,20 +83,14 @@ def find_scalar_logs(path: str) -> List[str]:
 
 
 def read_training_curves(path: str) -> Curves:
-    """Read the scalar curves of a training, resumed runs joined.
+    """Read the scalar curves of a training (:func:`find_scalar_logs`) as
+    ``{key: (iterations, values)}``, resumed runs joined.
 
-    Training records (with ``iter``) give the keys without ``/`` at their
-    ``iter``; validation records give the keys with a ``/`` at the last
-    training record's ``iter`` (their ``step`` is the epoch, or 0 in an
-    iteration-based loop). A resumed run's records replace the earlier
-    runs' from its first iteration on.
-
-    Args:
-        path (str): Work dir, timestamp folder or ``scalars.json``.
-
-    Returns:
-        dict[str, tuple[list[float], list[float]]]: ``{key: (iterations,
-        values)}``.
+    Training records give the keys without ``/`` at their ``iter``;
+    validation records (``step``: the epoch, or 0 in an iteration-based
+    loop) give the keys with a ``/`` at the last training record's
+    ``iter``. A resumed run replaces the earlier runs' records from its
+    first iteration on.
     """
     points: List[Tuple[float, str, float]] = []  # (iteration, key, value)
     last_iter = None
@@ -124,43 +117,41 @@ def read_training_curves(path: str) -> Curves:
     return dict(curves)
 
 
-def _finish_panel(ax, has_data: bool, ylim=None) -> None:
-    """Legend, grid and y range of a panel, or 'no data' in an empty one."""
-    if not has_data:
-        ax.text(
-            0.5,
-            0.5,
-            'no data',
-            ha='center',
-            va='center',
-            transform=ax.transAxes,
-            color='gray')
-        return
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    if ylim:
-        ax.set_ylim(*ylim)
+def _plot_panels(axes, panels, xlabel: str, title: Optional[str],
+                 out_file: str) -> str:
+    """Draw ``(title, ylabel, ylim, lines)`` panels, each line ``(xs, ys,
+    plot kwargs)``, into ``axes`` and save their figure to ``out_file``."""
+    for ax, (name, ylabel, ylim, lines) in zip(axes.flat, panels):
+        ax.set(title=name, xlabel=xlabel, ylabel=ylabel)
+        for xs, ys, kwargs in lines:
+            ax.plot(xs, ys, **kwargs)
+        if not lines:
+            ax.text(0.5, 0.5, 'no data', ha='center', transform=ax.transAxes)
+            continue
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+        if ylim:
+            ax.set_ylim(*ylim)
+    fig = axes.flat[0].figure
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return save_png(fig, out_file)
 
 
 def plot_training_curves(curves: Curves, out_file: str, title: str) -> str:
     """Draw :func:`read_training_curves`' ``curves`` (:data:`PANELS`)
     against iterations to a 1200x800 PNG ``out_file``, and return it."""
-    plt = pyplot()
     # one iteration axis: a single validation point sits where it belongs
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8), sharex=True)
-    for ax, (name, ylabel, patterns, ylim) in zip(axes.flat, PANELS):
-        ax.set(title=name, xlabel='iteration', ylabel=ylabel)
-        shown = [
-            k for p in patterns for k in sorted(curves)
-            if k == p or p.endswith('*') and k.startswith(p[:-1])
-        ]
-        for key in shown:
-            xs, ys = curves[key]
-            ax.plot(xs, ys, marker='.' if len(xs) < 30 else None, label=key)
-        _finish_panel(ax, bool(shown), ylim)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return save_png(fig, out_file)
+    _, axes = pyplot().subplots(2, 2, figsize=(12, 8), sharex=True)
+    panels = []
+    for name, ylabel, patterns, ylim in PANELS:
+        keys = [k for p in patterns for k in fnmatch.filter(sorted(curves), p)]
+        panels.append((name, ylabel, ylim, [
+            (*curves[k], dict(label=k, marker='.' * (len(curves[k][0]) < 30)))
+            for k in keys
+        ]))
+    return _plot_panels(axes, panels, 'iteration', title, out_file)
 
 
 def training_minutes(curves: Curves, iters: Sequence[float]) -> List[float]:
@@ -180,18 +171,13 @@ def training_minutes(curves: Curves, iters: Sequence[float]) -> List[float]:
 
 
 def read_run_curves(stages: Sequence[str], x: str = 'minutes') -> Curves:
-    """Read a run made of trainings one after another (e.g. synthetic
+    """Read the curves of trainings one after another (e.g. synthetic
     pretraining, then fine-tuning), each stage's x continuing where the
     previous stage's stopped.
 
     Args:
-        stages (Sequence[str]): Work dirs (see
-            :func:`read_training_curves`), in training order.
+        stages (Sequence[str]): Work dirs, in training order.
         x (str): ``'iter'`` or ``'minutes'`` (:func:`training_minutes`).
-
-    Returns:
-        dict[str, tuple[list[float], list[float]]]: ``{key: (x values,
-        values)}``.
     """
     if x not in X_AXES:
         raise ValueError(f'x must be one of {X_AXES}, got {x!r}')
@@ -220,38 +206,26 @@ def plot_run_comparison(runs: Sequence[Tuple[str, Curves]],
     Args:
         runs (Sequence[tuple[str, Curves]]): ``(label, curves)`` per run,
             curves of :func:`read_run_curves` against ``x``.
-        out_file (str): PNG path.
         x (str): ``'iter'`` or ``'minutes'``, the axis label.
-        title (str, optional): Figure title.
     """
     plt = pyplot()
     labels = list(dict.fromkeys(label for label, _ in runs))
-    colors = {
-        label: plt.get_cmap('tab10')(i % 10)
-        for i, label in enumerate(labels)
-    }
-    fig, axes = plt.subplots(
-        1, len(COMPARE_PANELS), figsize=(5 * len(COMPARE_PANELS), 5))
-    for ax, (key, name) in zip(axes, COMPARE_PANELS):
-        ax.set_title(name + ' (validation)')
-        ax.set_xlabel('training minutes' if x == 'minutes' else 'iteration')
-        seen = set()
+    _, axes = plt.subplots(1, len(COMPARE_PANELS), figsize=(15, 5))
+    panels = []
+    for key, name in COMPARE_PANELS:
+        lines, seen = [], set()
         for label, run in runs:
             xs, ys = run.get(key, ([], []))
             if xs:
-                ax.plot(
-                    xs,
-                    ys,
-                    marker='o',
-                    markersize=3,
-                    color=colors[label],
-                    label=None if label in seen else label)
+                style = dict(marker='o', markersize=3, label=label)
+                if label in seen:  # one legend entry per label
+                    style['label'] = None
                 seen.add(label)
-        _finish_panel(ax, bool(seen), (0, 1))
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return save_png(fig, out_file)
+                color = plt.get_cmap('tab10')(labels.index(label) % 10)
+                lines.append((xs, ys, dict(style, color=color)))
+        panels.append((name + ' (validation)', '', (0, 1), lines))
+    xlabel = 'training minutes' if x == 'minutes' else 'iteration'
+    return _plot_panels(axes, panels, xlabel, title, out_file)
 
 
 def summarize_runs(
@@ -266,9 +240,9 @@ def summarize_runs(
             also the training minutes until a validation first reached it.
 
     Returns:
-        pandas.DataFrame: One row per run: ``label``, every validation
-        key's last value (NaN: not logged), ``minutes`` (all stages) and,
-        with ``target``, ``minutes_to_target`` (NaN: never reached).
+        pandas.DataFrame: A row per run: ``label``, each validation key's
+        last value, ``minutes`` and, with ``target``, ``minutes_to_target``
+        (NaN: not logged, never reached).
     """
     import pandas as pd
     rows = []
@@ -285,43 +259,35 @@ def summarize_runs(
     return pd.DataFrame(rows)
 
 
-def _spread(stat: 'pd.Series', digits: int) -> str:
-    """``mean (min-max)``, or the value alone, or a dash without values."""
-    if not stat['count']:
+def _spread(values: 'pd.Series', digits: int = 3) -> str:
+    """``mean (min-max)`` of the values, the one value, or a dash if none."""
+    values = values.dropna()
+    if values.empty:
         return '-'
-    text = f'{stat["mean"]:.{digits}f}'
-    if stat['count'] > 1:
-        text += f' ({stat["min"]:.{digits}f}-{stat["max"]:.{digits}f})'
+    text = f'{values.mean():.{digits}f}'
+    if len(values) > 1:
+        text += f' ({values.min():.{digits}f}-{values.max():.{digits}f})'
     return text
 
 
 def format_run_summary(summary: 'pd.DataFrame') -> str:
     """A Markdown table of :func:`summarize_runs`, one row per label: the
     mean (min-max) over its runs of :data:`SUMMARY_COLUMNS`, the number of
-    runs, their training minutes and, if summarized, minutes to target.
-    """
+    runs, their training minutes and, if summarized, minutes to target."""
     from ..utils import markdown_table
-    keys = [key for key, _ in SUMMARY_COLUMNS]
+    keys, headers = map(list, zip(*SUMMARY_COLUMNS))
     # every run that logged anything has training minutes
-    stats = summary.reindex(columns=['label', *keys, 'minutes']).groupby(
-        'label', sort=False).describe()
-    rows = [[
-        label, *(_spread(stats.loc[label, key], 3) for key in keys),
-        f'{stats.loc[label, ("minutes", "count")]:.0f}',
-        _spread(stats.loc[label, 'minutes'], 1)
-    ] for label in stats.index]
-    headers = [
-        'run', *(name for _, name in SUMMARY_COLUMNS), 'runs',
-        'training minutes'
-    ]
+    groups = summary.reindex(columns=[*keys, 'minutes']).groupby(
+        summary['label'], sort=False)
+    runs = groups['minutes'].count().astype(str)
+    table = groups[keys].agg(_spread).assign(
+        runs=runs, minutes=groups['minutes'].agg(_spread, 1))
+    headers = ['run', *headers, 'runs', 'training minutes']
     if 'minutes_to_target' in summary:
         # time to accuracy: over the runs that reached the target
-        reached = summary.groupby(
-            'label', sort=False)['minutes_to_target'].describe()
-        for row, label in zip(rows, stats.index):
-            stat = reached.loc[label]
-            runs = stats.loc[label, ('minutes', 'count')]
-            row.append(f'{_spread(stat, 1)} ({stat["count"]:.0f}/{runs:.0f} '
-                       'reached)')
+        reached = summary.groupby('label', sort=False)['minutes_to_target']
+        table['target'] = (
+            reached.agg(_spread, 1) + ' (' + reached.count().astype(str) +
+            '/' + runs + ' reached)')
         headers.append('minutes to target')
-    return markdown_table(headers, rows)
+    return markdown_table(headers, table.reset_index().values.tolist())

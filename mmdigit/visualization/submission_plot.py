@@ -47,28 +47,18 @@ def plot_predictions(img_dir: str,
         img_dir (str): Folder of ``<image_id>.png`` files.
         detections (Sequence[dict]): ``pred.json`` entries.
         numbers (dict[int, str]): ``pred.csv`` as ``{image_id: number}``.
-        out_file (str): PNG path.
-        img_ids (Sequence[int], optional): Images to draw, in order.
-            Defaults to the ids of ``numbers``.
-        gt_numbers (dict[int, str], optional): Ground truth; a wrong read is
-            titled in red.
-        score_thr (float): Score threshold of the reading.
-        num (int): Number of images. Defaults to 16.
-        cols (int): Grid columns. Defaults to 4.
-        reader_cfg (dict, optional): Reader options of
-            :func:`select_digits`.
-
-    Returns:
-        str: ``out_file``.
+        img_ids (Sequence[int], optional): Images to draw, in order
+            (default: the ids of ``numbers``); the first ``num`` are drawn.
+        gt_numbers (dict[int, str], optional): A wrong read is titled red.
+        reader_cfg (dict, optional): Options of :func:`select_digits`.
     """
     from matplotlib.patches import Rectangle
     from PIL import Image
 
-    plt = pyplot()
     by_image = boxes_read(detections, score_thr, reader_cfg)
     img_ids = list(sorted(numbers) if img_ids is None else img_ids)[:num]
     rows = max(1, int(np.ceil(len(img_ids) / cols)))
-    fig, axes = plt.subplots(
+    fig, axes = pyplot().subplots(
         rows, cols, figsize=(3 * cols, 2.2 * rows), squeeze=False)
     palette = np.array(DIGIT_METAINFO['palette']) / 255
     for ax in axes.flat:
@@ -86,14 +76,9 @@ def plot_predictions(img_dir: str,
             color = palette[label % len(palette)]
             ax.add_patch(
                 Rectangle((x, y), w, h, fill=False, lw=1.5, edgecolor=color))
-            ax.text(
-                x,
-                y,
-                f'{label} {det["score"]:.2f}',
-                fontsize=6,
-                color='white',
-                va='bottom',
-                bbox=dict(facecolor=color, pad=0.5, lw=0))
+            text = f'{label} {det["score"]:.2f}'
+            box = dict(facecolor=color, pad=0.5, lw=0)
+            ax.text(x, y, text, fontsize=6, color='w', va='bottom', bbox=box)
         title = f'id {img_id}: {numbers.get(img_id, "?")}'
         wrong = False
         if gt_numbers is not None:
@@ -121,21 +106,12 @@ def plot_confusion_matrix(matrix: np.ndarray, out_file: str) -> str:
     im = ax.imshow(share, cmap='Blues', vmin=0, vmax=1)
     for (i, j), count in np.ndenumerate(matrix):
         if count:
-            ax.text(
-                j,
-                i,
-                str(count),
-                ha='center',
-                va='center',
-                fontsize=7,
-                color='white' if share[i, j] > 0.5 else 'black')
-    ax.set(
-        xticks=range(11),
-        xticklabels=labels,
-        yticks=range(11),
-        yticklabels=labels,
-        xlabel='predicted digit (none: digit missed)',
-        ylabel='ground-truth digit (none: box on no digit)')
+            color = 'white' if share[i, j] > 0.5 else 'black'
+            ax.text(j, i, count, ha='center', va='center', size=7, color=color)
+    ax.set_xticks(range(11), labels)
+    ax.set_yticks(range(11), labels)
+    ax.set_xlabel('predicted digit (none: digit missed)')
+    ax.set_ylabel('ground-truth digit (none: box on no digit)')
     fig.colorbar(im, ax=ax, label='share of the GT row')
     fig.tight_layout()
     return save_png(fig, out_file)

@@ -11,19 +11,6 @@ from mmdigit.utils.cli import load_cfg
 test_tool = load_tool('test')
 
 
-@pytest.mark.parametrize('out, split, expected', [
-    (None, 'test', (None, osp.join('wd', 'submission'), 'submission.zip')),
-    (None, 'valid',
-     (None, osp.join('wd', 'submission_valid'), 'submission.zip')),
-    ('x.pkl', 'test', ('x.pkl', None, None)),
-    ('a/x.pickle', 'valid', ('a/x.pickle', None, None)),
-    ('team.zip', 'test', (None, '.', 'team.zip')),
-    ('a/b', 'test', (None, 'a/b', 'submission.zip')),
-])
-def test_resolve_out(out, split, expected):
-    assert test_tool.resolve_out(out, 'wd', split) == expected
-
-
 @pytest.fixture
 def ckpt(tmp_path):
     path = tmp_path / 'iter_4.pth'
@@ -39,10 +26,24 @@ def prepare(tiny_config, monkeypatch):
 
     def prepare(*flags, cfg=None):
         args = test_tool.parse_args([tiny_config, *flags])
-        cfg = cfg or load_cfg(tiny_config, cfg_options=args.cfg_options)
+        cfg = cfg or load_cfg(tiny_config, args.work_dir, args.cfg_options)
         return (cfg, *test_tool.prepare_cfg(cfg, args))
 
     return prepare
+
+
+@pytest.mark.parametrize('out, split, files, what', [
+    (None, 'test', 'wd/submission/submission.zip', 'wd/submission'),
+    (None, 'valid', 'wd/submission_valid/submission.zip',
+     'wd/submission_valid'),
+    ('team.zip', 'test', './team.zip', './team.zip'),
+    ('a/submission.zip', 'test', 'a/submission.zip', 'a'),
+    ('a/b', 'test', 'a/b/submission.zip', 'a/b'),
+])
+def test_out_paths(prepare, ckpt, out, split, files, what):
+    flags = ['--split', split, '--work-dir', 'wd']
+    written = prepare(ckpt, *flags, *(['--out', out] if out else []))[1:]
+    assert (written[0][-1], written[1]) == (files, what)
 
 
 def evaluator_types(cfg):

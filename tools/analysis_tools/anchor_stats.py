@@ -1,10 +1,8 @@
 """Box statistics at a config's training scale and tuned RPN anchors.
 
-Prints width/height/aspect statistics of the boxes as the network sees them
-(after the config's training Resize), which FPN level their best anchor and
-their RoI pooling fall on, k-means (1 - IoU) box shapes, and proposed
-``anchor_generator`` scales/ratios with how well they fit compared with the
-config's own; writes a histogram PNG.
+Prints box sizes as the network sees them, the FPN levels of their best
+anchors and RoI pooling, k-means (1 - IoU) box shapes and proposed
+``anchor_generator`` scales/ratios against the config's; writes histograms.
 
 Example:
     python tools/analysis_tools/anchor_stats.py \
@@ -24,15 +22,13 @@ from mmdigit.analysis import (DEFAULT_ANCHORS, anchor_fit, anchor_shapes,
 from mmdigit.utils import InputNotFoundError
 from mmdigit.utils.cli import exit_on_user_error, load_cfg
 
-DEFAULT_CONFIG = 'configs/faster_rcnn_r50_fpn_digits.py'
-
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('ann_file', help='COCO json (e.g. train.json)')
     parser.add_argument(
         '--config',
-        default=DEFAULT_CONFIG,
+        default='configs/faster_rcnn_r50_fpn_digits.py',
         help='config whose training Resize and anchors are used')
     parser.add_argument(
         '--num-scales', type=int, default=1, help='anchor scales per level')
@@ -57,10 +53,11 @@ def level_table(levels, num_levels):
                      for i, c in enumerate(counts))
 
 
-def fit_line(name, fit):
+def fit_line(name, fit, anchors):
     return (f'{name:<10} mean IoU {fit["mean_iou"]:.3f}  '
             f'recall@0.5 {fit["recall@0.5"]:.3f}  '
-            f'recall@0.7 {fit["recall@0.7"]:.3f}')
+            f'recall@0.7 {fit["recall@0.7"]:.3f}   '
+            f'scales={anchors["scales"]} ratios={anchors["ratios"]}')
 
 
 def plot(path, wh, current, proposal):
@@ -119,10 +116,9 @@ def main():
           f'scale={scale} keep_ratio={keep_ratio}')
     columns = ('p5', 'p25', 'p50', 'p75', 'p95', 'mean')
     print(f'{"":<14}' + ''.join(f'{h:>9}' for h in columns))
-    print(describe('orig w', box_wh[:, 0]))
-    print(describe('orig h', box_wh[:, 1]))
-    print(describe('input w', wh[:, 0]))
-    print(describe('input h', wh[:, 1]))
+    for name, values in (('orig', box_wh), ('input', wh)):
+        print(describe(f'{name} w', values[:, 0]))
+        print(describe(f'{name} h', values[:, 1]))
     print(describe('input sqrt(wh)', np.sqrt(wh[:, 0] * wh[:, 1])))
     print(describe('aspect h/w', wh[:, 1] / wh[:, 0]))
 
@@ -142,12 +138,8 @@ def main():
     proposal['anchors'] = anchor_shapes(anchors['strides'], proposal['scales'],
                                         proposal['ratios'])
     print('\nanchor fit (centred IoU of each box with its best anchor):')
-    print(
-        fit_line('config', fit_now) + f'   scales={anchors["scales"]} '
-        f'ratios={anchors["ratios"]}')
-    print(
-        fit_line('proposed', proposal['fit']) +
-        f'   scales={proposal["scales"]} ratios={proposal["ratios"]}')
+    print(fit_line('config', fit_now, anchors))
+    print(fit_line('proposed', proposal['fit'], proposal))
     print('best-anchor level (proposed): ' +
           level_table(proposal['fit']['level'], num_levels))
     sizes = sorted({

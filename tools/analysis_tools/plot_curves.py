@@ -1,23 +1,16 @@
 """Plot training curves: one run's losses, learning rate, validation mAP
 and whole-number accuracy in one PNG, or several runs' validation curves
 side by side with a Markdown table of their last validation and, with
-``--target``, their time to accuracy.
-
-Reads MMEngine's ``<work_dir>/<timestamp>/vis_data/scalars.json`` (a resumed
-training's runs are joined in order).
+``--target``, their time to accuracy (docs/training.md).
 
 Examples:
     python tools/analysis_tools/plot_curves.py \
         work_dirs/faster_rcnn_r50_fpn_digits --out work_dirs/curves.png
-    # runs compared: LABEL=WORK_DIR, stages trained one after another
-    # joined with '+' (a label given twice: seeds of one recipe)
+    # LABEL=WORK_DIR[+WORK_DIR...]: stages trained one after another; a
+    # label given twice: seeds of one recipe
     python tools/analysis_tools/plot_curves.py \
         real=work_dirs/real_s0 real=work_dirs/real_s1 \
-        'synthetic then real=work_dirs/pre_s0+work_dirs/ft_s0' \
-        --x minutes --out work_dirs/compare.png
-    # time to accuracy: minutes until valid mAP first reached 0.35
-    python tools/analysis_tools/plot_curves.py \
-        'recipe=work_dirs/pre_s0+work_dirs/ft_s0' --target 0.35
+        'synthetic then real=work_dirs/pre_s0+work_dirs/ft_s0' --target 0.35
 """
 import argparse
 import os.path as osp
@@ -97,8 +90,8 @@ def main():
                   for label, stages in runs]
         for (label, stages), (_, run) in zip(runs, curves):
             points = [
-                f'{key} {ys[-1]:.4f}' for key in COMPARE_KEYS
-                for xs, ys in [run.get(key, ([], []))] if ys
+                f'{key} {run[key][1][-1]:.4f}' for key in COMPARE_KEYS
+                if key in run
             ]
             end = max(run.get('loss', ([0], []))[0] or [0])
             print(f'{label} ({" + ".join(stages)}): {args.x} {end:.1f}; '

@@ -1,14 +1,12 @@
-"""Profile a config's model stage by stage: where the time of one training
-iteration and of one test batch goes, on this machine.
+"""Profile a config's model stage by stage: where the time of a training
+iteration and of a test batch goes, on this machine.
 
 Times ``--iters`` iterations (after ``--warmup`` untimed ones) of the
-runner's own ``model.train_step`` and ``model.test_step`` on the config's
-dataloaders, split into :data:`STAGES` (a stage excludes the stages nested
-in it; ``other`` is the rest). Also: CPU time / wall time, the backbone's
-GFLOPs per image (mmengine's ``FlopAnalyzer``) and the GFLOP/s of backbone
-+ neck against a dense 3x3 convolution timed after every iteration. Weights
-are random; a config whose data are absent (and no ``--data-root``) gets
-house numbers rendered through its own pipeline.
+runner's own ``train_step`` and ``test_step`` on the config's dataloaders,
+split into :data:`STAGES` (each without the stages nested in it), with the
+backbone's GFLOPs (mmengine's ``FlopAnalyzer``) and the GFLOP/s of backbone
++ neck against a dense 3x3 convolution. Weights are random; a config whose
+data are absent (and no ``--data-root``) gets rendered house numbers.
 
 Example:
     python tools/analysis_tools/profile_model.py \
@@ -69,24 +67,20 @@ CONV_GFLOP = 2e-9 * CONV_ARGS[1].numel() * 64 * 128  # x output pixels
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('config', help='config file')
-    parser.add_argument(
-        '--mode', choices=['train', 'test', 'both'], default='both')
-    parser.add_argument(
-        '--iters', type=int, default=20, help='timed iterations')
-    parser.add_argument(
-        '--warmup', type=int, default=5, help='untimed iterations first')
-    parser.add_argument('--batch-size', type=int, help='train and test')
-    parser.add_argument('--num-workers', type=int, help='dataloader workers')
-    parser.add_argument('--threads', type=int, help='torch threads')
-    parser.add_argument('--data-root', help='dataset in the course layout')
-    parser.add_argument(
-        '--cfg-options',
+    add = parser.add_argument
+    add('config', help='config file')
+    add('--mode', choices=['train', 'test', 'both'], default='both')
+    add('--iters', type=int, default=20, help='timed iterations')
+    add('--warmup', type=int, default=5, help='untimed iterations first')
+    add('--batch-size', type=int, help='train and test')
+    add('--num-workers', type=int, help='dataloader workers')
+    add('--threads', type=int, help='torch threads')
+    add('--data-root', help='dataset in the course layout')
+    add('--cfg-options',
         nargs='+',
         action=DictAction,
         help='override settings of the config (xxx=yyy)')
-    parser.add_argument(
-        '--out', help='write the report to this .md file and a .json beside')
+    add('--out', help='write the report to this .md file and a .json beside')
     args = parser.parse_args()
     if min(args.iters, args.batch_size or 1, args.threads or 1,
            args.warmup + 1, (args.num_workers or 0) + 1) < 1:
@@ -97,7 +91,7 @@ def parse_args():
 
 class StageTimer(ExitStack):
     """Wall time of nested stages, each without the stages nested in it;
-    leaving its ``with`` block removes its hooks and wrappers."""
+    leaving its ``with`` block removes its wrappers and hooks."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -135,8 +129,8 @@ class StageTimer(ExitStack):
 
 def build_loader(cfg, split: str, args):
     """The config's ``<split>_dataloader`` and a sentence on its data: its
-    own, or house numbers rendered through its pipeline if they are absent
-    (``--data-root`` not given)."""
+    own or, if absent (and no ``--data-root``), house numbers rendered
+    through its pipeline."""
     loader_cfg = copy.deepcopy(cfg[f'{split}_dataloader'])
     loader_cfg.batch_size = args.batch_size or loader_cfg.batch_size
     if args.num_workers is not None:
@@ -145,8 +139,8 @@ def build_loader(cfg, split: str, args):
             persistent_workers=args.num_workers > 0)
     try:
         dataset = DATASETS.build(loader_cfg.dataset)
-        name, root = type(dataset).__name__, getattr(dataset, 'data_root', '')
-        data = f'{name}, {len(dataset)} images ' + (
+        root = getattr(dataset, 'data_root', '')
+        data = f'{type(dataset).__name__}, {len(dataset)} images ' + (
             f'in {root}' if root else 'rendered on the fly (its own data)')
     except (DatasetError, FileNotFoundError) as e:
         if args.data_root:
@@ -157,13 +151,14 @@ def build_loader(cfg, split: str, args):
         pipeline = copy.deepcopy(list(dataset_cfg.pipeline))
         if pipeline[0].type == 'LoadImageFromFile':
             pipeline[0] = dict(type='LoadImageFromNDArray')
+        test = split != 'train'
         dataset = DATASETS.build(
             dict(
                 type='SyntheticDigitDataset',
                 length=100000,
-                seed=int(split != 'train'),
+                seed=int(test),
                 pipeline=pipeline,
-                test_mode=split != 'train'))
+                test_mode=test))
         reason = ' '.join(str(e).split()).removeprefix('error: ')
         data = ('SyntheticDigitDataset, house numbers rendered through the '
                 f'config\'s {split} pipeline (its own data are absent: '
@@ -194,9 +189,9 @@ def profile_mode(mode: str, cfg, model, args) -> dict:
         roots['optim_wrapper'] = build_optim_wrapper(model, cfg.optim_wrapper)
         step = functools.partial(
             model.train_step, optim_wrapper=roots['optim_wrapper'])
-    stages = [(key, label, paths[0 if train else -1])
-              for key, label, *paths in STAGES
-              if paths[0 if train else -1] is not None]
+    column = 0 if train else -1
+    stages = [(key, label, paths[column]) for key, label, *paths in STAGES
+              if paths[column] is not None]
     timer, shapes, grad_ready = StageTimer(), [], []
 
     def on_neck(module, args, outs):  # the start of its backward

@@ -1,13 +1,11 @@
-"""Time a whole course submission end to end: ``tools/test.py`` on a test
-set as large as the course's, in a child process, as a user runs it.
+"""Time a whole course submission end to end: ``tools/test.py``, in a child
+process as a user runs it, on as many test images as the course has.
 
-Renders ``--num-images`` unlabelled SVHN-like test images into
-``--data-dir`` (kept and reused), runs ``tools/test.py CONFIG CHECKPOINT``
-with its log streaming through, and writes the wall time, images/s, the
-child's peak resident memory and the row count of ``pred.csv`` to
+Renders ``--num-images`` unlabelled SVHN-like images into ``--data-dir``
+(reused), runs ``tools/test.py CONFIG CHECKPOINT`` and writes the wall time,
+images/s, the child's peak RSS and the ``pred.csv`` row count to
 ``<work-dir>/time_submission.{md,json}``. Without a checkpoint the config's
-initial weights are timed (their final NMS sees the most boxes: an upper
-bound). A benchmark: nothing here asserts a speed.
+initial weights are timed (their NMS sees the most boxes: an upper bound).
 
 Example (the README's full-size CPU submission):
     python tools/analysis_tools/time_submission.py \
@@ -30,6 +28,23 @@ from mmdigit.utils.cli import (COURSE_TEST_IMAGES, build_model, environment,
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    add = parser.add_argument
+    add('config', help='test config')
+    add('checkpoint',
+        nargs='?',
+        help="default: the config's initial weights, saved into --work-dir")
+    add('--num-images', type=int, default=COURSE_TEST_IMAGES)
+    add('--data-dir',
+        default='data/course_size_test',
+        help='where the test images are rendered (reused)')
+    add('--seed', type=int, default=0)
+    add('--threads', type=int, help='OMP_NUM_THREADS of the test process')
+    add('--work-dir', default='work_dirs/time_submission')
+    return parser.parse_args()
+
+
 def render_test_set(data_dir: str, num_images: int, seed: int) -> None:
     """Render ``num_images`` unlabelled images into ``data_dir/test``
     unless they are already there."""
@@ -47,11 +62,8 @@ def save_initial_checkpoint(config: str, path: str) -> None:
     """Save ``config``'s model with its initial weights as a checkpoint."""
     model = build_model(Config.fromfile(config), 'cpu')  # nothing downloaded
     model.init_weights()
-    os.makedirs(osp.dirname(path) or '.', exist_ok=True)
-    torch.save(
-        dict(
-            meta=dict(note='initial weights, for timing'),
-            state_dict=model.state_dict()), path)
+    meta = dict(note='initial weights, for timing')
+    torch.save(dict(meta=meta, state_dict=model.state_dict()), path)
 
 
 def run_test(args, checkpoint: str, out_dir: str) -> dict:
@@ -66,56 +78,13 @@ def run_test(args, checkpoint: str, out_dir: str) -> dict:
         env['OMP_NUM_THREADS'] = str(args.threads)
     print(' '.join(cmd), flush=True)
     start = time.perf_counter()
-    proc = subprocess.run(cmd, env=env)
+    returncode = subprocess.run(cmd, env=env).returncode
     wall = time.perf_counter() - start
-    if proc.returncode:
-        raise SystemExit(f'error: tools/test.py exited {proc.returncode}')
+    if returncode:
+        raise SystemExit(f'error: tools/test.py exited {returncode}')
     # the largest resident set of any waited-for descendant (Linux: KiB)
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return dict(wall_s=wall, peak_rss_mb=peak_mb, command=' '.join(cmd))
-
-
-def write_report(result: dict, work_dir: str) -> str:
-    """Write ``time_submission.{md,json}``; return the markdown."""
-    paths = write_table_report(
-        work_dir,
-        'time_submission',
-        ['images', 'wall (min)', 'images/s', 'peak RSS (MB)', 'pred.csv rows'],
-        [[
-            str(result['images']), f"{result['wall_s'] / 60:.1f}",
-            f"{result['img_s']:.2f}", f"{result['peak_rss_mb']:.0f}",
-            str(result['csv_rows'])
-        ]],
-        intro=[f"Full-size submission timing, {result['date']}"],
-        notes=[
-            f"machine: {result['device']}, OMP_NUM_THREADS="
-            f"{result['threads']}, torch {result['torch']}\n"
-            f"checkpoint: {result['checkpoint']}\n"
-            f"command: `{result['command']}`"
-        ],
-        json_data=result)
-    with open(paths['md']) as f:
-        return f.read()
-
-
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('config', help='test config')
-    parser.add_argument(
-        'checkpoint',
-        nargs='?',
-        help='checkpoint (default: the config\'s initial '
-        'weights, saved into --work-dir)')
-    parser.add_argument('--num-images', type=int, default=COURSE_TEST_IMAGES)
-    parser.add_argument(
-        '--data-dir',
-        default='data/course_size_test',
-        help='where the test images are rendered (reused)')
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument(
-        '--threads', type=int, help='OMP_NUM_THREADS of the test process')
-    parser.add_argument('--work-dir', default='work_dirs/time_submission')
-    return parser.parse_args()
 
 
 def main():
@@ -126,9 +95,9 @@ def main():
         raise SystemExit(f'error: no such checkpoint: {args.checkpoint}')
     os.makedirs(args.work_dir, exist_ok=True)
     render_test_set(args.data_dir, args.num_images, args.seed)
-    checkpoint = args.checkpoint
-    if checkpoint is None:
-        checkpoint = osp.join(args.work_dir, 'initial_weights.pth')
+    checkpoint = args.checkpoint or osp.join(args.work_dir,
+                                             'initial_weights.pth')
+    if not args.checkpoint:
         save_initial_checkpoint(args.config, checkpoint)
     out_dir = osp.join(args.work_dir, 'submission')
     timing = run_test(args, checkpoint, out_dir)
@@ -136,7 +105,7 @@ def main():
         rows = sum(1 for _ in f) - 1  # without the header
     if args.threads:  # the test process's threads, in the report
         torch.set_num_threads(args.threads)
-    result = dict(
+    r = dict(
         environment('cpu'),
         images=args.num_images,
         img_s=args.num_images / timing['wall_s'],
@@ -144,7 +113,24 @@ def main():
         threads=args.threads,
         checkpoint=args.checkpoint or 'initial weights (untrained)',
         **timing)
-    print(write_report(result, args.work_dir))
+    paths = write_table_report(
+        args.work_dir,
+        'time_submission',
+        ['images', 'wall (min)', 'images/s', 'peak RSS (MB)', 'pred.csv rows'],
+        [[
+            str(r['images']), f"{r['wall_s'] / 60:.1f}", f"{r['img_s']:.2f}",
+            f"{r['peak_rss_mb']:.0f}",
+            str(rows)
+        ]],
+        intro=[f"Full-size submission timing, {r['date']}"],
+        notes=[
+            f"machine: {r['device']}, OMP_NUM_THREADS={r['threads']}, torch "
+            f"{r['torch']}\ncheckpoint: {r['checkpoint']}\n"
+            f"command: `{r['command']}`"
+        ],
+        json_data=r)
+    with open(paths['md']) as f:
+        print(f.read())
     if rows != args.num_images:
         raise SystemExit(f'error: pred.csv has {rows} rows, '
                          f'expected {args.num_images}')

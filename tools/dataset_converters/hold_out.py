@@ -1,14 +1,10 @@
 """Hold out part of train/ as a valid/ to select on (course layout).
 
-Writes OUT_ROOT/train/ + train.json (the rest of DATA_ROOT's train/) and
-OUT_ROOT/valid/ + valid.json (the held-out images), both numbered from 1,
-and OUT_ROOT/holdout.json with each new split's source image ids. Train and
-select (thresholds, reader options, checkpoints) on OUT_ROOT, then report
-on DATA_ROOT's own valid/, which nothing has seen.
+Writes OUT_ROOT/valid/ (the held-out images), OUT_ROOT/train/ (the rest)
+and holdout.json (their source ids): select on OUT_ROOT, report on
+DATA_ROOT's own valid/.
 
 Example:
-    python tools/dataset_converters/hold_out.py ../shared/data/svhn-mini \\
-        data/svhn-mini-holdout --ids 1401-1600
     python tools/dataset_converters/hold_out.py data/hw2 data/hw2-holdout \\
         --num 3000 --seed 0 --link
 """

@@ -1,16 +1,11 @@
 """Convert SVHN format 1 (digitStruct.mat + png) to the course layout.
 
-Reads SVHN_ROOT/<split>/digitStruct.mat for each split and writes
-OUT_ROOT/<split>/<id>.png (ids from 1) and OUT_ROOT/<split>.json in COCO
-format (category_id = digit + 1). Boxes are clipped to the image; boxes
-with nothing left inside it are dropped and counted. SVHN test is labelled,
-so test.json is written too (the course's test/ needs none; it is ignored).
---split-valid N moves N random train images to valid/ and valid.json.
+Writes OUT_ROOT/<split>/<id>.png and <split>.json (boxes clipped to the
+image, empty ones dropped); --split-valid N moves N train images to valid/.
 
 Example:
     python tools/dataset_converters/svhn_to_coco.py data/svhn_raw \\
         data/svhn --split-valid 3000
-    python tools/check_dataset.py data/svhn
 """
 import argparse
 
@@ -46,7 +41,6 @@ def parse_args():
 
 def main():
     args = parse_args()
-    # bad input: one error line, exit code 1
     with exit_on_user_error():
         summary = convert_svhn(
             args.svhn_root,

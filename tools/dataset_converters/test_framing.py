@@ -1,23 +1,12 @@
 """Write a labelled split reframed as SVHN's test split frames its photos.
 
-The course grades SVHN's test split, whose digits are a third smaller
-relative to the frame than in the train split that every labelled image
-comes from, and whose numbers are shorter. OUT_ROOT/<split>/ and
-<split>.json get DATA_ROOT's <split> zoomed out to the test framing
-(quantile-matched digit/image height, test pixel size, blurred context from
-the photo itself), optionally subsampled to the test mix of number lengths;
-OUT_ROOT/framing.json records the source ids and the framing before and
-after (docs/data.md#a-test-like-split).
+OUT_ROOT/<split>/ and <split>.json get DATA_ROOT's <split> zoomed out to
+the test framing, OUT_ROOT/framing.json the source ids and the framing
+before and after (docs/data.md#a-test-like-split).
 
 Example:
-    # report on: svhn-mini's valid/, test-framed
     python tools/dataset_converters/test_framing.py \\
         ../shared/data/svhn-mini data/svhn-mini-testlike
-    python tools/test.py CONFIG CKPT --data-root data/svhn-mini-testlike \\
-        --split valid --out work_dirs/sub_testlike
-    # select on: a held-out part of train/, test-framed
-    python tools/dataset_converters/test_framing.py data/svhn-mini-holdout \\
-        data/svhn-mini-holdout-testlike
 """
 import argparse
 

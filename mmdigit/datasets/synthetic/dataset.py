@@ -16,25 +16,18 @@ class SyntheticDigitDataset(BaseDetDataset):
     """Synthetic house numbers rendered on the fly, nothing on disk.
 
     Sample ``i`` is rendered from ``(seed, i)`` alone in the data-loader
-    worker that asks for it; ``data_list`` is the ``range`` of sample ids,
-    so any length costs no memory. The image comes in ``results['img']``
-    (BGR), so the pipeline starts with ``LoadImageFromNDArray``::
-
-        dataset=dict(
-            type='SyntheticDigitDataset', length=100000, seed=0,
-            pipeline=[dict(type='LoadImageFromNDArray'),
-                      *_base_.train_pipeline[1:]])
-
-    ``ann_file``, ``data_root`` and ``data_prefix`` are accepted, so the
-    dataset can replace a file dataset in an inherited config, and ignored.
+    worker that asks for it, as a BGR ``results['img']``: the pipeline
+    starts with ``LoadImageFromNDArray``. ``ann_file``, ``data_root`` and
+    ``data_prefix`` are accepted (to replace a file dataset in an inherited
+    config) and ignored.
 
     Args:
-        length (int): Number of samples. Defaults to 10000.
-        seed (int): Non-negative seed of the renderer. Defaults to 0.
-        fonts (Sequence[str], optional): TrueType font paths. Defaults to
+        length (int): Number of samples.
+        seed (int): Non-negative seed of the renderer.
+        fonts (Sequence[str], optional): TrueType font paths; defaults to
             :func:`~mmdigit.datasets.find_fonts`.
         test_framing (float): Share of samples framed like SVHN's test
-            photos. Defaults to 0.
+            photos.
         **kwargs: Passed to :class:`mmdet.datasets.BaseDetDataset`.
     """
 
@@ -68,9 +61,8 @@ class SyntheticDigitDataset(BaseDetDataset):
 
     @force_full_init
     def get_data_info(self, idx: int) -> dict:
-        """``img_id``, ``sample_idx``, ``seed``, ``img_path`` (None),
-        ``width`` and ``height`` of sample ``idx``, without rendering it
-        (samplers such as ``AspectRatioBatchSampler`` read it)."""
+        """Sample ``idx``'s ids, seed and size, without rendering it
+        (``AspectRatioBatchSampler`` reads it)."""
         sample = int(self.data_list[idx])
         _, width, height = self.renderer.frame(sample)
         return dict(
@@ -82,8 +74,8 @@ class SyntheticDigitDataset(BaseDetDataset):
             height=height)
 
     def render(self, idx: int) -> dict:
-        """:meth:`get_data_info` plus the rendered ``img`` (BGR ``uint8``)
-        and its ``instances``, ready for ``LoadImageFromNDArray``."""
+        """:meth:`get_data_info` plus the rendered BGR ``img`` and its
+        ``instances``."""
         info = self.get_data_info(idx)
         img, anns = self.renderer.render_array(info['img_id'])
         info['img'] = np.ascontiguousarray(img[..., ::-1])

@@ -23,9 +23,8 @@ def _find_fonts(system: bool) -> Tuple[str, ...]:
     if system:
         for folder in ('/usr/share/fonts', '/usr/local/share/fonts',
                        osp.expanduser('~/.fonts')):
-            for ext in ('ttf', 'otf'):
-                pattern = osp.join(folder, '**', f'*.{ext}')
-                paths += sorted(glob.glob(pattern, recursive=True))
+            pattern = osp.join(folder, '**', '*.[ot]tf')
+            paths += sorted(glob.glob(pattern, recursive=True))
     usable, seen = [], set()
     for path in paths:
         name = osp.basename(path)
@@ -55,9 +54,7 @@ def find_fonts(system: bool = False) -> List[str]:
     return list(_find_fonts(system))
 
 
-@functools.lru_cache(maxsize=512)
-def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(path, size)
+_font = functools.lru_cache(maxsize=512)(ImageFont.truetype)  # (path, size)
 
 
 def glyph_masks(text: str, font_path: str, ink_height: float, x_scale: float,

@@ -13,15 +13,10 @@ FRAME_ASPECT = {1: 1.96, 2: 2.18, 3: 2.43, 4: 2.88, 5: 3.3}
 FIRST_DIGIT_P = np.array(
     [0.003, 0.28, 0.19, 0.13, 0.11, 0.09, 0.065, 0.05, 0.042, 0.04])
 FIRST_DIGIT_P = FIRST_DIGIT_P / FIRST_DIGIT_P.sum()
-# SVHN boxes around the ink, in units of the number's ink height: a little
-# wider than the ink each side, looser below than above, and one height for
-# every digit of an image.
-BOX_PAD_X = 0.06
-BOX_PAD_TOP = 0.06
-BOX_PAD_BOTTOM = 0.08
-# Final digit boxes come out this much taller than the laid-out box height
-# (perspective and shear of the camera); test framing aims for the published
-# box heights after it.
+# SVHN box padding around the ink, in units of the number's ink height.
+BOX_PAD_X, BOX_PAD_TOP, BOX_PAD_BOTTOM = 0.06, 0.06, 0.08
+# Final boxes come out this much taller than laid out (camera perspective
+# and shear); test framing aims for the published heights after it.
 BOX_GROWTH = 1.07
 
 # Muted real-world colours (RGB).
@@ -64,7 +59,6 @@ def _jitter_colour(rng: np.random.Generator,
 
 
 def _pick_colour(rng: np.random.Generator, table: np.ndarray) -> np.ndarray:
-    """A jittered colour drawn from ``table``."""
     return _jitter_colour(rng, table[rng.integers(len(table))])
 
 

@@ -27,13 +27,12 @@ class HouseNumberRenderer:
     ``(seed, index)`` alone, whatever was rendered before.
 
     Args:
-        seed (int): Non-negative seed. Defaults to 0.
-        fonts (Sequence[str], optional): TrueType font paths. Defaults to
+        seed (int): Non-negative seed.
+        fonts (Sequence[str], optional): TrueType font paths; defaults to
             :func:`find_fonts`.
         test_framing (float): Share of samples framed like SVHN's test
-            photos (image height, digit/image height ratio and number
-            length drawn from the test split's distributions) instead of
-            its train photos. Defaults to 0.
+            photos (size, digit/image height and length drawn from the test
+            split's distributions) instead of its train photos.
     """
 
     def __init__(self,
@@ -92,12 +91,8 @@ class HouseNumberRenderer:
         return n, width, height
 
     def render_array(self, index: int) -> Tuple[np.ndarray, list]:
-        """Render sample ``index`` (>= 0) as an RGB ``uint8`` array.
-
-        Returns:
-            tuple: The ``(height, width, 3)`` RGB array and a list of
-            ``(digit, [x, y, w, h])`` in absolute pixels, left to right.
-        """
+        """Render sample ``index`` (>= 0): an RGB ``uint8`` array and its
+        ``(digit, [x, y, w, h])`` boxes, left to right."""
         index = int(index)
         if index < 0:
             raise ValueError(f'index must be >= 0, got {index}')

@@ -1,13 +1,9 @@
 """Writing rendered samples to disk in the course layout."""
-import json
-import os
-import os.path as osp
-from typing import Dict
+from typing import Dict, Iterator
 
-from mmengine.utils import track_iter_progress
-from PIL import Image
+import mmcv
 
-from ...utils.digits import DIGIT_CATEGORIES, label_to_category_id
+from ..layout import progress_bar, write_split
 from .renderer import HouseNumberRenderer
 
 #: Renderer seeds of the on-disk splits start here, above every seed a
@@ -17,12 +13,19 @@ SPLIT_SEED_BASE = 2**31
 
 def split_seed(seed: int, split_index: int) -> int:
     """Renderer seed of split ``split_index`` (0 train, 1 valid, 2 test) of
-    :func:`make_synthetic_dataset` with ``seed``: distinct for every
-    ``(seed, split_index)`` and never below ``SPLIT_SEED_BASE``, so no
-    pretraining trains on the images it is validated on."""
+    :func:`make_synthetic_dataset`: distinct per ``(seed, split_index)`` and
+    at least ``SPLIT_SEED_BASE``, so no pretraining validates on its own
+    training images."""
     if not 0 <= split_index < 3:
         raise ValueError(f'split_index must be 0, 1 or 2, not {split_index}')
     return SPLIT_SEED_BASE + 3 * int(seed) + split_index
+
+
+def _samples(renderer: HouseNumberRenderer, num: int) -> Iterator[dict]:
+    """Samples ``0 .. num - 1`` as :func:`write_split` items."""
+    for index in range(num):
+        img, anns = renderer.render_array(index)
+        yield dict(image=mmcv.rgb2bgr(img), boxes=[(*b, d) for d, b in anns])
 
 
 def make_synthetic_dataset(out_dir: str,
@@ -38,45 +41,21 @@ def make_synthetic_dataset(out_dir: str,
 
     Args:
         out_dir (str): Destination ``data_root``.
-        num_train (int): Images in ``train/``. Defaults to 3000.
-        num_valid (int): Images in ``valid/``. Defaults to 300.
-        num_test (int): Unlabelled images in ``test/``. Defaults to 300.
-        seed (int): Seed; the same seed gives byte-identical output.
-            Defaults to 0.
-        progress (bool): Show a progress bar. Defaults to True.
+        num_train, num_valid, num_test (int): Images per split (``test/``
+            unlabelled).
+        seed (int): Seed; the same seed gives the same bytes.
+        progress (bool): Show progress bars.
 
     Returns:
         dict[str, int]: Number of images written per split.
     """
     splits = [('train', num_train), ('valid', num_valid), ('test', num_test)]
     for i, (split, num) in enumerate(splits):
-        renderer = HouseNumberRenderer(seed=split_seed(seed, i))
-        os.makedirs(osp.join(out_dir, split), exist_ok=True)
-        images, annotations = [], []
-        ids = range(1, num + 1)
-        for img_id in track_iter_progress(ids) if progress and num else ids:
-            img, anns = renderer.render_array(img_id - 1)
-            file_name = f'{img_id}.png'
-            Image.fromarray(img).save(osp.join(out_dir, split, file_name))
-            height, width = img.shape[:2]
-            images.append(
-                dict(
-                    id=img_id, file_name=file_name, height=height,
-                    width=width))
-            for digit, bbox in anns:
-                annotations.append(
-                    dict(
-                        id=len(annotations) + 1,
-                        image_id=img_id,
-                        bbox=bbox,
-                        category_id=label_to_category_id(digit),
-                        area=round(bbox[2] * bbox[3], 2),
-                        iscrowd=0))
-        if split != 'test':
-            with open(osp.join(out_dir, f'{split}.json'), 'w') as f:
-                json.dump(
-                    dict(
-                        images=images,
-                        annotations=annotations,
-                        categories=DIGIT_CATEGORIES), f)
+        samples = _samples(HouseNumberRenderer(split_seed(seed, i)), num)
+        write_split(
+            progress_bar(samples, progress, num),
+            '',
+            out_dir,
+            split,
+            labelled=split != 'test')
     return dict(splits)

@@ -28,31 +28,17 @@ def _factor_range(value: float, name: str) -> Optional[Tuple[float, float]]:
 
 @TRANSFORMS.register_module()
 class ColorJitter(BaseTransform):
-    """Randomly change brightness, contrast, saturation and hue.
+    """Randomly change brightness, contrast, saturation and hue of ``img``.
 
-    Follows ``torchvision.transforms.ColorJitter``: each enabled change is
-    applied once, in a random order, with factors drawn uniformly from
-    ``[max(0, 1 - x), 1 + x]`` (hue shift from ``[-hue, hue]`` of a full
-    turn), by mmcv's ``adjust_brightness``, ``adjust_contrast`` (blend with
-    the mean grey), ``adjust_color`` (blend with the grey image) and
-    ``adjust_hue`` on the 3-channel 0-255 image.
-
-    Required Keys:
-
-    - img
-
-    Modified Keys:
-
-    - img (values change; dtype and shape are kept)
+    As ``torchvision.transforms.ColorJitter``: each enabled change once, in
+    random order, by mmcv's ``adjust_brightness``, ``adjust_contrast``,
+    ``adjust_color`` and ``adjust_hue``.
 
     Args:
-        brightness (float): Brightness jitter ``x``. Defaults to 0.
-        contrast (float): Contrast jitter ``x``. Defaults to 0.
-        saturation (float): Saturation jitter ``x``. Defaults to 0.
-        hue (float): Hue shift bound in turns, in ``[0, 0.5]``.
+        brightness, contrast, saturation (float): Jitter ``x`` of each.
             Defaults to 0.
-        prob (float): Probability of jittering an image at all.
-            Defaults to 1.0.
+        hue (float): Hue shift bound in turns, in ``[0, 0.5]``. Defaults to 0.
+        prob (float): Probability of jittering an image. Defaults to 1.0.
     """
 
     def __init__(self,
@@ -76,23 +62,12 @@ class ColorJitter(BaseTransform):
         """Draw the ops (in random order) and their factors."""
         if np.random.rand() >= self.prob:
             return []
-        ops = []
-        for idx in np.random.permutation(4):
-            bounds = (self.brightness, self.contrast, self.saturation,
-                      self.hue)[idx]
-            if bounds is not None:
-                ops.append((int(idx), float(np.random.uniform(*bounds))))
-        return ops
+        bounds = (self.brightness, self.contrast, self.saturation, self.hue)
+        return [(int(i), float(np.random.uniform(*bounds[i])))
+                for i in np.random.permutation(4) if bounds[i] is not None]
 
     def transform(self, results: dict) -> dict:
-        """Jitter ``results['img']``.
-
-        Args:
-            results (dict): Result dict with ``img``.
-
-        Returns:
-            dict: The result dict with the jittered image.
-        """
+        """Jitter ``results['img']``."""
         for idx, factor in self._sample():
             results['img'] = _JITTERS[idx](results['img'], factor)
         return results
@@ -105,18 +80,10 @@ class ColorJitter(BaseTransform):
 
 @TRANSFORMS.register_module()
 class GaussianBlur(BaseTransform):
-    """Blur the image with a Gaussian kernel of random sigma.
+    """Blur ``img`` with a Gaussian kernel of random sigma.
 
-    Follows ``torchvision.transforms.GaussianBlur``: a fixed odd kernel
-    size, sigma drawn uniformly from ``sigma``, reflect padding at borders.
-
-    Required Keys:
-
-    - img
-
-    Modified Keys:
-
-    - img (values change; dtype and shape are kept)
+    As ``torchvision.transforms.GaussianBlur``: a fixed odd kernel size,
+    sigma drawn uniformly from ``sigma``, reflect padding.
 
     Args:
         kernel_size (int | Sequence[int]): Odd kernel size, or
@@ -152,24 +119,13 @@ class GaussianBlur(BaseTransform):
         return float(np.random.uniform(*self.sigma))
 
     def transform(self, results: dict) -> dict:
-        """Blur ``results['img']``.
-
-        Args:
-            results (dict): Result dict with ``img``.
-
-        Returns:
-            dict: The result dict with the blurred image.
-        """
+        """Blur ``results['img']``."""
         sigma = self._sample()
         if sigma is None:
             return results
         img = results['img']
         blurred = cv2.GaussianBlur(
-            img,
-            self.kernel_size,
-            sigmaX=sigma,
-            sigmaY=sigma,
-            borderType=cv2.BORDER_REFLECT_101)
+            img, self.kernel_size, sigma, borderType=cv2.BORDER_REFLECT_101)
         # cv2 drops a trailing singleton channel axis.
         results['img'] = blurred.reshape(img.shape).astype(img.dtype)
         return results

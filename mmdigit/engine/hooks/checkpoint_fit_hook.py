@@ -7,20 +7,15 @@ from ...utils.checkpoint import (MIN_LOADED_FRACTION, check_state_dict_fits,
 
 @HOOKS.register_module()
 class CheckpointFitHook(Hook):
-    """Stop when a checkpoint's weights do not fit the config's model.
-
-    MMEngine loads with ``strict=False``: testing a checkpoint of another
-    config goes on with a mostly random model. ``after_load_checkpoint``
-    runs after the file is read and before the weights load, so the check
-    (:func:`~mmdigit.utils.check_state_dict_fits`) costs no second read.
-    ``before_run`` (before ``load_or_resume``) allow-lists MMEngine's
-    checkpoint types for ``weights_only`` loading.
+    """Stop when a checkpoint's weights do not fit the config's model
+    (:func:`~mmdigit.utils.check_state_dict_fits`), which MMEngine's
+    ``strict=False`` loading would fill with random weights. The check runs
+    on the checkpoint already read, before its weights load.
 
     Args:
         strict (bool): Any missing, unexpected or mis-shaped key stops
-            (testing, ``--resume``). Otherwise (``load_from``) a warning
-            lists what did not load, and less than ``min_loaded`` of the
-            model's weights stops. Defaults to True.
+            (testing, ``--resume``); else a warning lists them and less
+            than ``min_loaded`` of the model's weights stops.
         min_loaded (float): Smallest loaded share when not ``strict``.
     """
 
@@ -34,7 +29,7 @@ class CheckpointFitHook(Hook):
         self.min_loaded = min_loaded
 
     def before_run(self, runner) -> None:
-        """Allow-list MMEngine's checkpoint types before anything loads."""
+        """Allow-list MMEngine's checkpoint types for ``weights_only``."""
         register_checkpoint_safe_globals()
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:

@@ -9,22 +9,18 @@ from ...utils.config import BEST_THR_KEY, READER_CFG_KEY, recorded_reading
 
 @HOOKS.register_module()
 class DigitThresholdHook(Hook):
-    """Record how validation read numbers best, in checkpoints, and read
-    numbers that way when testing.
+    """Record in checkpoints how validation read numbers best, and read
+    ``pred.csv`` that way when testing.
 
-    Training: after each validation, puts ``digit/best_thr`` (from
-    ``DigitStringMetric``) and, under ``READER_CFG_KEY``, every reader
-    option of that metric into the message hub's runtime info, which
-    checkpoints carry. Priority ``ABOVE_NORMAL``: before ``CheckpointHook``,
-    so the best checkpoint holds what it was chosen with.
-
-    Testing: keeps what the loaded checkpoint recorded (the runner reads the
-    file once) and gives it to every ``DigitSubmissionDumper`` of the test
-    evaluator (:func:`~mmdigit.evaluation.resolve_reading`), logging the
-    threshold and where it came from.
+    After each validation, ``digit/best_thr`` and the
+    ``DigitStringMetric``'s reader options go into the message hub's
+    runtime info, which checkpoints carry (``ABOVE_NORMAL``: before
+    ``CheckpointHook`` saves). When testing, what the loaded checkpoint
+    recorded goes to each ``DigitSubmissionDumper``
+    (:func:`~mmdigit.evaluation.resolve_reading`).
 
     Args:
-        key (str): Metric key to record. Defaults to ``'digit/best_thr'``.
+        key (str): Metric key to record.
     """
 
     priority = 'ABOVE_NORMAL'
@@ -36,8 +32,8 @@ class DigitThresholdHook(Hook):
     def after_val_epoch(self,
                         runner,
                         metrics: Optional[Dict[str, float]] = None) -> None:
-        """Record the threshold, if validation reported it, and the
-        validation's reader options."""
+        """Record the threshold and reader options, if validation
+        reported them."""
         from ...evaluation import DigitStringMetric, resolve_reader_cfg
         if not metrics or self.key not in metrics:
             return

@@ -15,18 +15,15 @@ from ...utils.errors import NonFiniteLossError
 @HOOKS.register_module()
 class NonFiniteLossHook(Hook):
     """Stop training at the first NaN/Inf loss term, naming the iteration
-    and the terms.
+    and the terms (mmdet's ``CheckInvalidLossHook`` asserts on the total,
+    every 50 iterations), before ``CheckpointHook`` saves the weights.
 
-    mmdet's ``CheckInvalidLossHook`` asserts only on the total, every 50
-    iterations. Priority ``ABOVE_NORMAL`` runs before ``CheckpointHook``, so
-    the bad weights are never saved. Distributed ranks stop together without
-    a collective through the grad norm ``clip_grad`` logs: DDP averages the
-    gradients, so a non-finite loss on one rank makes it non-finite on all.
-    Without one (or under AMP, whose loss scaler expects inf norms) they
-    agree by an ``all_reduce`` per check.
+    Distributed ranks stop together: DDP averages gradients, so the logged
+    grad norm of ``clip_grad`` turns non-finite on all; without it (or
+    under AMP, whose scaler expects inf norms) an ``all_reduce`` agrees.
 
     Args:
-        interval (int): Check every ``interval`` iterations. Defaults to 1.
+        interval (int): Check every ``interval`` iterations.
     """
 
     priority = 'ABOVE_NORMAL'

@@ -24,13 +24,10 @@ def _set_state(state: Dict[str, object]) -> None:
 class RNGStateHook(Hook):
     """Carry torch's random state through checkpoints so resumes are exact.
 
-    MMEngine checkpoints lack the random state, so a resumed run draws other
-    RPN/RoI samples than an uninterrupted one. This hook saves the CPU (and
-    CUDA) generator states in each checkpoint and restores them on a resume
-    (``iter > 0`` at ``before_train``; ``load_from`` keeps its fresh seed).
-    It also puts the state back after each validation, before
-    ``CheckpointHook`` re-saves, so validation draws nothing from the
-    training stream. MMEngine replays the dataloader itself.
+    MMEngine checkpoints lack it, so a resumed run would draw other RPN/RoI
+    samples. The CPU (and CUDA) states are saved in each checkpoint and
+    restored on a resume (not on ``load_from``), and put back after each
+    validation so it draws nothing from the training stream.
     """
 
     # before CheckpointHook (VERY_LOW) re-saves after validation

@@ -10,10 +10,8 @@ from mmengine.logging import print_log
 
 @HOOKS.register_module()
 class TrainTimeBudgetHook(Hook):
-    """Stop training once a wall-clock budget is spent (``tools/ablate.py
-    --budget``), through the loop's ``stop_training`` flag after the
-    iteration that crosses it. Rank 0's clock decides for every rank, so all
-    stop after the same iteration and none waits in a collective.
+    """Stop training after the iteration that spends a wall-clock budget
+    (``tools/ablate.py --budget``); rank 0's clock decides for all ranks.
 
     Args:
         minutes (float): Training time budget in minutes.

@@ -1,8 +1,8 @@
 """Digit confusion matrix of a submission against labelled boxes."""
-import json
 from collections import defaultdict
 from typing import Dict, List, Sequence, Union
 
+import mmengine
 import numpy as np
 from mmdet.evaluation.functional import bbox_overlaps
 
@@ -19,18 +19,15 @@ def digit_confusion_matrix(detections: Sequence[dict],
     """Count which digit each labelled digit of ``ann`` (a COCO json, path
     or loaded) was detected as in ``detections`` (``pred.json`` entries).
 
-    Per image, boxes scoring at least ``score_thr`` are taken by decreasing
-    score; each is matched to the unmatched GT box it overlaps most
-    (IoU >= ``iou_thr``, whatever the class).
+    Per image, boxes scoring ``score_thr`` are taken by decreasing score,
+    each matched to the free GT box it overlaps most (IoU >= ``iou_thr``).
 
     Returns:
-        np.ndarray: ``(11, 11)`` int counts; row = GT digit, column =
-        predicted digit, index 10 = none (row 10: boxes on no digit,
-        column 10: digits no box found).
+        np.ndarray: ``(11, 11)`` counts, row = GT digit, column = predicted
+        digit, index :data:`BACKGROUND` = none.
     """
     if isinstance(ann, str):
-        with open(ann) as f:
-            ann = json.load(f)
+        ann = mmengine.load(ann, file_format='json')
     gt: Dict[int, List[dict]] = defaultdict(list)
     for a in ann['annotations']:
         gt[a['image_id']].append(a)

@@ -1,5 +1,4 @@
-"""Writing, reading and scoring submissions the way the course grader
-does."""
+"""Writing, reading and scoring submissions as the course grader does."""
 import contextlib
 import csv
 import io
@@ -29,17 +28,12 @@ def resolve_reading(
     reader_cfg: Optional[dict] = None,
     recorded: Tuple[Optional[float], Optional[dict]] = (None, None)
 ) -> Tuple[float, dict, str]:
-    """The score threshold and reader options to read numbers with.
+    """The score threshold and reader options to read numbers with, and
+    where the threshold came from, in words.
 
-    The one rule of ``tools/test.py``, ``DigitInferencer`` and
-    ``tools/demo.py``: what was given wins, else what the checkpoint
-    ``recorded`` on validation (:func:`~mmdigit.utils.recorded_reading`),
-    else :data:`DEFAULT_CSV_SCORE_THR` and the reader's defaults. Recorded
-    options the reader no longer has are ignored; given ones must exist.
-
-    Returns:
-        tuple[float, dict, str]: The threshold, the reader options
-        (``{}``: the defaults) and where the threshold came from, in words.
+    What was given wins, else what the checkpoint ``recorded``
+    (:func:`~mmdigit.utils.recorded_reading`; options the reader no longer
+    has are ignored), else :data:`DEFAULT_CSV_SCORE_THR` and the defaults.
     """
     recorded_thr, recorded_cfg = recorded
     if score_thr is not None:
@@ -62,11 +56,9 @@ def write_submission(out_dir: str,
                      detections: Sequence[dict],
                      rows: Sequence[Tuple[int, str]],
                      zip_name: str = 'submission.zip') -> str:
-    """Write ``pred.json`` (``detections``), ``pred.csv`` (header
-    ``image_id,pred_label``, then ``rows``) and a zip of those two to
-    ``out_dir``, as one group (:func:`~mmdigit.utils.atomic_write_files`:
-    never a truncated file or a new ``pred.json`` beside an old
-    ``pred.csv``), and return the zip's path."""
+    """Write ``pred.json``, ``pred.csv`` and a zip of both to ``out_dir`` as
+    one group (:func:`~mmdigit.utils.atomic_write_files`); returns the zip's
+    path."""
     json_bytes = json.dumps(list(detections)).encode()
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator='\n')
@@ -103,9 +95,8 @@ def read_numbers(detections: Sequence[dict],
                  img_ids: Sequence[int],
                  score_thr: float = DEFAULT_CSV_SCORE_THR,
                  **reader_cfg) -> List[Tuple[int, str]]:
-    """The ``(image_id, pred_label)`` rows of ``img_ids`` read from
-    ``pred.json`` entries as ``DigitSubmissionDumper`` reads them (reader
-    options ``reader_cfg``), ``'-1'`` where no digit is kept."""
+    """The ``pred.csv`` rows of ``img_ids`` read from ``pred.json`` entries
+    as ``DigitSubmissionDumper`` reads them."""
     by_image: Dict[int, List[dict]] = defaultdict(list)
     for det in detections:
         by_image[int(det['image_id'])].append(det)
@@ -123,12 +114,7 @@ def read_numbers(detections: Sequence[dict],
 
 def load_submission(path: str) -> Tuple[List[dict], Dict[int, str]]:
     """The detections of ``pred.json`` and ``{image_id: pred_label}`` of
-    ``pred.csv`` in a folder or a zip.
-
-    Raises:
-        InputNotFoundError: ``path`` does not exist.
-        UserInputError: A file is missing or not a submission file.
-    """
+    ``pred.csv`` in a folder or a zip (:class:`UserInputError` if not)."""
     if not osp.exists(path):
         raise InputNotFoundError(f'submission not found: {path}')
     texts = {}
@@ -160,11 +146,7 @@ def load_submission(path: str) -> Tuple[List[dict], Dict[int, str]]:
 
 
 def load_coco(ann_file: str):
-    """A labelled COCO json in pycocotools' API, indexed quietly.
-
-    Raises:
-        DatasetError: The file is missing or not a COCO json (one line).
-    """
+    """A labelled COCO json in pycocotools' API, indexed quietly."""
     from pycocotools.coco import COCO
 
     from ...datasets.checks import load_coco_json
@@ -190,16 +172,9 @@ def load_gt_numbers(coco) -> Dict[int, str]:
 
 
 def evaluate_submission(path: str, ann_file: str) -> Dict[str, float]:
-    """Score a submission (folder or zip) against a labelled COCO json.
-
-    Task 1 is pycocotools' COCOeval on ``pred.json`` (what the course
-    grader runs); Task 2 compares ``pred.csv`` with the GT numbers. Every
-    image of ``ann_file`` must have a row.
-
-    Returns:
-        dict[str, float]: ``coco/bbox_mAP...`` and ``digit/...`` keys, as in
-        the validation log.
-    """
+    """Score a submission (folder or zip) against a labelled COCO json:
+    ``coco/bbox_mAP...`` of pycocotools' COCOeval on ``pred.json`` (as the
+    grader) and ``digit/...`` of ``pred.csv`` (a row per image needed)."""
     from pycocotools.cocoeval import COCOeval
 
     detections, labels = load_submission(path)

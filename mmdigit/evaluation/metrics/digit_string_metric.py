@@ -15,22 +15,17 @@ from ..functional import (DEFAULT_CSV_SCORE_THR, SWEEP_THRS, boxes_to_number,
 class DigitStringMetric(BaseMetric):
     """Whole-number accuracy of digit detections (the course's Task 2).
 
-    Each image's number is read with :func:`boxes_to_number` and compared
-    with the ground-truth number (GT labels sorted by left edge). Reported
-    keys (prefix ``digit/``): ``accuracy``, ``count_accuracy``,
-    ``char_error_rate`` and ``acc_len{n}`` (see :func:`number_metrics`) at
-    ``score_thr``, and ``best_thr`` / ``best_accuracy``: the threshold of
-    ``sweep_thrs`` reading the most numbers right (the lowest on ties),
-    which ``DigitThresholdHook`` records for ``pred.csv``.
+    Reports (prefix ``digit/``) :func:`number_metrics` of the numbers read
+    at ``score_thr`` against the GT numbers, and ``best_thr`` /
+    ``best_accuracy``: the threshold of ``sweep_thrs`` reading the most
+    numbers right (the lowest on ties), which ``DigitThresholdHook``
+    records for ``pred.csv``.
 
     Args:
         score_thr (float): Score threshold of the headline numbers.
-            Defaults to ``DEFAULT_CSV_SCORE_THR`` (0.5).
-        reader_cfg (dict, optional): Reader options (``READER_OPTIONS``),
-            e.g. ``dict(nms_ios_thr=0.6)``; the rest keep their defaults.
+        reader_cfg (dict, optional): Reader options (``READER_OPTIONS``).
         sweep_thrs (Sequence[float]): Thresholds of the sweep.
-            Defaults to ``SWEEP_THRS`` (0.05, 0.10, ..., 0.95).
-        collect_device (str): ``'cpu'`` or ``'gpu'``. Defaults to ``'cpu'``.
+        collect_device (str): ``'cpu'`` or ``'gpu'``.
         prefix (str, optional): Defaults to ``'digit'``.
     """
 
@@ -48,13 +43,12 @@ class DigitStringMetric(BaseMetric):
         self.sweep_thrs = [float(t) for t in sweep_thrs]
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
-        """Keep each image's predictions (CPU numpy) and GT number."""
+        """Keep each image's predictions and GT number."""
         for sample in data_samples:
             pred, gt = sample['pred_instances'], sample['gt_instances']
             gt_boxes = get_box_tensor(gt['bboxes']).cpu().numpy()
             self.results.append(
                 dict(
-                    img_id=sample['img_id'],
                     gt=gt_to_number(gt_boxes, gt['labels'].cpu().numpy()),
                     bboxes=pred['bboxes'].cpu().numpy(),
                     scores=pred['scores'].cpu().numpy(),

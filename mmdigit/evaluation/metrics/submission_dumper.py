@@ -14,31 +14,23 @@ from ..functional.submission import coco_detections
 class DigitSubmissionDumper(BaseMetric):
     """Write the course submission: ``pred.json``, ``pred.csv`` and a zip.
 
-    - ``pred.json`` (Task 1): COCO detections ``{image_id, bbox: [x, y, w,
-      h], score, category_id = label + 1}`` in original-image pixels, every
-      box scoring ``>= json_score_thr`` (low-score boxes raise mAP).
-    - ``pred.csv`` (Task 2): ``image_id,pred_label``, one row per image in
-      ``image_id`` order, read with :func:`boxes_to_number`; ``-1`` when no
-      digit is kept or the image could not be read.
-    - ``zip_name``: a zip of exactly those two.
-
-    The three files are written as one group by the main process, once,
-    after results are collected from all ranks
+    ``pred.json`` (Task 1) holds COCO detections in original-image pixels
+    scoring ``>= json_score_thr`` (low-score boxes raise mAP); ``pred.csv``
+    (Task 2) ``image_id,pred_label`` rows read with
+    :func:`boxes_to_number` (``-1``: none, or an unreadable image). The main
+    process writes all three once, as one group
     (:func:`~mmdigit.evaluation.write_submission`).
 
     Args:
         out_dir (str): Folder for the three files.
-        zip_name (str): File name of the zip. Defaults to
-            ``'submission.zip'``.
+        zip_name (str): File name of the zip.
         json_score_thr (float): Minimum score of a box in ``pred.json``.
-            Defaults to 0.
-        csv_score_thr (float, optional): Score threshold of ``pred.csv``.
-            None: the one the tested checkpoint recorded (set by
-            ``DigitThresholdHook``), else ``DEFAULT_CSV_SCORE_THR`` (0.5).
-        reader_cfg (dict, optional): Reader options of ``pred.csv``
-            (``READER_OPTIONS``). None: those the checkpoint's run validated
-            with (set by ``DigitThresholdHook``), else the defaults.
-        collect_device (str): ``'cpu'`` or ``'gpu'``. Defaults to ``'cpu'``.
+        csv_score_thr (float, optional): Score threshold of ``pred.csv``;
+            None: the checkpoint's recorded one (``DigitThresholdHook``
+            sets it), else 0.5.
+        reader_cfg (dict, optional): Reader options of ``pred.csv``; None:
+            the checkpoint's recorded ones, else the defaults.
+        collect_device (str): ``'cpu'`` or ``'gpu'``.
         prefix (str, optional): Defaults to ``'submission'``.
     """
 
@@ -61,8 +53,7 @@ class DigitSubmissionDumper(BaseMetric):
             check_reader_cfg(reader_cfg)
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
-        """Keep each image's predictions (original-image pixels) as CPU
-        numpy."""
+        """Keep each image's predictions (original-image pixels)."""
         for sample in data_samples:
             pred = sample['pred_instances']
             self.results.append(
@@ -93,12 +84,8 @@ class DigitSubmissionDumper(BaseMetric):
         return detections, rows
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
-        """Write the submission files of all ranks' results.
-
-        Returns:
-            dict[str, float]: ``num_images``, ``num_read`` (rows other than
-            ``-1``), ``num_boxes`` (entries of ``pred.json``).
-        """
+        """Write the submission files of all ranks' results; returns
+        ``num_images``, ``num_read`` (rows not ``-1``) and ``num_boxes``."""
         detections, rows = self.format_results(results)
         zip_path = write_submission(self.out_dir, detections, rows,
                                     self.zip_name)

@@ -1,7 +1,6 @@
-"""Two-pass reading at the digit size the model learned: SVHN frames
-digits at very different sizes, and its test split smaller than its train
-split (docs/data.md#a-test-like-split); one fixed test scale moves every
-image by the same factor, this model each image by its own."""
+"""Two-pass reading at the digit size the model learned: SVHN digit sizes
+vary (docs/data.md#a-test-like-split); a fixed test scale moves every image
+by one factor, this model each image by its own."""
 from typing import List, Optional
 
 import torch.nn.functional as F
@@ -15,12 +14,10 @@ class DigitScaleNormTTAModel(BaseTTAModel):
     """Detect, rescale each image so its digits are ``digit_height`` input
     pixels tall, detect again.
 
-    The median height of the first pass's boxes scoring at least
-    ``score_thr`` gives each image's factor (clipped to ``factor_range``).
-    Images with no such box, or a factor within 5 % of 1, keep the first
-    pass; the others are resized (bilinear, on the already resized input)
-    and detected again, ``scale_factor`` updated so boxes come back in
-    original pixels. The detector's checkpoint loads as usual.
+    The median height of the first pass's boxes scoring ``score_thr``
+    gives each image's factor (clipped to ``factor_range``); no such box or
+    a factor within 5 % of 1 keeps the first pass. The detector's
+    checkpoint loads as usual.
 
     Args:
         module (dict | nn.Module): The detector.
@@ -47,8 +44,7 @@ class DigitScaleNormTTAModel(BaseTTAModel):
         return [samples[-1] for samples in data_samples_list]
 
     def factor(self, sample: DetDataSample) -> Optional[float]:
-        """Resize factor of one image from its first-pass boxes, or None to
-        keep the first pass."""
+        """Resize factor of one image, or None to keep the first pass."""
         pred = sample.pred_instances
         keep = pred.scores >= self.score_thr
         if not keep.any():

@@ -7,8 +7,7 @@ import zipfile
 
 import pytest
 
-from mmdigit.evaluation import (fuse_detections, fuse_submissions,
-                                write_submission)
+from mmdigit.evaluation import fuse_detections, read_numbers, write_submission
 
 REPO = osp.dirname(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
@@ -93,26 +92,16 @@ def submissions(tmp_path):
     return a, b
 
 
-def test_fuse_submissions_rows(submissions):
-    detections, rows = fuse_submissions(submissions)
-    assert detections == fuse_detections([MODEL_A, MODEL_B])
+def test_read_fused_boxes():
+    fused = fuse_detections([MODEL_A, MODEL_B])
     # fused scores: '1' 0.6, '3' 0.43, '9' 0.17; '5' 0.42, '6' 0.25
-    assert rows == [(1, '1'), (2, '-1'), (3, '-1'), (4, '-1')]
-    _, rows = fuse_submissions(submissions, csv_score_thr=0.4)
-    assert rows == [(1, '13'), (2, '5'), (3, '-1'), (4, '-1')]
-    # the '6' is suppressed by the higher-scored '5' on the same spot
-    _, rows = fuse_submissions(submissions, csv_score_thr=0.1)
-    assert rows[:2] == [(1, '139'), (2, '5')]
-
-
-def test_fuse_submissions_reader_options(submissions):
-    # the reader options reach pred.csv: without suppression the '6' under
-    # the higher-scored '5' is read too
-    _, rows = fuse_submissions(
-        submissions, csv_score_thr=0.1, reader_cfg=dict(nms_ios_thr=1.0))
-    assert rows[:2] == [(1, '139'), (2, '56')]
-    with pytest.raises(KeyError, match='ios'):
-        fuse_submissions(submissions, reader_cfg=dict(ios=0.5))
+    assert read_numbers(fused, [1, 2, 3]) == [(1, '1'), (2, '-1'), (3, '-1')]
+    assert read_numbers(fused, [1, 2], 0.4) == [(1, '13'), (2, '5')]
+    # the '6' is suppressed by the higher-scored '5' on the same spot,
+    # unless a reader option keeps every box
+    assert read_numbers(fused, [1, 2], 0.1) == [(1, '139'), (2, '5')]
+    assert read_numbers(
+        fused, [1, 2], 0.1, nms_ios_thr=1.0) == [(1, '139'), (2, '56')]
 
 
 def tool(*args):
