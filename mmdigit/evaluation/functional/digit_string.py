@@ -18,29 +18,45 @@ SWEEP_THRS = tuple(float(t) for t in np.round(np.arange(0.05, 1.0, 0.05), 2))
 
 #: Reader options: the keyword arguments of :func:`select_digits` after
 #: ``score_thr``, which a ``reader_cfg`` dict may set.
-READER_OPTIONS = ('nms_ios_thr', )
+READER_OPTIONS = ('nms_ios_thr', 'line_tol', 'height_tol')
 
 
 def select_digits(bboxes: np.ndarray,
                   scores: np.ndarray,
                   score_thr: float = DEFAULT_CSV_SCORE_THR,
-                  nms_ios_thr: float = 0.5) -> np.ndarray:
+                  nms_ios_thr: float = 0.5,
+                  line_tol: float = 0.5,
+                  height_tol: float = 1.4) -> np.ndarray:
     """Choose the boxes a number is read from, in reading order.
 
-    Boxes scoring at least ``score_thr`` go through class-agnostic greedy
-    suppression, highest score first: a box is dropped when its
-    intersection over the smaller box (IoS) with a kept box exceeds
-    ``nms_ios_thr``, so one digit detected as two classes, or a small box
-    inside a bigger one, is read once (IoS is never below the IoU, so this
-    also drops what an IoU rule at the same threshold would). The kept
-    boxes are sorted by left edge; equal edges keep the higher score first.
+    1. Boxes scoring at least ``score_thr`` go through class-agnostic
+       greedy suppression, highest score first: a box is dropped when its
+       intersection over the smaller box (IoS) with a kept box exceeds
+       ``nms_ios_thr``, so one digit detected as two classes, or a small
+       box inside a bigger one, is read once (IoS is never below the IoU,
+       so this also drops what an IoU rule at the same threshold would).
+    2. One line, one height: the best-scored box is the reference; a box
+       whose centre is more than ``line_tol`` reference heights above or
+       below the reference's, or whose height is more than ``height_tol``
+       times the reference's (or less than its inverse), is dropped. A
+       house number's digits share a line and a size; a window edge read
+       as a tall ``1`` or a sign's digit below does not.
+    3. The kept boxes are sorted by left edge; equal edges keep the higher
+       score first.
 
     Args:
         bboxes (np.ndarray): (N, 4) boxes, ``x1, y1, x2, y2``.
         scores (np.ndarray): (N, ) scores.
         score_thr (float): Minimum score. Defaults to 0.5.
         nms_ios_thr (float): IoS above which a lower-scored box is dropped;
-            1 keeps every box. Defaults to 0.5 (see docs/synthetic.md).
+            1 keeps every box. Defaults to 0.5.
+        line_tol (float): Largest centre offset from the reference, in
+            its heights; ``inf`` turns the rule off. Defaults to 0.5.
+        height_tol (float): Largest height ratio to the reference, either
+            way; ``inf`` turns the rule off. Defaults to 1.4.
+
+    The defaults were chosen on held-out test-framed photos
+    (docs/synthetic.md#reading-for-it-one-line-one-height).
 
     Returns:
         np.ndarray: Indices of the kept boxes, left to right.
@@ -61,6 +77,12 @@ def select_digits(bboxes: np.ndarray,
         if not (ios > nms_ios_thr).any():
             kept.append(i)
     keep = np.asarray(kept, dtype=np.int64)
+    if keep.size > 1:
+        heights = np.maximum(bboxes[keep, 3] - bboxes[keep, 1], eps)
+        centres = (bboxes[keep, 1] + bboxes[keep, 3]) / 2
+        ratios = np.maximum(heights / heights[0], heights[0] / heights)
+        keep = keep[(np.abs(centres - centres[0]) <= line_tol * heights[0])
+                    & (ratios <= height_tol)]
     # keep is in score order: a stable sort by x_min keeps it on ties
     return keep[np.argsort(bboxes[keep, 0], kind='stable')]
 

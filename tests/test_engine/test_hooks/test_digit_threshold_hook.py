@@ -21,12 +21,14 @@ def test_records_threshold_and_every_reader_option():
     DigitThresholdHook().after_val_epoch(runner, {'digit/best_thr': 0.35})
     info = runner.message_hub.runtime_info
     assert info[BEST_THR_KEY] == 0.35
-    assert info[READER_CFG_KEY] == dict(nms_ios_thr=0.7)
+    assert info[READER_CFG_KEY] == dict(
+        nms_ios_thr=0.7, line_tol=0.5, height_tol=1.4)
     # the defaults of options not given
     runner = make_runner([DigitStringMetric()])
     DigitThresholdHook().after_val_epoch(runner, {'digit/best_thr': 0.35})
     assert runner.message_hub.runtime_info[READER_CFG_KEY] == \
-        resolve_reader_cfg() == dict(nms_ios_thr=0.5)
+        resolve_reader_cfg() == dict(
+            nms_ios_thr=0.5, line_tol=0.5, height_tol=1.4)
 
 
 def test_nothing_recorded_without_the_metric_key():
@@ -60,7 +62,7 @@ def test_test_reads_as_the_checkpoint_recorded(tmp_path):
 
 
 def test_options_an_older_checkpoint_recorded_are_ignored(tmp_path):
-    old = dict(nms_iou_thr=0.5, nms_ios_thr=0.7, line_tol=float('inf'))
+    old = dict(nms_iou_thr=0.5, nms_ios_thr=0.7, max_digits=0)
     given = DigitSubmissionDumper(out_dir=str(tmp_path))
     ckpt = checkpoint_with({BEST_THR_KEY: 0.35, READER_CFG_KEY: old})
     dumper, = run_test_steps([given], ckpt)

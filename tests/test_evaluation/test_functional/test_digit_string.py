@@ -8,8 +8,11 @@ from mmdigit.evaluation import (DEFAULT_CSV_SCORE_THR, READER_OPTIONS,
                                 edit_distance, gt_to_number, number_metrics,
                                 read_number, resolve_reader_cfg, select_digits)
 
-# no suppression at all
-PLAIN = dict(nms_ios_thr=1.0)
+INF = float('inf')
+# the one-line, one-height rule off
+ANY_LINE = dict(line_tol=INF, height_tol=INF)
+# every rule after the score threshold off
+PLAIN = dict(nms_ios_thr=1.0, **ANY_LINE)
 
 
 def box(x, w=10, y=0, h=20):
@@ -25,7 +28,8 @@ def test_digits_sorted_by_x_not_score():
 def test_equal_x_keeps_higher_score_first():
     # side by side vertically (IoU 0): same x_min, the 0.9 box comes first
     bboxes = [box(0, y=0), box(0, y=30), box(20)]
-    assert boxes_to_number(bboxes, [0.6, 0.9, 0.8], [4, 7, 5]) == '745'
+    assert boxes_to_number(bboxes, [0.6, 0.9, 0.8], [4, 7, 5],
+                           **ANY_LINE) == '745'
 
 
 def test_overlapping_duplicate_of_other_class_is_suppressed():
@@ -85,16 +89,39 @@ def test_digit_inside_a_bigger_box_is_read_once():
     scores, labels = [0.9, 0.6, 0.8], [1, 7, 2]
     assert boxes_to_number(bboxes, scores, labels) == '12'
     assert boxes_to_number(bboxes, scores, labels, **PLAIN) == '172'
-    assert boxes_to_number(bboxes, scores, labels, nms_ios_thr=0.9) == '172'
-    assert boxes_to_number(bboxes, scores, labels, nms_ios_thr=0.8) == '12'
+    assert boxes_to_number(
+        bboxes, scores, labels, nms_ios_thr=0.9, **ANY_LINE) == '172'
+    assert boxes_to_number(
+        bboxes, scores, labels, nms_ios_thr=0.8, **ANY_LINE) == '12'
     # touching neighbours: intersection over the smaller box 0.2
     assert boxes_to_number([box(0), box(8)], [0.9, 0.9], [1, 1]) == '11'
 
 
-def test_a_box_off_the_line_is_still_read():
-    # 0.6 heights lower, half as high, scoring half the best
-    assert boxes_to_number([box(0), box(20, y=12, h=10)], [0.9, 0.5],
-                           [1, 5]) == '15'
+def test_one_line_one_height():
+    # the reference is the best-scored box (the 2), not the first or left
+    ref = box(20)
+    cases = [
+        (box(0, y=9), True),  # centre 0.45 reference heights lower
+        (box(0, y=11), False),  # 0.55 heights lower
+        (box(0, y=-11), False),  # 0.55 heights higher
+        (box(0, y=-3, h=27), True),  # 1.35x as tall
+        (box(0, y=-4, h=29), False),  # 1.45x as tall
+        (box(0, y=3, h=15), True),  # 1 / 1.33 as tall
+        (box(0, y=4, h=13), False),  # 1 / 1.54 as tall
+    ]
+    for other, kept in cases:
+        number = boxes_to_number([other, ref], [0.8, 0.9], [1, 2])
+        assert number == ('12' if kept else '2'), other
+        # each rule alone, and both off
+        assert boxes_to_number([other, ref], [0.8, 0.9], [1, 2],
+                               **ANY_LINE) == '12'
+    assert boxes_to_number([box(0, y=11), ref], [0.8, 0.9], [1, 2],
+                           line_tol=0.6) == '12'
+    assert boxes_to_number([box(0, y=-4, h=29), ref], [0.8, 0.9], [1, 2],
+                           height_tol=1.5) == '12'
+    # a tall '1' beside a number, scoring less than its digits
+    bboxes = [box(0), box(12), box(30, y=-8, h=38)]
+    assert boxes_to_number(bboxes, [0.9, 0.95, 0.7], [4, 8, 1]) == '48'
 
 
 def test_the_removed_iou_rule_dropped_nothing_more():
@@ -115,7 +142,7 @@ def test_the_removed_iou_rule_dropped_nothing_more():
                                             for j in kept):
                 kept.append(i)
         expected = sorted(kept, key=lambda i: bboxes[i, 0])
-        assert select_digits(bboxes, scores).tolist() == expected
+        assert select_digits(bboxes, scores, **ANY_LINE).tolist() == expected
 
 
 def test_select_digits_indices_in_reading_order():
@@ -125,12 +152,14 @@ def test_select_digits_indices_in_reading_order():
 
 
 def test_reader_options_are_checked():
-    assert READER_OPTIONS == ('nms_ios_thr', )
+    assert READER_OPTIONS == ('nms_ios_thr', 'line_tol', 'height_tol')
     assert check_reader_cfg(None) == {}
-    assert resolve_reader_cfg() == dict(nms_ios_thr=0.5)
+    assert resolve_reader_cfg() == dict(
+        nms_ios_thr=0.5, line_tol=0.5, height_tol=1.4)
     assert resolve_reader_cfg(PLAIN) == PLAIN
+    assert resolve_reader_cfg(dict(line_tol=1.0))['height_tol'] == 1.4
     # a typo, or an option the reader no longer has
-    for cfg in (dict(nms_ios=0.5), dict(line_tol=1.0)):
+    for cfg in (dict(nms_ios=0.5), dict(max_digits=3)):
         with pytest.raises(KeyError, match=next(iter(cfg))):
             check_reader_cfg(cfg)
 

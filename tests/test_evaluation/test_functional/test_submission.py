@@ -100,7 +100,9 @@ def test_resolve_reading_ignores_removed_recorded_options():
         line_tol=float('inf'),
         height_tol=float('inf'),
         max_digits=0)
-    assert resolve_reading(recorded=(0.35, old))[1] == dict(nms_ios_thr=0.6)
+    # the rules a checkpoint recorded as off stay off
+    assert resolve_reading(recorded=(0.35, old))[1] == dict(
+        nms_ios_thr=0.6, line_tol=float('inf'), height_tol=float('inf'))
     # given options must exist
-    with pytest.raises(KeyError, match='line_tol'):
-        resolve_reading(reader_cfg=dict(line_tol=1.0), recorded=(0.35, old))
+    with pytest.raises(KeyError, match='max_digits'):
+        resolve_reading(reader_cfg=dict(max_digits=3), recorded=(0.35, old))

@@ -101,11 +101,17 @@ def test_metric_and_dumper_read_the_same_numbers(tmp_path, reader_cfg):
 
 def test_reader_options_change_the_reading():
     reads = []
+    any_line = dict(line_tol=float('inf'), height_tol=float('inf'))
     for ios in (1.0, 0.7, 0.5):
-        metric = DigitStringMetric(reader_cfg=dict(nms_ios_thr=ios))
+        metric = DigitStringMetric(
+            reader_cfg=dict(nms_ios_thr=ios, **any_line))
         metric.process({}, overlapping_samples())
         reads.append(metric.read(metric.results, 0.5))
     assert reads == [['17', '4253', ''], ['1', '4253', ''], ['1', '423', '']]
+    # one line, one height: the half-height '7' goes without suppression
+    metric = DigitStringMetric(reader_cfg=dict(nms_ios_thr=1.0))
+    metric.process({}, overlapping_samples())
+    assert metric.read(metric.results, 0.5)[0] == '1'
 
 
 def test_metric_empty_prediction_counts_as_wrong():
