@@ -54,13 +54,14 @@ def hooks(cfg):
     return [h for h in cfg.custom_hooks if h['type'] == 'CheckpointFitHook']
 
 
-@pytest.mark.parametrize('split', ['test', 'valid'])
-def test_pkl_out_dumps_predictions_and_nothing_else(prepare, ckpt, split):
-    cfg, files, what = prepare(ckpt, '--out', 'raw.pkl', '--split', split)
-    assert (files, what) == (['raw.pkl'], 'raw.pkl')
+@pytest.mark.parametrize('split, out', [('test', 'raw.pkl'),
+                                        ('valid', 'a/raw.pickle')])
+def test_pkl_out_dumps_predictions_and_nothing_else(prepare, ckpt, split, out):
+    cfg, files, what = prepare(ckpt, '--out', out, '--split', split)
+    assert (files, what) == ([out], out)
     assert 'DigitSubmissionDumper' not in evaluator_types(cfg)
     dumps = [m for m in cfg.test_evaluator if m['type'] == 'DumpDetResults']
-    assert [d['out_file_path'] for d in dumps] == ['raw.pkl']
+    assert [d['out_file_path'] for d in dumps] == [out]
     if split == 'valid':
         assert evaluator_types(cfg)[:-1] == [
             m['type'] for m in cfg.val_evaluator
