@@ -79,8 +79,10 @@ def parse_args():
 def main():
     args = parse_args()
     thr, source = args.csv_thr, 'given by --csv-thr'
-    with exit_on_user_error():
+    # a misspelt reader option is a KeyError: the user's, not a bug
+    with exit_on_user_error('--reader-cfg: ', (KeyError, )):
         reader = check_reader_cfg(args.reader_cfg)
+    with exit_on_user_error():
         submissions = [load_submission(path) for path in args.pred]
         detections = fuse_detections([dets for dets, _ in submissions],
                                      args.weights, args.iou_thr,

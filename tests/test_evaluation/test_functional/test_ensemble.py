@@ -172,3 +172,14 @@ def test_cli_reader_options(submissions, tmp_path):
     tool(*submissions, '--out', str(out), '--csv-thr', '0.1', '--reader-cfg',
          'nms_ios_thr=1.0')
     assert read_csv(out / 'pred.csv')[2] == ['2', '56']
+    # a misspelt option: one error line, exit 1
+    cmd = [
+        sys.executable,
+        osp.join(REPO, 'tools', 'ensemble.py'), *submissions, '--out',
+        str(out), '--reader-cfg', 'nms_ios=1.0'
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1].startswith(
+        'error: --reader-cfg: ')
+    assert 'nms_ios' in proc.stderr and 'Traceback' not in proc.stderr
