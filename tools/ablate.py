@@ -3,9 +3,8 @@
 Each config trains for ``--budget`` iterations (``200``) or minutes
 (``15m``) of its own schedule, once per seed, each run in its own process
 (``--jobs`` at a time), and is validated once. Writes
-``<work-dir>/summary.{md,csv,png}``: the mean over seeds, the spread, and
-"within noise" marks against the first config (docs/ablations.md). A run
-with a ``<work-dir>/<name>/seed_<seed>/result.json`` is not re-run, so an
+``<work-dir>/summary.{md,csv,png}`` (docs/ablations.md). A run with a
+``<work-dir>/<name>/seed_<seed>/result.json`` is not re-run, so an
 interrupted comparison resumes.
 
 Example:
@@ -14,7 +13,6 @@ Example:
         --data-root ../shared/data/svhn-mini
 """
 import argparse
-import ast
 import json
 import os
 import os.path as osp
@@ -36,7 +34,7 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 from mmengine.utils import ProgressBar
 
-from mmdigit.utils import (ConfigError, UserInputError, atomic_write_bytes,
+from mmdigit.utils import (UserInputError, atomic_write_bytes,
                            ensure_pretrained_weights)
 from mmdigit.utils.cli import (add_custom_hook, bar_chart_png, check_train_cfg,
                                config_name, environment, exit_on_interrupt,
@@ -64,37 +62,27 @@ _WORKERS: Set[subprocess.Popen] = set()
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument(
-        'configs', nargs='+', help='config files; the first is the base row')
-    parser.add_argument(
-        '--budget',
+    add = parser.add_argument
+    add('configs', nargs='+', help='config files; the first is the base row')
+    add('--budget',
         default='200',
         help='ITERS (e.g. 200) or MINUTESm (e.g. 15m) of training per run')
-    parser.add_argument(
-        '--data-root', help='dataset folder in the course layout')
-    parser.add_argument(
-        '--work-dir', default='work_dirs/ablation', help='output folder')
-    parser.add_argument(
-        '--seed', type=int, default=0, help='random seed of the first run')
-    parser.add_argument(
-        '--seeds', type=int, default=1, help='runs per config (seeds SEED..)')
-    parser.add_argument(
-        '--jobs',
+    add('--data-root', help='dataset folder in the course layout')
+    add('--work-dir', default='work_dirs/ablation', help='output folder')
+    add('--seed', type=int, default=0, help='random seed of the first run')
+    add('--seeds', type=int, default=1, help='runs per config (seeds SEED..)')
+    add('--jobs',
         type=int,
         default=1,
         help='runs trained at a time, the CPU cores shared between them')
-    parser.add_argument(
-        '--batch-size', type=int, help='training batch size for every config')
-    parser.add_argument(
-        '--from-scratch',
+    add('--batch-size', type=int, help='training batch size for every config')
+    add('--from-scratch',
         action='store_true',
         help='no pre-trained backbone weights (offline machines)')
-    parser.add_argument(
-        '--onto',
+    add('--onto',
         help='apply each config\'s change onto this base config instead of '
         'its own; a config without a single local _base_ stands for it')
-    parser.add_argument(
-        '--cfg-options',
+    add('--cfg-options',
         nargs='+',
         action=DictAction,
         help='overrides applied to every config (xxx=yyy)')
@@ -108,9 +96,8 @@ def parse_budget(budget: str) -> Dict[str, float]:
     if not match:
         raise UserInputError(
             f'--budget: budget must be ITERS or MINUTESm, got {budget!r}')
-    if match.group(2):
-        return {'minutes': float(match.group(1))}
-    return {'iters': int(float(match.group(1)))}
+    number = float(match[1])
+    return {'minutes': number} if match[2] else {'iters': int(number)}
 
 
 def budget_cfg(cfg: Config,
@@ -159,28 +146,18 @@ def rebase_config(config: str, onto: str, out_dir: str) -> str:
     return the copy, or ``onto`` for a root (docs/ablations.md)."""
     with open(config) as f:
         source = f.read()
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as e:
-        raise ConfigError(f'{config}: {e}') from e
-    node = next((n.value
-                 for n in tree.body if isinstance(n, ast.Assign) and any(
-                     isinstance(t, ast.Name) and t.id == '_base_'
-                     for t in n.targets)), None)
-    if (not isinstance(node, ast.Constant) or not isinstance(node.value, str)
-            or '::' in node.value or osp.abspath(config) == osp.abspath(onto)):
+    # a list, a package's (``::``) or no _base_ string: a root
+    match = re.search(r'^_base_\s*=\s*([\'"])(.+?)\1', source, re.M)
+    if (not match or '::' in match[2]
+            or osp.abspath(config) == osp.abspath(onto)):
         return onto
-    base = osp.normpath(osp.join(osp.dirname(config), node.value))
-    new_base = rebase_config(base, onto, out_dir)
-    lines = source.splitlines(keepends=True)
-    start = sum(map(len, lines[:node.lineno - 1])) + node.col_offset
-    end = sum(map(len, lines[:node.end_lineno - 1])) + node.end_col_offset
+    base = osp.normpath(osp.join(osp.dirname(config), match[2]))
+    new_base = repr(osp.abspath(rebase_config(base, onto, out_dir)))
     header = (f'# {osp.relpath(config)} rebased onto {osp.relpath(onto)} '
               '(tools/ablate.py --onto)\n')
     path = osp.join(out_dir, osp.basename(config))
-    atomic_write_bytes(path,
-                       (header + source[:start] + repr(osp.abspath(new_base)) +
-                        source[end:]).encode())
+    atomic_write_bytes(path, (header + source[:match.start(1)] + new_base +
+                              source[match.end():]).encode())
     return path
 
 
@@ -197,9 +174,8 @@ def run_one(config: str, result_file: str, **kwargs) -> None:
     start = time.perf_counter()
     runner.train()
     train_s = time.perf_counter() - start
-    iter_times = runner.message_hub.get_scalar('train/time').data[0]
-    if len(iter_times) > WARMUP_ITERS:
-        iter_times = iter_times[WARMUP_ITERS:]
+    times = runner.message_hub.get_scalar('train/time').data[0]
+    times = times[WARMUP_ITERS:] if len(times) > WARMUP_ITERS else times
     peak = torch.cuda.max_memory_allocated() / 2**20 if cuda else \
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     start = time.perf_counter()
@@ -212,7 +188,7 @@ def run_one(config: str, result_file: str, **kwargs) -> None:
     result.update(
         iters=int(runner.iter),
         train_s=train_s,
-        train_img_per_s=float(images / np.median(iter_times)),
+        train_img_per_s=float(images / np.median(times)),
         val_s=time.perf_counter() - start,
         peak_mem_mb=peak,
         device=environment('cuda' if cuda else 'cpu')['device'],
@@ -266,10 +242,9 @@ def run_ablation(args) -> List[Dict]:
         cfg_options=args.cfg_options,
         batch_size=args.batch_size,
         from_scratch=args.from_scratch)
-    if args.seeds < 1:
-        raise UserInputError(f'--seeds must be at least 1, got {args.seeds}')
-    if jobs < 1:
-        raise UserInputError(f'--jobs must be at least 1, got {jobs}')
+    for flag, n in (('--seeds', args.seeds), ('--jobs', jobs)):
+        if n < 1:
+            raise UserInputError(f'{flag} must be at least 1, got {n}')
     configs = args.configs if args.onto is None else [
         rebase_config(c, args.onto, osp.join(work_dir, 'configs'))
         for c in args.configs
@@ -285,10 +260,11 @@ def run_ablation(args) -> List[Dict]:
     stopping = threading.Event()
 
     def train(config: str, name: str, run_seed: int) -> Dict:
+        run = dict(config=config, seed=run_seed)
         run_dir = osp.join(work_dir, name, f'seed_{run_seed}')
         result_file = osp.join(run_dir, 'result.json')
         if stopping.is_set():
-            return dict(config=config, seed=run_seed, error='stopped')
+            return dict(run, error='stopped')
         if not osp.exists(result_file):
             os.makedirs(run_dir, exist_ok=True)
             log_file = osp.join(run_dir, 'worker.log') if jobs > 1 else None
@@ -304,10 +280,9 @@ def run_ablation(args) -> List[Dict]:
                 stopping.set()  # before this thread takes the next run
                 raise
             if code != 0:
-                return dict(
-                    config=config, seed=run_seed, error=f'exit code {code}')
+                return dict(run, error=f'exit code {code}')
         with open(result_file) as f:
-            return dict(json.load(f), config=config, seed=run_seed)
+            return dict(json.load(f), **run)
 
     runs = [(config, name, s) for config, name in zip(configs, names)
             for s in range(args.seed, args.seed + args.seeds)]
@@ -372,9 +347,7 @@ def _cell(stat: pd.Series, fmt: str) -> str:
     if stat['count'] > 1:
         text += (f' ± {stat["std"]:{fmt}} '
                  f'({stat["min"]:{fmt}}–{stat["max"]:{fmt}})')
-    if stat['noise']:
-        text += ', within noise'
-    return text
+    return text + ', within noise' * stat['noise']
 
 
 def write_summary(results: Sequence[Dict], work_dir: str,
@@ -432,8 +405,7 @@ def main():
     with exit_on_user_error(), exit_on_interrupt(
             summary, osp.join(args.work_dir, 'summary.*')):
         for config in args.configs + ([args.onto] if args.onto else []):
-            if not osp.isfile(config):
-                raise ConfigError(f'config file not found: {config}')
+            load_cfg(config)  # a missing or broken one: an error line now
         run_ablation(args)
     print(open(f'{args.work_dir}/summary.md').read())
 

@@ -16,11 +16,12 @@ Example:
         --data-root ../shared/data/svhn-mini --name scaling
 """
 import argparse
-import copy
+import contextlib
 import ctypes
 import functools
 import gc
 import itertools
+import re
 import resource
 import shlex
 import sys
@@ -91,86 +92,73 @@ def parse_args(argv=None):
     return args
 
 
-class PeakMemory:
-    """Peak memory of a phase in MB: the RSS high-water mark on CPU, CUDA
-    allocations on ``'cuda'``."""
-
-    def __init__(self, device: str) -> None:
-        self.device = device
-
-    def reset(self) -> None:
-        """Start a new phase."""
-        gc.collect()
-        if self.device == 'cuda':
-            torch.cuda.empty_cache()
-            torch.cuda.reset_peak_memory_stats()
-            return
-        try:
+def reset_peak(device: str) -> None:
+    """Start a new phase of :func:`peak_mb`."""
+    gc.collect()
+    if device == 'cuda':
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
+    else:  # if this fails, peak_mb() gives the lifetime maximum
+        with contextlib.suppress(OSError, AttributeError):
             # glibc keeps freed heap pages resident: without giving them
             # back, a row's peak would carry the previous rows' memory
             ctypes.CDLL('libc.so.6').malloc_trim(0)
             with open('/proc/self/clear_refs', 'w') as f:
                 f.write('5')  # resets VmHWM (Linux >= 4.0)
-        except (OSError, AttributeError):
-            pass  # peak() then gives the lifetime maximum
-
-    def peak(self) -> float:
-        """Peak of the phase in MB."""
-        if self.device == 'cuda':
-            return torch.cuda.max_memory_allocated() / 2**20
-        try:
-            with open('/proc/self/status') as f:
-                return next(
-                    int(line.split()[1])
-                    for line in f if line.startswith('VmHWM:')) / 1024
-        except (OSError, StopIteration):
-            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def time_steps(step, batches, warmup: int, steps: int,
-               device: str) -> Tuple[float, int]:
-    """Seconds and images of ``steps`` calls of ``step(next(batches))``
-    after ``warmup`` untimed ones; fetching a batch is part of the step."""
+def peak_mb(device: str) -> float:
+    """Peak memory in MB since :func:`reset_peak`: the RSS high-water mark
+    on CPU, CUDA allocations on ``'cuda'``."""
+    if device == 'cuda':
+        return torch.cuda.max_memory_allocated() / 2**20
+    try:
+        with open('/proc/self/status') as f:
+            return int(re.search(r'VmHWM:\s*(\d+)', f.read())[1]) / 1024
+    except OSError:  # not Linux
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def time_steps(step, loader, warmup: int, steps: int, device: str) -> float:
+    """Images/s of ``steps`` calls of ``step(batch)`` after ``warmup``
+    untimed ones; fetching a batch is part of the step."""
+    batches = endless(loader)
+    sync = torch.cuda.synchronize if device == 'cuda' else lambda: None
     for _ in range(warmup):
         step(next(batches))
-    if device == 'cuda':
-        torch.cuda.synchronize()
+    sync()
     images, start = 0, time.perf_counter()
     for _ in range(steps):
         batch = next(batches)
         images += len(batch['inputs'])
         step(batch)
-    if device == 'cuda':
-        torch.cuda.synchronize()
-    return time.perf_counter() - start, images
+    sync()
+    return images / (time.perf_counter() - start)
 
 
 def benchmark_cfg(cfg: Config, args, amp: bool = False) -> Dict[str, float]:
     """Speed and peak memory of one config on ``args.device``: the
     :data:`COLUMNS` (not the ratios), ``train_bs`` and ``test_bs``."""
     device = args.device
-    cfg = copy.deepcopy(cfg)
     if amp:  # as tools/train.py --amp
         cfg.optim_wrapper.update(type='AmpOptimWrapper', loss_scale='dynamic')
     if cfg.optim_wrapper.get('type') == 'AmpOptimWrapper':
         require_amp_device()
-    memory = PeakMemory(device)
     test_bs = cfg.test_dataloader.batch_size
     result = dict(train_bs=cfg.train_dataloader.batch_size, test_bs=test_bs)
-
     set_random_seed(0)
-    memory.reset()
+    reset_peak(device)
     model = build_model(cfg, device).train()
     # partial, not a lambda: no closure over the names deleted below
     train_step = functools.partial(
         model.train_step,
         optim_wrapper=build_optim_wrapper(model, cfg.optim_wrapper))
     loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
-    seconds, images = time_steps(train_step, endless(loader), args.warmup,
-                                 args.iters, device)
-    result.update(train_img_s=images / seconds, train_peak_mb=memory.peak())
+    result.update(
+        train_img_s=time_steps(train_step, loader, args.warmup, args.iters,
+                               device),
+        train_peak_mb=peak_mb(device))
     del train_step, loader
-
     model.eval()
     peaks = []
     for key, batch_size in (('infer1_img_s', 1), ('infer_img_s', test_bs)):
@@ -179,13 +167,11 @@ def benchmark_cfg(cfg: Config, args, amp: bool = False) -> Dict[str, float]:
             seed=0)
         # one batch is the warm-up
         steps = max(1, min(args.infer_images // batch_size, len(loader) - 1))
-        memory.reset()
+        reset_peak(device)
         with torch.no_grad(), torch.autocast(
                 device_type=device, enabled=amp and device == 'cuda'):
-            seconds, images = time_steps(model.test_step, endless(loader), 1,
-                                         steps, device)
-        result[key] = images / seconds
-        peaks.append(memory.peak())
+            result[key] = time_steps(model.test_step, loader, 1, steps, device)
+        peaks.append(peak_mb(device))
         del loader
     result['infer_peak_mb'] = max(peaks)
     result['course_test_min'] = COURSE_TEST_IMAGES / result['infer_img_s'] / 60
@@ -205,31 +191,27 @@ def expand_rows(specs: Sequence[str], img_scales: Optional[Sequence],
     """Every scale x batch size (x AMP) of every row, with its name: the
     ``label`` or the config name, ``@WxH``, ``bsN`` and the last part of
     each other option's key."""
-    variants = list(
-        itertools.product(img_scales or [None], batch_sizes or [None],
-                          [False, True] if amp else [False]))
-    rows = []
-    for spec in specs:
-        config, options = parse_row(spec)
-        for img_scale, batch_size, use_amp in variants:
-            row = dict(options)
-            if img_scale:
-                row['img_scale'] = tuple(img_scale)
-            if batch_size:
-                row['train_dataloader.batch_size'] = batch_size
-            words = [config_name(config)]
-            for key, value in row.items():
-                if key == 'label':
-                    words = [str(value)]
-                elif key == 'img_scale':
-                    words.append('@{}x{}'.format(*value))
-                elif key == 'train_dataloader.batch_size':
-                    words.append(f'bs{value}')
-                else:
-                    words.append(f'{key.split(".")[-1]}={value}')
-            name = ' '.join(words + ['amp'] * use_amp)
-            rows.append(
-                dict(name=name, config=config, options=row, amp=use_amp))
+    rows, variants = [], itertools.product(specs, img_scales or [None],
+                                           batch_sizes or [None],
+                                           [False, True] if amp else [False])
+    for spec, img_scale, batch_size, use_amp in variants:
+        config, row = parse_row(spec)
+        if img_scale:
+            row['img_scale'] = tuple(img_scale)
+        if batch_size:
+            row['train_dataloader.batch_size'] = batch_size
+        words = [config_name(config)]
+        for key, value in row.items():
+            if key == 'label':
+                words = [str(value)]
+            elif key == 'img_scale':
+                words.append('@{}x{}'.format(*value))
+            elif key == 'train_dataloader.batch_size':
+                words.append(f'bs{value}')
+            else:
+                words.append(f'{key.split(".")[-1]}={value}')
+        name = ' '.join(words + ['amp'] * use_amp)
+        rows.append(dict(name=name, config=config, options=row, amp=use_amp))
     return rows
 
 

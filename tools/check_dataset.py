@@ -1,8 +1,7 @@
 """Validate a dataset in the course layout before training.
 
 Prints every problem of train/, valid/ and test/ with its file and json
-entry (docs/data.md#checking-a-dataset), then a summary; exit code 1 on any
-error (warnings alone keep 0).
+entry, then a summary; exit code 1 on any error (docs/data.md).
 
 Example:
     python tools/check_dataset.py ../shared/data/svhn-mini
@@ -15,7 +14,7 @@ from mmdigit.datasets import check_dataset
 from mmdigit.datasets.checks import ERROR
 
 
-def parse_args():
+def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('data_root', help='dataset folder')
     parser.add_argument(
@@ -27,11 +26,7 @@ def parse_args():
         type=int,
         default=200,
         help='print at most this many problems per split')
-    return parser.parse_args()
-
-
-def main():
-    args = parse_args()
+    args = parser.parse_args()
     result = check_dataset(
         args.data_root, decode=not args.no_decode, progress=True)
     print()
@@ -47,8 +42,7 @@ def main():
                            for (_, kind), n in sorted(kinds.items()))
         summary.append(f'{split:<6} {errors:>5} errors  '
                        f'{len(problems) - errors:>5} warnings  {detail}')
-    print('\nsummary:')
-    print('\n'.join(summary))
+    print('\nsummary:', *summary, sep='\n')
     failed = any(p.level == ERROR for ps in result.values() for p in ps)
     print('FAILED: fix the errors above' if failed else 'OK')
     sys.exit(1 if failed else 0)

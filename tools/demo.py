@@ -6,13 +6,14 @@ predictions and curves and reads a few test images, each step running the
 user-facing tool in a subprocess with its command printed (a walk-through).
 """
 import argparse
-import json
-import os
 import os.path as osp
 import subprocess
 import sys
 import time
 
+import mmengine
+
+from mmdigit.apis.inferencer import list_images
 from mmdigit.datasets import make_synthetic_dataset
 from mmdigit.evaluation import (evaluate_submission, load_gt_numbers,
                                 load_submission)
@@ -59,8 +60,8 @@ def main():
     if args.cfg_options:
         train += ['--cfg-options'] + args.cfg_options
     run(train)
-    with open(osp.join(args.work_dir, 'last_checkpoint')) as f:
-        ckpt = f.read().strip()
+    ckpt = mmengine.get_text(osp.join(args.work_dir, 'last_checkpoint'))
+    ckpt = ckpt.strip()
 
     test_dir = osp.join(args.work_dir, 'submission')
     valid_dir = osp.join(args.work_dir, 'submission_valid')
@@ -73,8 +74,8 @@ def main():
 
     ann_file = osp.join(args.data_root, 'valid.json')
     metrics = evaluate_submission(valid_dir, ann_file)
-    with open(osp.join(args.work_dir, 'valid_metrics.json'), 'w') as f:
-        json.dump(metrics, f, indent=1)
+    mmengine.dump(
+        metrics, osp.join(args.work_dir, 'valid_metrics.json'), indent=1)
 
     # draw the boxes pred.csv read its numbers from: the checkpoint's
     # recorded threshold and reader options, as tools/test.py used them
@@ -100,13 +101,10 @@ def main():
         osp.join(args.work_dir, 'curves.png'), args.work_dir)
 
     # test/ holds <id>.png: the first few ids
-    test_imgs = sorted(
-        os.listdir(osp.join(args.data_root, 'test')),
-        key=lambda name: int(osp.splitext(name)[0]))[:4]
     read_dir = osp.join(args.work_dir, 'read_numbers')
     run([osp.join(TOOLS, 'read_numbers.py'), args.config, ckpt] +
-        [osp.join(args.data_root, 'test', name)
-         for name in test_imgs] + ['--out-dir', read_dir])
+        list_images(osp.join(args.data_root, 'test'))[:4] +
+        ['--out-dir', read_dir])
 
     print(f'\nmmdigit demo finished in {(time.time() - start) / 60:.1f} min')
     print(f'  submission: {test_dir}/pred.json, pred.csv, submission.zip')

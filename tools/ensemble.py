@@ -1,10 +1,9 @@
 """Ensemble submissions with weighted boxes fusion (WBF).
 
 Fuses the pred.json of several submissions (folders or zips), reads
-pred.csv again from the fused boxes at ``--csv-thr``, else at the threshold
-reading the most numbers of ``--ann-file`` right, else at 0.5, and writes
-pred.json, pred.csv and submission.zip to ``--out``; with ``--ann-file``
-every input and the fused submission are scored (docs/ensembling.md).
+pred.csv from the fused boxes (at ``--csv-thr``, else the best threshold on
+``--ann-file``, else 0.5) and writes a submission to ``--out``; with
+``--ann-file`` every input and the result are scored (docs/ensembling.md).
 
 Example:
     python tools/ensemble.py work_dirs/a/submission_valid \

@@ -1,6 +1,5 @@
-"""Render the synthetic SVHN-like dataset in the course layout: image ``k``
-of split ``j`` is sample ``k - 1`` of ``SyntheticDigitDataset(seed=
-split_seed(seed, j))``.
+"""Render the synthetic dataset in the course layout (image k of split j
+is sample k - 1 of SyntheticDigitDataset(seed=split_seed(seed, j))).
 
 Example:
     python tools/make_synthetic.py data/synthetic --num-train 3000
@@ -10,7 +9,7 @@ import argparse
 from mmdigit.datasets import make_synthetic_dataset
 
 
-def parse_args():
+def main():
     parser = argparse.ArgumentParser(
         description='Render synthetic house numbers in the course layout '
         '(train/, valid/, test/, train.json, valid.json)')
@@ -20,11 +19,7 @@ def parse_args():
     parser.add_argument('--num-test', type=int, default=300)
     parser.add_argument(
         '--seed', type=int, default=0, help='same seed, same bytes')
-    return parser.parse_args()
-
-
-def main():
-    args = parse_args()
+    args = parser.parse_args()
     counts = make_synthetic_dataset(args.out_dir, args.num_train,
                                     args.num_valid, args.num_test, args.seed)
     print(f'wrote {counts} to {args.out_dir}')

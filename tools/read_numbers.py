@@ -16,6 +16,8 @@ import sys
 import warnings
 from typing import Optional
 
+import torch
+
 from mmdigit.apis import DigitInferencer
 from mmdigit.apis.inferencer import (UnreadableImageWarning,
                                      is_folder_or_pattern, list_images,
@@ -52,11 +54,9 @@ def parse_args():
 
 
 def find_images(inputs: list, device: Optional[str] = None) -> list:
-    """List the images to read; fail early on nothing to read or no GPU."""
-    if device == 'cuda':
-        import torch
-        if not torch.cuda.is_available():
-            raise UserInputError('--device cuda: no CUDA device is available')
+    """The images to read; fail early on nothing to read or no GPU."""
+    if device == 'cuda' and not torch.cuda.is_available():
+        raise UserInputError('--device cuda: no CUDA device is available')
     images = list_images(inputs)
     # a missing file among others is reported as unreadable, per image
     if not any(osp.exists(path) for path in images):
@@ -67,14 +67,13 @@ def find_images(inputs: list, device: Optional[str] = None) -> list:
 def warning_printer(progress: bool):
     """``warnings.showwarning`` printing an unreadable image as one
     ``warning:`` line."""
-    default = warnings.showwarning
-    start = '\n' if progress else ''
+    default, start = warnings.showwarning, '\n' if progress else ''
 
-    def show(message, category, filename, lineno, file=None, line=None):
+    def show(message, category, *args, **kwargs):
         if issubclass(category, UnreadableImageWarning):
             print(f'{start}warning: {message}', file=sys.stderr, flush=True)
         else:
-            default(message, category, filename, lineno, file, line)
+            default(message, category, *args, **kwargs)
 
     return show
 

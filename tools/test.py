@@ -1,10 +1,9 @@
 """Test a checkpoint and write the course submission.
 
-The configured test set (``--split valid``: the labelled validation set,
-with its metrics) is read into ``pred.json``, ``pred.csv`` and
-``submission.zip`` in ``--out`` (a folder or a ``.zip`` path; default
-``<work_dir>/submission``); ``--out x.pkl`` dumps mmdet's raw predictions
-only. Ctrl-C or SIGTERM leaves the previous submission files (or none).
+The test set (``--split valid``: the validation set, with its metrics) is
+read into ``pred.json``, ``pred.csv`` and ``submission.zip`` in ``--out``
+(a folder or a ``.zip`` path); ``--out x.pkl`` dumps mmdet's raw
+predictions only. Ctrl-C or SIGTERM leaves the previous files (or none).
 
 Example:
     python tools/test.py configs/faster_rcnn_r50_fpn_digits.py \
@@ -91,13 +90,11 @@ def parse_args(argv=None):
 
 
 def set_outputs(cfg: Config, args) -> Tuple[List[str], str]:
-    """Make the test evaluator write what ``--out`` asks for, nothing else.
-
-    ``x.pkl``: mmdet's ``DumpDetResults`` instead of the submission dumper.
-    Else the config's ``DigitSubmissionDumper`` (added if missing) writes to
-    ``--out`` (a ``.zip`` goes beside its ``pred.*``; none:
-    ``<work_dir>/submission[_valid]``), the checkpoint's recorded reading
-    given by ``DigitThresholdHook`` (added if missing) unless ``--csv-thr``.
+    """Make the test evaluator write what ``--out`` asks for, nothing else:
+    ``x.pkl``: mmdet's ``DumpDetResults``; else ``DigitSubmissionDumper``
+    (added if missing) writes to ``--out`` (default
+    ``<work_dir>/submission[_valid]``), at the reading ``DigitThresholdHook``
+    (added if missing) recorded unless ``--csv-thr``.
 
     Returns:
         tuple[list[str], str]: The files written and what to call them.
@@ -118,12 +115,10 @@ def set_outputs(cfg: Config, args) -> Tuple[List[str], str]:
     if not dumpers:
         dumpers = [ConfigDict(type=DUMPER)]
         metrics += dumpers
+    thrs = dict(csv_score_thr=args.csv_thr, json_score_thr=args.json_thr)
     for dumper in dumpers:
         dumper.update(out_dir=out_dir, zip_name=zip_name)
-        if args.csv_thr is not None:
-            dumper.csv_score_thr = args.csv_thr
-        if args.json_thr is not None:
-            dumper.json_score_thr = args.json_thr
+        dumper.update({k: v for k, v in thrs.items() if v is not None})
     add_custom_hook(cfg, 'DigitThresholdHook', replace=False)
     cfg.test_evaluator = metrics
     files = [osp.join(out_dir, n) for n in ('pred.json', 'pred.csv', zip_name)]
@@ -131,9 +126,8 @@ def set_outputs(cfg: Config, args) -> Tuple[List[str], str]:
 
 
 def use_scale_tta(cfg: Config) -> None:
-    """Wrap the model in ``tta_model`` (default :data:`TTA_MODEL`) and test
-    with ``tta_pipeline``, by default the test pipeline with one ``Resize``
-    branch per :data:`TTA_SCALE_RATIOS` (mmdet's default flips)."""
+    """Test with ``tta_model`` and ``tta_pipeline``, by default
+    :data:`TTA_MODEL` and one ``Resize`` per :data:`TTA_SCALE_RATIOS`."""
     if 'tta_model' not in cfg:
         cfg.tta_model = copy.deepcopy(TTA_MODEL)
     if 'tta_pipeline' not in cfg:
@@ -164,8 +158,7 @@ def use_scale_tta(cfg: Config) -> None:
 
 
 def prepare_cfg(cfg: Config, args) -> Tuple[List[str], str]:
-    """Apply the flags to a config; returns what :func:`set_outputs`
-    writes."""
+    """Apply the flags; returns :func:`set_outputs`' answer."""
     if args.split == 'valid':
         cfg.test_dataloader = cfg.val_dataloader
         cfg.test_evaluator = evaluator_metrics(cfg.val_evaluator)
@@ -192,10 +185,8 @@ def main():
             cfg = trigger_visualization_hook(cfg, args)
         with exit_on_interrupt(files, what):
             setup_distributed(cfg)
-            if 'runner_type' not in cfg:
-                runner = Runner.from_cfg(cfg)
-            else:
-                runner = RUNNERS.build(cfg)
+            runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
+                Runner.from_cfg(cfg)
             runner.test()
 
 

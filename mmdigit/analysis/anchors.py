@@ -1,8 +1,7 @@
 """Box statistics at a config's training scale and anchor proposals.
 
-Boxes are scaled as the training ``Resize`` scales their images (anchors
-live in input pixels); an anchor set's quality is each box's IoU with its
-best anchor, centred on each other (the best ``MaxIoUAssigner`` can reach).
+An anchor set's quality is each box's IoU with its best anchor, centred on
+each other (the best ``MaxIoUAssigner`` can reach).
 """
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -19,16 +18,15 @@ def load_box_sizes(ann_file: str) -> Tuple[np.ndarray, np.ndarray]:
     """``(N, 2)`` box and image ``(w, h)`` of each annotation in a json."""
     coco = mmengine.load(ann_file, file_format='json')
     sizes = {im['id']: (im['width'], im['height']) for im in coco['images']}
-    anns = coco['annotations']
-    return (np.array([a['bbox'][2:4] for a in anns], float).reshape(-1, 2),
-            np.array([sizes[a['image_id']] for a in anns],
-                     float).reshape(-1, 2))
+    wh = np.array([(*a['bbox'][2:4], *sizes[a['image_id']])
+                   for a in coco['annotations']], float).reshape(-1, 4)
+    return wh[:, :2], wh[:, 2:]
 
 
 def scale_to_input(box_wh: np.ndarray, img_wh: np.ndarray,
                    scale: Sequence[int], keep_ratio: bool) -> np.ndarray:
     """``(N, 2)`` box sizes scaled as mmcv's ``Resize(scale, keep_ratio)``
-    (``rescale_size`` when keeping the ratio) scales their images."""
+    scales their images (anchors live in input pixels)."""
     if not keep_ratio:
         return box_wh * (np.asarray(scale) / img_wh)
     factor = np.minimum(max(scale) / img_wh.max(1), min(scale) / img_wh.min(1))
@@ -50,8 +48,6 @@ def centered_iou(wh: np.ndarray, anchors: np.ndarray) -> np.ndarray:
     """``(N, M)`` IoUs of ``(N, 2)`` box and ``(M, 2)`` anchor sizes centred
     on each other (as mmdet's ``optimize_anchors.py`` compares them)."""
     from mmdet.structures.bbox import bbox_overlaps
-
-    # x1, y1, x2, y2 of boxes centred on the origin
     boxes = [np.concatenate([-x / 2, x / 2], axis=1) for x in (wh, anchors)]
     return bbox_overlaps(*map(torch.from_numpy, boxes)).numpy()
 
@@ -62,7 +58,7 @@ def anchor_fit(wh: np.ndarray, anchors: np.ndarray) -> Dict[str, object]:
     Returns:
         dict: ``mean_iou`` of each box's best anchor, ``recall@0.5`` and
         ``recall@0.7`` (share of boxes whose best anchor reaches the RPN's
-        IoU thresholds) and ``level`` (``(N,)``: of each best anchor).
+        IoU thresholds) and each best anchor's ``level``.
     """
     ious = centered_iou(wh, anchors.reshape(-1, 2))
     best = ious.max(axis=1)
@@ -79,27 +75,11 @@ def roi_levels(wh: np.ndarray, num_levels: int = 4) -> np.ndarray:
     pools each of the ``(N, 2)`` box sizes from."""
     from mmdet.models.roi_heads.roi_extractors import SingleRoIExtractor
     extractor = SingleRoIExtractor(
-        roi_layer=dict(type='RoIAlign', output_size=7),
-        out_channels=1,
-        featmap_strides=[4 * 2**i for i in range(num_levels)])
+        dict(type='RoIAlign', output_size=7), 1,
+        [4 * 2**i for i in range(num_levels)])
     # RoIs (batch 0, x1 0, y1 0, x2 w, y2 h): only their size counts
     rois = torch.from_numpy(np.pad(wh, ((0, 0), (3, 0))))
     return extractor.map_roi_levels(rois, num_levels).numpy()
-
-
-def _lloyd(points, centers, assign, center, max_iters):
-    """Lloyd iterations: ``assign(centers)`` gives each point's cluster,
-    ``center(members)`` a cluster's new centre."""
-    for _ in range(max_iters):
-        labels = assign(centers)
-        new = np.array([
-            center(points[labels == j]) if np.any(labels == j) else c
-            for j, c in enumerate(centers)
-        ])
-        if np.allclose(new, centers):
-            break
-        centers = new
-    return centers
 
 
 def kmeans_iou(wh: np.ndarray,
@@ -116,9 +96,15 @@ def kmeans_iou(wh: np.ndarray,
         probs = dist / dist.sum() if dist.sum() > 0 else None
         centers = np.concatenate(
             [centers, wh[rng.choice(len(wh), p=probs)][None]])
-    # the median is robust to the long tail of large boxes
-    centers = _lloyd(wh, centers, lambda c: centered_iou(wh, c).argmax(axis=1),
-                     lambda members: np.median(members, axis=0), max_iters)
+    for _ in range(max_iters):  # Lloyd, with the median: robust to the tail
+        labels = centered_iou(wh, centers).argmax(axis=1)
+        new = np.array([
+            np.median(wh[labels == j], axis=0) if np.any(labels == j) else c
+            for j, c in enumerate(centers)
+        ])
+        if np.allclose(new, centers):
+            break
+        centers = new
     return centers[np.argsort(centers[:, 0] * centers[:, 1])]
 
 
@@ -127,23 +113,20 @@ def propose_anchors(wh: np.ndarray,
                     num_scales: int = 1,
                     num_ratios: int = 3,
                     seed: int = 0) -> Dict[str, object]:
-    """Propose ``AnchorGenerator`` scales and ratios for ``(N, 2)`` boxes.
+    """Propose ``AnchorGenerator`` ``scales``, ``ratios`` and their
+    :func:`anchor_fit` (``fit``) for ``(N, 2)`` boxes.
 
     Ratios are the centres of a 1-D k-means of ``log(h / w)``, rounded to
     0.05; scales are ``base * 2 ** (i / num_scales)`` with the ``base`` of a
     1/8-octave grid that maximises the mean best-anchor IoU.
-
-    Returns:
-        dict: ``scales``, ``ratios`` and their :func:`anchor_fit`.
     """
+    from scipy.cluster.vq import kmeans2
     log_ratio = np.log(wh[:, 1] / wh[:, 0])
     rng = np.random.default_rng(seed)
     centers = np.quantile(log_ratio,
                           (np.arange(num_ratios) + 0.5) / num_ratios)
     centers += rng.normal(0, 1e-6, num_ratios)  # break exact ties
-    centers = _lloyd(log_ratio, centers,
-                     lambda c: np.abs(log_ratio[:, None] - c).argmin(axis=1),
-                     np.mean, 100)
+    centers, _ = kmeans2(log_ratio, centers, iter=100, minit='matrix')
     ratios = sorted(
         {round(round(float(np.exp(c)) / 0.05) * 0.05, 2)
          for c in centers})

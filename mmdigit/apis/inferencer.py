@@ -1,8 +1,6 @@
 """Read the number in any image: :class:`DigitInferencer` and the loop behind
 ``tools/read_numbers.py``."""
-import csv
 import glob
-import io
 import os
 import os.path as osp
 import re
@@ -22,6 +20,7 @@ from mmengine.structures import InstanceData
 
 from ..datasets.image_folder import PLACEHOLDER_SIZE, StandInPipeline
 from ..evaluation.functional import NO_NUMBER, read_number, resolve_reading
+from ..evaluation.functional.submission import csv_text
 from ..evaluation.metrics import DigitSubmissionDumper
 from ..utils.checkpoint import (check_state_dict_fits,
                                 register_checkpoint_safe_globals)
@@ -49,12 +48,10 @@ def is_folder_or_pattern(path: str) -> bool:
 
 
 def list_images(inputs: Union[InputsType, Iterable]) -> list:
-    """Paths and arrays, one per image, of what to read.
-
-    A folder or a glob pattern gives its image files (any extension case,
-    natural order, not recursive); other strings are kept, even if missing
-    (they fail per image); arrays become BGR (:func:`to_bgr`).
-    """
+    """Paths and arrays, one per image, of what to read: a folder or a glob
+    gives its image files (any extension case, natural order, not
+    recursive), other strings are kept even if missing (they fail per
+    image), arrays become BGR (:func:`to_bgr`)."""
     if isinstance(inputs, (str, os.PathLike, np.ndarray, dict)):
         inputs = [inputs]
     images = []
@@ -88,8 +85,8 @@ def to_bgr(img: np.ndarray) -> np.ndarray:
 
 
 def config_reader_cfg(cfg: ConfigType) -> Optional[dict]:
-    """The ``reader_cfg`` of the config's ``DigitSubmissionDumper`` (what
-    ``tools/test.py`` reads ``pred.csv`` with), None when it sets none."""
+    """The ``reader_cfg`` of the config's ``DigitSubmissionDumper``, if
+    any."""
     for metric in evaluator_metrics(cfg.get('test_evaluator')):
         kind = metric.get('type')
         name = getattr(kind, '__name__', str(kind)).split('.')[-1]
@@ -105,13 +102,10 @@ class DigitInferencer(DetInferencer):
     threshold and reader options.
 
     Inputs are paths, folders, globs, arrays or lists of them
-    (:func:`list_images`). Each prediction dict adds to mmdet's ``bboxes``,
-    ``scores`` and ``labels`` (digit ``i``) the ``number`` (``''``: none),
-    ``number_score`` (its lowest digit score) and ``unreadable`` (an
-    :class:`UnreadableImageWarning` named the file).
+    (:func:`list_images`). Each prediction dict adds ``number`` (``''``:
+    none), ``number_score`` (its lowest digit score) and ``unreadable``.
 
     Args:
-        model, weights, device, palette, show_progress: As DetInferencer's.
         score_thr (float, optional): None: the checkpoint's recorded one,
             else 0.5 (:func:`~mmdigit.evaluation.resolve_reading`).
         reader_cfg (dict, optional): None: the config's dumper's
@@ -164,8 +158,7 @@ class DigitInferencer(DetInferencer):
     def _load_weights_to_model(self, model: nn.Module,
                                checkpoint: Optional[dict],
                                cfg: Optional[ConfigType]) -> None:
-        """Check the weights fit the model (as ``tools/test.py``), load
-        them, and keep the checkpoint's recorded reading."""
+        """Load weights that fit the model; keep the recorded reading."""
         if checkpoint is not None:
             check_state_dict_fits(model, checkpoint, *self._fit_names)
         super()._load_weights_to_model(model, checkpoint, cfg)
@@ -190,15 +183,11 @@ class DigitInferencer(DetInferencer):
                  batch_size: int = 1,
                  pred_score_thr: Optional[float] = None,
                  **kwargs) -> dict:
-        """``DetInferencer.__call__``; ``pred_score_thr`` defaults to
-        :attr:`score_thr`."""
+        """``pred_score_thr`` defaults to :attr:`score_thr`."""
         if pred_score_thr is None:
             pred_score_thr = self.score_thr
         return super().__call__(
-            inputs,
-            batch_size=batch_size,
-            pred_score_thr=pred_score_thr,
-            **kwargs)
+            inputs, batch_size, **kwargs, pred_score_thr=pred_score_thr)
 
     def forward(self, inputs: Union[dict, tuple],
                 **kwargs) -> List[DetDataSample]:
@@ -214,8 +203,7 @@ class DigitInferencer(DetInferencer):
 
     def read_number(self,
                     instances: InstanceData) -> Tuple[str, Optional[float]]:
-        """One image's number and score from its predicted instances
-        (:func:`~mmdigit.evaluation.read_number`)."""
+        """:func:`~mmdigit.evaluation.read_number` of one prediction."""
         return read_number(instances.bboxes.cpu().numpy(),
                            instances.scores.cpu().numpy(),
                            instances.labels.cpu().numpy(), self.score_thr,
@@ -230,22 +218,19 @@ class DigitInferencer(DetInferencer):
                   no_save_vis: bool = False,
                   img_out_dir: str = '',
                   **kwargs) -> Optional[List[np.ndarray]]:
-        """mmdet's drawing of the boxes, on the decoded image enlarged to
-        :data:`MIN_VIS_SIDE`, under a band with the read number; RGB
-        pictures are returned when ``return_vis``."""
+        """mmdet's drawing on the image enlarged to :data:`MIN_VIS_SIDE`,
+        under a band with the number; RGB pictures if ``return_vis``."""
         img_out_dir = '' if no_save_vis else img_out_dir
         if not (show or img_out_dir or return_vis):
             return None
-        first = self.num_visualized_imgs  # mmdet's naming of array inputs
-        names = [
-            osp.basename(x) if isinstance(x, str) else f'{first + i:08d}.jpg'
-            for i, x in enumerate(inputs)
-        ]
         imgs, vis_preds = zip(*map(self._enlarged, inputs, preds))
         pictures = super().visualize(
             list(imgs), list(vis_preds), return_vis=True, **kwargs)
+        first = self.num_visualized_imgs - len(inputs)  # mmdet's array names
         results = []
-        for name, pred, img in zip(names, preds, pictures):
+        for i, (x, pred, img) in enumerate(zip(inputs, preds, pictures)):
+            name = osp.basename(x) if isinstance(x, str) else \
+                f'{first + i:08d}.jpg'
             img = self._draw_number_band(img, pred)
             if img_out_dir != '':
                 mmcv.imwrite(img[..., ::-1], osp.join(img_out_dir, 'vis',
@@ -257,8 +242,7 @@ class DigitInferencer(DetInferencer):
 
     @staticmethod
     def _enlarged(single_input, pred: DetDataSample) -> tuple:
-        """The RGB image a prediction was made on and a copy of the
-        prediction, both enlarged to :data:`MIN_VIS_SIDE`."""
+        """The RGB image and a copy of its prediction, enlarged."""
         if pred.metainfo.get('unreadable', False):
             img = np.zeros((PLACEHOLDER_SIZE, PLACEHOLDER_SIZE, 3), np.uint8)
         elif isinstance(single_input, str):
@@ -303,7 +287,7 @@ class DigitInferencer(DetInferencer):
                   data_sample: DetDataSample,
                   pred_out_dir: str = '') -> dict:
         """mmdet's dict plus ``number``, ``number_score``, ``unreadable``,
-        written to ``pred_out_dir/preds/`` as mmdet names it."""
+        written as mmdet's would be."""
         result = super().pred2dict(data_sample, '')
         result.update(
             number=data_sample.number,
@@ -336,14 +320,9 @@ def read_image_numbers(
         if progress else None
     for start in range(0, len(inputs), batch_size):
         chunk = list(inputs[start:start + batch_size])
-        preds = inferencer(
-            chunk,
-            batch_size=batch_size,
-            out_dir=out_dir or '',
-            no_save_pred=True)['predictions']
-        for path, pred in zip(chunk, preds):
-            number = pred['number'] or NO_NUMBER
-            rows.append((path, number, pred['number_score']))
+        preds = inferencer(chunk, batch_size, out_dir=out_dir or '')
+        rows += [(path, pred['number'] or NO_NUMBER, pred['number_score'])
+                 for path, pred in zip(chunk, preds['predictions'])]
         if bar is not None:
             bar.update(len(chunk))
     if bar is not None:
@@ -361,8 +340,4 @@ def number_rows_text(
 def number_rows_to_csv(
         rows: Sequence[Tuple[str, str, Optional[float]]]) -> str:
     """CSV text of :func:`read_image_numbers`' rows, with a header."""
-    buf = io.StringIO()
-    csv.writer(
-        buf, lineterminator='\n').writerows([['file', 'number', 'score']] +
-                                            number_rows_text(rows))
-    return buf.getvalue()
+    return csv_text(['file', 'number', 'score'], number_rows_text(rows))

@@ -1,13 +1,13 @@
-"""Dataset validation shared by ``tools/check_dataset.py`` and the datasets.
+"""Dataset validation for ``tools/check_dataset.py`` and the datasets.
 
-Errors would crash training mid-epoch or change the labels (mmdet quietly
-drops degenerate, outside or unknown-category boxes); warnings say how
-what they find is handled.
+Errors would crash training or change the labels (mmdet quietly drops bad
+boxes); warnings say how what they find is handled.
 """
 import json
 import os
 import os.path as osp
 from dataclasses import dataclass
+from functools import partial
 from typing import Dict, Iterable, List, Optional, Sequence
 
 from mmengine.utils import track_iter_progress
@@ -15,8 +15,7 @@ from mmengine.utils import track_iter_progress
 from ..utils.digits import DIGIT_CLASSES
 from ..utils.errors import MMDigitUserError
 
-ERROR = 'error'
-WARNING = 'warning'
+ERROR, WARNING = 'error', 'warning'
 
 LARGE_SIDE = 4000  # fine (every pipeline resizes) but slow to decode
 
@@ -41,19 +40,15 @@ _MODE_HANDLING = {
 
 
 def progress_bar(items: Iterable, show: bool, total: Optional[int] = None):
-    """``items`` (``total`` of them) behind mmengine's progress bar when
-    ``show``."""
-    if not show:
-        return items
-    total = len(items) if total is None else total
-    return track_iter_progress((items, total)) if total else items
+    """``items`` (``total`` of them) behind mmengine's progress bar."""
+    total = len(items) if show and total is None else total
+    return track_iter_progress((items, total)) if show and total else items
 
 
 @dataclass(frozen=True)
 class DatasetProblem:
-    """One problem: ``level`` (``'error'`` or ``'warning'``), ``kind``
-    (e.g. ``'missing_image'``), ``where`` (file and json entry) and
-    ``message`` (what is wrong, or how it is handled)."""
+    """One problem: ``level`` (error/warning), ``kind`` (e.g.
+    ``'missing_image'``), ``where`` (file and json entry) and ``message``."""
 
     level: str
     kind: str
@@ -65,8 +60,7 @@ class DatasetProblem:
 
 
 class DatasetError(MMDigitUserError, ValueError):
-    """A dataset has errors (``problems``, at least one error, of the json
-    or folder ``source``); the message is one line naming the first."""
+    """``problems`` (at least one error) of ``source``, in one line."""
 
     def __init__(self, problems: Sequence[DatasetProblem],
                  source: str) -> None:
@@ -78,25 +72,23 @@ class DatasetError(MMDigitUserError, ValueError):
         super().__init__(f'{errors[0]}{more}')
 
 
-def _image_problems(path: str, where: str, size: Optional[tuple],
-                    decode: bool) -> List[DatasetProblem]:
-    """Problems of one image file; ``size`` is the json's ``(w, h)``."""
+def _image_problems(path: str, size: Optional[tuple],
+                    decode: bool) -> List[tuple]:
+    """``(level, kind, message)`` of each problem of one image file;
+    ``size`` is the json's ``(w, h)``."""
     from PIL import Image
 
-    def problem(level, kind, message):
-        return DatasetProblem(level, kind, where, message)
-
     if not osp.isfile(path):
-        return [problem(ERROR, 'missing_image', 'image file not found')]
+        return [(ERROR, 'missing_image', 'image file not found')]
     if osp.getsize(path) == 0:
-        return [problem(ERROR, 'unreadable_image', 'empty (0-byte) file')]
+        return [(ERROR, 'unreadable_image', 'empty (0-byte) file')]
     try:
         with Image.open(path) as im:
             mode, (w, h) = im.mode, im.size
             if decode:
                 im.load()  # truncated files fail here, not at open
     except Exception as e:  # PIL raises many types for bad files
-        return [problem(ERROR, 'unreadable_image', f'cannot be decoded ({e})')]
+        return [(ERROR, 'unreadable_image', f'cannot be decoded ({e})')]
     found = []
     if size is not None and (w, h) != tuple(size):
         found.append((ERROR, 'size_mismatch',
@@ -111,7 +103,7 @@ def _image_problems(path: str, where: str, size: Optional[tuple],
         found.append((WARNING, 'large_image',
                       f'{w}x{h} px: resized by the pipeline like any other '
                       'image, but slow to decode'))
-    return [problem(*p) for p in found]
+    return found
 
 
 def load_coco_json(ann_file: str) -> dict:
@@ -130,8 +122,7 @@ def load_coco_json(ann_file: str) -> dict:
         fail('malformed_json', f'not valid json ({e})')
     if not isinstance(coco, dict):
         fail('malformed_json', 'the top level must be an object')
-    missing = [k for k in _REQUIRED if not isinstance(coco.get(k), list)]
-    if missing:
+    if missing := [k for k in _REQUIRED if not isinstance(coco.get(k), list)]:
         fail('missing_key', f'no {" / ".join(missing)} list')
     return coco
 
@@ -159,17 +150,12 @@ def check_coco_split(ann_file: str,
                      decode: bool = True,
                      check_files: bool = True,
                      progress: bool = False) -> List[DatasetProblem]:
-    """Check a labelled split: its json against itself and its images.
+    """Every problem (errors and warnings) of a labelled split's json and
+    of its images in ``img_dir``.
 
     Args:
-        ann_file (str): The split's COCO json.
-        img_dir (str): Folder the json's ``file_name`` entries are in.
         decode (bool): Decode every image fully (finds truncated files).
         check_files (bool): Open the image files at all.
-        progress (bool): Show a progress bar.
-
-    Returns:
-        list[DatasetProblem]: Every problem found, errors and warnings.
     """
     try:
         coco = load_coco_json(ann_file)
@@ -177,7 +163,7 @@ def check_coco_split(ann_file: str,
         return e.problems
     problems: List[DatasetProblem] = []
 
-    def add(level, kind, where, message):
+    def add(where, level, kind, message):
         problems.append(DatasetProblem(level, kind, where, message))
 
     def entries(section):
@@ -185,11 +171,9 @@ def check_coco_split(ann_file: str,
         for i, entry in enumerate(coco[section]):
             where = f'{ann_file} {section}[{i}]'
             if not isinstance(entry, dict):
-                add(ERROR, 'missing_key', where, 'not an object')
-                continue
-            keys = [k for k in _REQUIRED[section] if k not in entry]
-            if keys:
-                add(ERROR, 'missing_key', where,
+                add(where, ERROR, 'missing_key', 'not an object')
+            elif keys := [k for k in _REQUIRED[section] if k not in entry]:
+                add(where, ERROR, 'missing_key',
                     f'missing key(s) {", ".join(keys)}')
             else:
                 yield where, entry
@@ -198,45 +182,45 @@ def check_coco_split(ann_file: str,
     for where, cat in entries('categories'):
         cat_ids.add(cat['id'])
         if str(cat['name']) not in DIGIT_CLASSES:
-            add(ERROR, 'unknown_category', where,
+            add(where, ERROR, 'unknown_category',
                 f'name {cat["name"]!r} is not a digit 0-9')
     images: Dict[int, dict] = {}
     for where, img in entries('images'):
         if img['id'] in images:
-            add(ERROR, 'duplicate_id', where,
+            add(where, ERROR, 'duplicate_id',
                 f'image id {img["id"]} appears more than once')
         images[img['id']] = img
     annotated, ann_ids = set(), set()
     for where, ann in entries('annotations'):
         where = f'{where} (id {ann["id"]})'
         if ann['id'] in ann_ids:
-            add(ERROR, 'duplicate_id', where,
+            add(where, ERROR, 'duplicate_id',
                 f'annotation id {ann["id"]} appears more than once')
         ann_ids.add(ann['id'])
         img = images.get(ann['image_id'])
         if img is None:
-            add(ERROR, 'unknown_image', where,
+            add(where, ERROR, 'unknown_image',
                 f'image_id {ann["image_id"]} is not in images')
             continue
         annotated.add(ann['image_id'])
         if ann['category_id'] not in cat_ids:
-            add(ERROR, 'unknown_category', where,
+            add(where, ERROR, 'unknown_category',
                 f'category_id {ann["category_id"]} is not in categories')
-        bad = _box_problem(ann['bbox'], img['width'], img['height'])
-        if bad:
-            add(bad[0], bad[1], where, bad[2])
+        if bad := _box_problem(ann['bbox'], img['width'], img['height']):
+            add(where, *bad)
     for img_id, img in images.items():
         if img_id not in annotated:
             add(
-                WARNING, 'no_annotations',
                 f'{osp.join(img_dir, img["file_name"])} (image id {img_id})',
+                WARNING, 'no_annotations',
                 'no annotations: skipped in training (filter_empty_gt), '
                 'reads as "-1" in validation')
     if check_files:
         for img in progress_bar(list(images.values()), progress):
             path = osp.join(img_dir, img['file_name'])
-            problems += _image_problems(path, f'{path} (image id {img["id"]})',
-                                        (img['width'], img['height']), decode)
+            for p in _image_problems(path, (img['width'], img['height']),
+                                     decode):
+                add(f'{path} (image id {img["id"]})', *p)
     return problems
 
 
@@ -244,22 +228,17 @@ def check_image_folder(img_dir: str,
                        suffixes: Sequence[str] = ('.png', '.jpg', '.jpeg'),
                        decode: bool = True,
                        check_files: bool = True) -> List[DatasetProblem]:
-    """Check an unlabelled folder such as ``test/``.
+    """Every problem of an unlabelled folder such as ``test/`` (unreadable
+    images are warnings: inference writes ``-1`` for them).
 
     Args:
-        img_dir (str): The folder.
         suffixes (Sequence[str]): Image extensions, lower case.
-        decode (bool): Decode every image fully.
         check_files (bool): Open the image files (False: names only).
-
-    Returns:
-        list[DatasetProblem]: Every problem found; unreadable images are
-        warnings (inference writes ``-1`` for them).
     """
     if not osp.isdir(img_dir):
         return [
-            DatasetProblem(ERROR, 'missing_folder', img_dir,
-                           'folder not found')
+            DatasetProblem(ERROR, 'missing_folder', img_dir, 'folder '
+                           'not found')
         ]
     names = sorted(
         n for n in os.listdir(img_dir)
@@ -276,11 +255,10 @@ def check_image_folder(img_dir: str,
                     ERROR, 'bad_name', path,
                     'not named <integer id>.png (the image_id of pred.csv)'))
         elif check_files:
-            for p in _image_problems(path, path, None, decode):
-                if p.kind in ('unreadable_image', 'missing_image'):
-                    p = DatasetProblem(WARNING, p.kind, p.where,
-                                       f'{p.message}: written as -1')
-                problems.append(p)
+            for level, kind, message in _image_problems(path, None, decode):
+                if level == ERROR:  # unreadable: inference goes on
+                    level, message = WARNING, f'{message}: written as -1'
+                problems.append(DatasetProblem(level, kind, path, message))
     return problems
 
 
@@ -288,15 +266,11 @@ def check_dataset(data_root: str,
                   decode: bool = True,
                   progress: bool = False) -> Dict[str, List[DatasetProblem]]:
     """Problems per split (``train``, ``valid``, ``test``) of a dataset in
-    the course layout (see :func:`check_coco_split`)."""
-    result = {
-        split: check_coco_split(
-            osp.join(data_root, f'{split}.json'),
-            osp.join(data_root, split),
-            decode=decode,
-            progress=progress)
-        for split in ('train', 'valid')
-    }
-    result['test'] = check_image_folder(
-        osp.join(data_root, 'test'), decode=decode)
-    return result
+    the course layout."""
+    path = partial(osp.join, data_root)
+    return dict(
+        train=check_coco_split(
+            path('train.json'), path('train'), decode, progress=progress),
+        valid=check_coco_split(
+            path('valid.json'), path('valid'), decode, progress=progress),
+        test=check_image_folder(path('test'), decode=decode))

@@ -26,7 +26,6 @@ class DigitCocoDataset(CocoDataset):
 
     Args:
         check_images (bool): Also open and decode every image file.
-        **kwargs: Passed to :class:`mmdet.datasets.CocoDataset`.
     """
 
     METAINFO = DIGIT_METAINFO
@@ -48,6 +47,5 @@ class DigitCocoDataset(CocoDataset):
             print_log(
                 f'{self.ann_file}: {len(problems)} warning(s), e.g. '
                 f'{problems[0]}; tools/check_dataset.py lists them all',
-                logger='current',
-                level=logging.WARNING)
+                'current', logging.WARNING)
         return super().load_data_list()

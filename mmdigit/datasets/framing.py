@@ -1,6 +1,5 @@
 """A test-like split: labelled photos reframed as SVHN's test split frames
-them (smaller digits, relative and in pixels, and shorter numbers than in
-the train split every labelled image comes from; docs/data.md)."""
+them (smaller digits and shorter numbers than train; docs/data.md)."""
 import json
 import os.path as osp
 from typing import Dict, List, Sequence, Tuple
@@ -52,21 +51,20 @@ def digit_framing(boxes: Sequence[Sequence[float]],
 def reframe(img: np.ndarray, boxes: Sequence[Sequence[float]],
             target_ratio: float, content_scale: float,
             rng: np.random.Generator) -> Tuple[np.ndarray, List[List[float]]]:
-    """Resize a BGR photo by ``content_scale`` and paste it at a random
-    place of a blurred canvas of itself in which its median digit height is
-    ``target_ratio`` of the image height (a looser photo keeps its frame);
-    returns the new image and its ``[x, y, w, h, ...]`` boxes."""
+    """A BGR photo resized by ``content_scale`` and pasted at a random place
+    of a blurred canvas of itself in which its median digit height is
+    ``target_ratio`` of the image height (a looser photo keeps its frame),
+    and its moved ``[x, y, w, h, ...]`` boxes."""
     height, width = img.shape[:2]
     ratio, _ = digit_framing(boxes, height)
     zoom = max(1.0, ratio / target_ratio)
-    new_w = max(1, round(width * content_scale))
-    new_h = max(1, round(height * content_scale))
+    new_w, new_h = (max(1, round(s * content_scale)) for s in (width, height))
     content = mmcv.imresize(img, (new_w, new_h), interpolation='area')
     canvas_w, canvas_h = round(new_w * zoom), round(new_h * zoom)
     # the photo's own colours and light, with nothing readable left
-    canvas = mmcv.imresize(content, (canvas_w, canvas_h))
-    sigma = max(canvas_w, canvas_h) / 8
-    canvas = cv2.GaussianBlur(canvas, (0, 0), sigma)
+    canvas = cv2.GaussianBlur(
+        mmcv.imresize(content, (canvas_w, canvas_h)), (0, 0),
+        max(canvas_w, canvas_h) / 8)
     left = int(rng.integers(0, canvas_w - new_w + 1))
     top = int(rng.integers(0, canvas_h - new_h + 1))
     canvas[top:top + new_h, left:left + new_w] = content
@@ -80,10 +78,10 @@ def match_length_mix(lengths: Dict[int, int], shares: Dict[int, float],
                      rng: np.random.Generator) -> List[int]:
     """The ids (in order) of the largest subsample of ``lengths`` (image id:
     number of digits) with ``shares`` (number of digits: share)."""
-    groups: Dict[int, List[int]] = {}
-    for img_id, n in lengths.items():
-        if n in shares:
-            groups.setdefault(n, []).append(img_id)
+    groups = {
+        n: [i for i, m in lengths.items() if m == n]
+        for n in dict.fromkeys(lengths.values()) if n in shares
+    }
     total = min(
         len(groups.get(n, [])) / share for n, share in shares.items()
         if share > 0)
@@ -100,21 +98,15 @@ def reframe_split(data_root: str,
                   seed: int = 0,
                   match_lengths: bool = False,
                   progress: bool = True) -> Dict[str, float]:
-    """Write a labelled split reframed as the test split frames photos.
+    """Write a labelled split reframed as the test split frames photos;
+    returns the number of ``images`` and their median digit/image height
+    ratio and digit height in pixels before and after.
 
     Args:
-        data_root (str): Source dataset in the course layout.
         out_root (str): Destination; gets ``<split>/``, ``<split>.json``
             and ``framing.json`` (source ids, framing before and after).
-        split (str): The labelled split to reframe (same name in out_root).
-        seed (int): Seed of the placements and the length subsample.
         match_lengths (bool): Keep the largest subsample with the test
             split's mix of number lengths.
-        progress (bool): Show a progress bar.
-
-    Returns:
-        dict: ``images``, and the median digit/image height ratio and
-        digit height in pixels ``before`` and ``after``.
     """
     ensure_empty(osp.join(out_root, split))
     content_scale = TEST_DIGIT_PX / TRAIN_DIGIT_PX  # test digit px size

@@ -35,36 +35,29 @@ def hold_out(data_root: str,
              split: str = 'train',
              link: bool = False,
              progress: bool = True) -> Dict[str, Dict]:
-    """Split a labelled split into ``train/`` and a held-out ``valid/``.
+    """Split a labelled split into ``train/`` and a held-out ``valid/``;
+    returns :func:`write_split`'s counts per written split.
 
     Both keep the source order, numbered from 1; ``out_root/test`` links to
     the source's ``test/`` (if any) and ``out_root/holdout.json`` records
     each new split's source image ids.
 
     Args:
-        data_root (str): Source dataset in the course layout.
         out_root (str): Destination; its ``train/``, ``valid/`` and
             ``test/`` must be empty or not exist yet.
         ids (Sequence[int], optional): Image ids of ``split`` to hold out.
         num (int, optional): Or this many drawn at random with ``seed``.
-        seed (int): Seed of the ``num`` draw.
-        split (str): The source split.
         link (bool): Hard-link the images instead of copying them.
-        progress (bool): Show progress bars.
-
-    Returns:
-        dict: Per written split, :func:`write_split`'s counts.
     """
     if (ids is None) == (num is None):
         raise UserInputError('give exactly one of ids and num')
     images, boxes = read_split(data_root, split)
     if ids is not None:
-        unknown = sorted(set(ids) - set(boxes))
-        if unknown:
+        ids = set(ids)
+        if unknown := sorted(ids - set(boxes)):
             raise UserInputError(
                 f'{len(unknown)} id(s) not in {split}.json, e.g. '
                 f'{unknown[:5]}')
-        ids = set(ids)
         held = {i for i, img in enumerate(images) if img['id'] in ids}
     else:
         held = draw_indices(len(images), num, seed, f'num={num} but {split}')
@@ -81,11 +74,12 @@ def hold_out(data_root: str,
         ], osp.join(data_root, split), out_root, name, link, progress)
         for name, part in parts.items()
     }
-    test_dir = osp.join(data_root, 'test')
+    test_dir, out_test = osp.join(data_root,
+                                  'test'), osp.join(out_root, 'test')
     if osp.isdir(test_dir):
-        if osp.isdir(osp.join(out_root, 'test')):
-            os.rmdir(osp.join(out_root, 'test'))  # empty: checked above
-        os.symlink(osp.abspath(test_dir), osp.join(out_root, 'test'))
+        if osp.isdir(out_test):
+            os.rmdir(out_test)  # empty: checked above
+        os.symlink(osp.abspath(test_dir), out_test)
     record = dict(
         source=osp.abspath(osp.join(data_root, split)),
         **{

@@ -23,10 +23,6 @@ class DigitImageFolderDataset(BaseDetDataset):
     Every ``<id>.<ext>`` file of ``data_prefix['img']`` is a sample with
     ``img_id = int(<id>)``, sorted by id. An unreadable file goes on as a
     stand-in (:class:`StandInPipeline`), written as ``-1`` with no boxes.
-
-    Args:
-        img_suffixes (Sequence[str]): File extensions to list, lower case.
-        **kwargs: Passed to :class:`mmdet.datasets.BaseDetDataset`.
     """
 
     METAINFO = DIGIT_METAINFO
@@ -47,17 +43,14 @@ class DigitImageFolderDataset(BaseDetDataset):
             folder, self.img_suffixes, check_files=False)
         if problems:  # no folder, no images, or a name that is no id
             raise DatasetError(problems, folder)
-        stems = [
-            osp.splitext(name) for name in os.listdir(folder)
-            if osp.splitext(name)[1].lower() in self.img_suffixes
-        ]
+        found = sorted((int(osp.splitext(n)[0]), n) for n in os.listdir(folder)
+                       if osp.splitext(n)[1].lower() in self.img_suffixes)
         return [
             dict(
-                img_path=osp.join(folder, stem + ext),
-                img_id=int(stem),
+                img_path=osp.join(folder, name),
+                img_id=i,
                 seg_map_path=None,
-                instances=[])
-            for stem, ext in sorted(stems, key=lambda name: int(name[0]))
+                instances=[]) for i, name in found
         ]
 
     def prepare_data(self, idx: int) -> Any:
@@ -65,30 +58,18 @@ class DigitImageFolderDataset(BaseDetDataset):
         transforms = self.pipeline.transforms
         if not transforms or not isinstance(transforms[0], LoadImageFromFile):
             return super().prepare_data(idx)
-        return StandInPipeline(self.pipeline, 1, _log_unreadable)(
-            self.get_data_info(idx))
-
-
-def _log_unreadable(path: str, error: str) -> None:
-    print_log(
-        f'unreadable image {path} ({error}); it is written as -1 with no '
-        'boxes',
-        logger='current',
-        level=logging.WARNING)
+        return StandInPipeline(
+            self.pipeline, 1, lambda path, error: print_log(
+                f'unreadable image {path} ({error}); it is written as -1 '
+                'with no boxes', 'current', logging.WARNING))(
+                    self.get_data_info(idx))
 
 
 class StandInPipeline:
     """A test pipeline that goes on with a black ``PLACEHOLDER_SIZE``
-    square when its loading transforms cannot read a file, setting the
-    samples' metainfo ``unreadable``. Arrays, and errors after loading,
-    raise as usual.
-
-    Args:
-        pipeline (Compose): The pipeline.
-        num_load (int): How many of its first transforms load the image.
-        report (Callable[[str, str], None]): Called with the path of each
-            unreadable file and why.
-    """
+    square when its first ``num_load`` (loading) transforms cannot read a
+    file, calling ``report(path, why)`` and setting the samples' metainfo
+    ``unreadable``. Arrays, and errors after loading, raise as usual."""
 
     def __init__(self, pipeline: Compose, num_load: int,
                  report: Callable[[str, str], None]) -> None:
@@ -109,12 +90,12 @@ class StandInPipeline:
         unreadable = loaded is None
         if unreadable:
             self.report(results['img_path'], error)
-            img = np.zeros((PLACEHOLDER_SIZE, PLACEHOLDER_SIZE, 3), np.uint8)
+            shape = (PLACEHOLDER_SIZE, PLACEHOLDER_SIZE)
             loaded = dict(
                 results,
-                img=img,
-                img_shape=img.shape[:2],
-                ori_shape=img.shape[:2])
+                img=np.zeros((*shape, 3), np.uint8),
+                img_shape=shape,
+                ori_shape=shape)
         results = self.rest(loaded)
         if results is not None:
             samples = results['data_samples']

@@ -21,8 +21,8 @@ from .checks import load_coco_json, progress_bar
 
 
 def ensure_empty(*dirs: str) -> None:
-    """Refuse output folders that are links or hold files (an earlier,
-    bigger run's files would sit among the new ids)."""
+    """Refuse output folders that are links or hold files (an earlier run's
+    files would sit among the new ids)."""
     for d in dirs:
         if osp.islink(d) or (osp.isdir(d) and os.listdir(d)):
             raise OutputExistsError(f'{d} is not empty; remove it first')
@@ -33,8 +33,7 @@ def draw_indices(total: int, num: int, seed: int, what: str) -> Set[int]:
     request in the error, e.g. ``'num=5 but train'``."""
     if not 0 < num < total:
         raise UserInputError(f'{what} has {total} images')
-    rng = np.random.default_rng(seed)
-    return set(rng.choice(total, num, replace=False).tolist())
+    return set(np.random.default_rng(seed).choice(total, num, False).tolist())
 
 
 def read_split(data_root: str, split: str) -> Tuple[List[dict], Dict]:
@@ -73,25 +72,18 @@ def write_split(images: Iterable[dict],
                 link: bool = False,
                 progress: bool = False,
                 labelled: bool = True) -> Dict[str, int]:
-    """Write one split in the course layout.
+    """Write ``out_root/<split>/<id>.png`` and (last) ``<split>.json``;
+    returns the ``images``, ``boxes``, ``clipped`` and ``dropped`` counts.
 
-    Boxes are clipped to the image; a box with less than 1 px of width or
+    Boxes are clipped to the image; one with less than 1 px of width or
     height left (what mmdet and check_dataset reject) is dropped.
 
     Args:
         images (Iterable[dict]): In the order of the new ids, ``{'name':
             file name in src_dir, 'boxes': [(x, y, w, h, digit), ...]}``,
             or ``'image'`` (a BGR array) instead of ``'name'``.
-        src_dir (str): Folder of the source images.
-        out_root (str): Destination ``data_root``: images go to
-            ``out_root/split/<id>.png``, the json (last) to ``split.json``.
-        split (str): Split name.
         link (bool): Hard-link the images instead of copying them.
-        progress (bool): Say what is written, with a progress bar.
         labelled (bool): Write the json (False: images only, as ``test/``).
-
-    Returns:
-        dict: ``{'images', 'boxes', 'clipped', 'dropped'}`` counts.
     """
     dst_dir = osp.join(out_root, split)
     if progress:
@@ -134,9 +126,8 @@ def write_split(images: Iterable[dict],
     if dropped:
         print_log(
             f'{split}: dropped {len(dropped)} box(es) with nothing '
-            f'left inside the image, e.g. {dropped[0]}',
-            logger='current',
-            level=logging.WARNING)
+            f'left inside the image, e.g. {dropped[0]}', 'current',
+            logging.WARNING)
     if labelled:  # written last: a json on disk means the split is complete
         atomic_write_bytes(
             osp.join(out_root, f'{split}.json'),

@@ -13,14 +13,11 @@ BOX_FIELDS = ('left', 'top', 'width', 'height', 'label')
 
 
 def read_digit_struct(mat_file: str, progress: bool = False) -> List[dict]:
-    """Read an SVHN format-1 ``digitStruct.mat``.
+    """Per image of an SVHN format-1 ``digitStruct.mat``, in file order,
+    ``{'name': '1.png', 'boxes': [(left, top, width, height, digit), ...]}``.
 
-    Each ``bbox`` field holds the value itself for one digit and references
-    to ``(1, 1)`` values for several; ``(N, 1)`` and ``(1, N)`` both work.
-
-    Returns:
-        list[dict]: Per image, in file order, ``{'name': '1.png', 'boxes':
-        [(left, top, width, height, digit), ...]}`` (label 10 is digit 0).
+    A ``bbox`` field holds the value itself for one digit, references to
+    ``(1, 1)`` values for several; ``(N, 1)`` and ``(1, N)`` both work.
     """
     import h5py  # only the converter needs it
 
@@ -45,14 +42,14 @@ def read_digit_struct(mat_file: str, progress: bool = False) -> List[dict]:
             if len({len(v) for v in fields}) != 1:
                 raise UserInputError(f'{mat_file}: {name}: ' + ', '.join(
                     f'{len(v)} {k}' for k, v in zip(BOX_FIELDS, fields)))
-            boxes = []
-            for left, top, width, height, label in zip(*fields):
-                if label != int(label) or not 1 <= label <= 10:
-                    raise UserInputError(
-                        f'{mat_file}: {name}: label {label} is not 1-10 '
-                        '(10 means digit 0)')
-                boxes.append((float(left), float(top), float(width),
-                              float(height), int(label) % 10))
+            labels = fields[-1]
+            bad = labels[(labels != labels.round()) | (labels < 1) |
+                         (labels > 10)]
+            if len(bad):
+                raise UserInputError(f'{mat_file}: {name}: label {bad[0]} is '
+                                     'not 1-10 (10 means digit 0)')
+            boxes = [(*box[:4], int(box[4]) % 10)
+                     for box in np.stack(fields, 1).tolist()]
             images.append(dict(name=name, boxes=boxes))
     return images
 
@@ -64,26 +61,19 @@ def convert_svhn(svhn_root: str,
                  seed: int = 0,
                  link: bool = False,
                  progress: bool = True) -> Dict[str, Dict[str, int]]:
-    """Convert SVHN format-1 splits to the course layout.
+    """Convert SVHN format-1 splits to the course layout; returns
+    :func:`write_split`'s counts per written split.
 
-    ``svhn_root/<split>/`` becomes ``out_root/<split>/`` and
-    ``<split>.json`` (ids from 1 in ``digitStruct`` order) by
+    ``svhn_root/<split>/`` becomes ``out_root/<split>/`` and ``<split>.json``
+    (ids from 1 in ``digitStruct`` order; SVHN's test is labelled too) by
     :func:`write_split`, which clips SVHN's boxes that stick out 1-3 px.
-    SVHN's test is labelled, so ``test.json`` is written too.
 
     Args:
-        svhn_root (str): Folder with SVHN's ``train/``, ``test/``, ...
         out_root (str): Destination; the split folders it writes must be
             empty or not exist yet.
-        splits (Sequence[str]): SVHN splits to convert.
-        split_valid (int): Move this many random train images to ``valid/``
-            (0: no ``valid``).
+        split_valid (int): Move this many random train images to ``valid/``.
         seed (int): Seed of the ``valid`` draw.
         link (bool): Hard-link the images instead of copying them.
-        progress (bool): Show progress bars.
-
-    Returns:
-        dict: Per written split, :func:`write_split`'s counts.
     """
     if split_valid < 0:
         raise UserInputError(f'split_valid={split_valid} is negative')
@@ -91,18 +81,15 @@ def convert_svhn(svhn_root: str,
         raise UserInputError('split_valid needs the train split')
     if split_valid and 'valid' in splits:
         raise UserInputError("split_valid writes 'valid'; do not list it")
-    # Fail before writing anything.
-    for split in splits:
-        mat_file = osp.join(svhn_root, split, 'digitStruct.mat')
+    mat_files = [osp.join(svhn_root, s, 'digitStruct.mat') for s in splits]
+    for mat_file in mat_files:  # fail before writing anything
         if not osp.isfile(mat_file):
             raise InputNotFoundError(f'{mat_file} not found')
-    ensure_empty(
-        *(osp.join(out_root, split)
-          for split in [*splits, *(['valid'] if split_valid else [])]))
+    ensure_empty(*(osp.join(out_root, split)
+                   for split in [*splits, *(['valid'] * bool(split_valid))]))
     summary = {}
-    for split in splits:
-        src_dir = osp.join(svhn_root, split)
-        mat_file = osp.join(src_dir, 'digitStruct.mat')
+    for split, mat_file in zip(splits, mat_files):
+        src_dir = osp.dirname(mat_file)
         if progress:
             print(f'reading {mat_file}')
         images = read_digit_struct(mat_file, progress=progress)

@@ -1,14 +1,12 @@
 """Reading MMEngine checkpoints safely, and checking that they fit a model.
 
-torch >= 2.6 loads with ``weights_only=True``, which refuses the non-tensor
-globals MMEngine 0.10.7 pickles in ``message_hub`` (``HistoryBuffer`` with
-numpy arrays and scalars, ``getattr(HistoryBuffer, 'mean')``, ``bytes()``).
-We allow-list exactly those: a downloaded checkpoint still cannot run code.
+torch >= 2.6 loads ``weights_only``, refusing the globals MMEngine pickles in
+``message_hub`` (``HistoryBuffer``, numpy, ``getattr``, ``bytes``); we
+allow-list exactly those, so a downloaded checkpoint still cannot run code.
 """
 import logging
 import os.path as osp
 import pickle
-import re
 from dataclasses import dataclass, field
 from typing import List, Mapping, Optional, Tuple
 
@@ -24,9 +22,8 @@ MIN_LOADED_FRACTION = 0.5
 
 def _history_buffer_getattr(obj: object, name: str) -> object:
     """``builtins.getattr`` limited to ``HistoryBuffer``'s statistics."""
-    allowed = {'min', 'max', 'current', 'mean'}
-    if obj is HistoryBuffer and name in allowed.union(
-            HistoryBuffer._statistics_methods):
+    stats = {'min', 'max', 'current', 'mean'}
+    if obj is HistoryBuffer and name in {*stats, *obj._statistics_methods}:
         return getattr(HistoryBuffer, name)
     raise pickle.UnpicklingError(
         f'checkpoint asks for getattr({obj!r}, {name!r}); only '
@@ -44,35 +41,25 @@ def _empty_bytes(*args) -> bytes:
 
 def register_checkpoint_safe_globals() -> None:
     """Allow-list MMEngine's checkpoint types for ``weights_only`` loading
-    and read local checkpoints through :func:`load_from_local_file`.
-
-    Idempotent; torch < 2.4 needs (and has) no ``add_safe_globals``.
-    """
+    (idempotent; torch < 2.4 has no ``add_safe_globals`` and needs none) and
+    read local checkpoints through :func:`load_from_local_file`."""
     from mmengine.runner import CheckpointLoader
-    add_safe_globals = getattr(torch.serialization, 'add_safe_globals', None)
-    if add_safe_globals is not None:
-        dtypes = [
-            getattr(np.dtypes, name) for name in dir(np.dtypes)
-            if name.endswith('DType')
-        ]
-        add_safe_globals([
+    if hasattr(torch.serialization, 'add_safe_globals'):
+        torch.serialization.add_safe_globals([
             HistoryBuffer, (_history_buffer_getattr, 'builtins.getattr'),
             (_empty_bytes, 'builtins.bytes'), np.core.multiarray._reconstruct,
-            np.core.multiarray.scalar, np.ndarray, np.dtype, *dtypes
+            np.core.multiarray.scalar, np.ndarray, np.dtype,
+            *(getattr(np.dtypes, n)
+              for n in dir(np.dtypes) if n.endswith('DType'))
         ])
     # '' is the scheme of plain local paths
     CheckpointLoader.register_scheme(
         prefixes='', loader=load_from_local_file, force=True)
 
 
-def load_from_local_file(filename: str,
-                         map_location=None) -> Mapping[str, object]:
-    """mmengine's ``load_from_local`` with one-line errors.
-
-    Raises:
-        CheckpointNotFoundError: No such file.
-        CheckpointError: Not a readable checkpoint (a dict).
-    """
+def load_from_local_file(filename: str, map_location=None) -> dict:
+    """mmengine's ``load_from_local`` with one-line errors
+    (:class:`CheckpointNotFoundError`, :class:`CheckpointError`)."""
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise CheckpointNotFoundError(f'checkpoint not found: {filename}')
@@ -95,7 +82,8 @@ def load_from_local_file(filename: str,
 class StateDictFit:
     """How a checkpoint fits a model: missing and unexpected keys,
     ``(key, checkpoint shape, model shape)`` of mis-shaped ones, and the
-    elements of the model's state dict that load, of ``total``."""
+    elements of the model's state dict that load, of ``total`` (``exact``:
+    no mismatch; ``fraction``: the share loaded)."""
 
     missing: List[str] = field(default_factory=list)
     unexpected: List[str] = field(default_factory=list)
@@ -105,12 +93,10 @@ class StateDictFit:
 
     @property
     def exact(self) -> bool:
-        """Every key on both sides, with the same shape."""
         return not (self.missing or self.unexpected or self.mismatched)
 
     @property
     def fraction(self) -> float:
-        """Share of the model's weights (elements) the checkpoint fills."""
         return self.loaded / self.total if self.total else 1.0
 
     def describe(self, num_keys: int = 3) -> str:
@@ -138,7 +124,7 @@ def compare_state_dict(model: torch.nn.Module,
     while is_model_wrapper(model) or isinstance(model, BaseTTAModel):
         model = model.module
     ckpt = {
-        re.sub(r'^module\.', '', k): tuple(v.shape)
+        k.removeprefix('module.'): tuple(v.shape)
         for k, v in checkpoint.get('state_dict', checkpoint).items()
         if hasattr(v, 'shape') and 'num_batches_tracked' not in k
     }
@@ -150,7 +136,7 @@ def compare_state_dict(model: torch.nn.Module,
         fit.total += value.numel()
         if key not in ckpt:
             fit.missing.append(key)
-        elif ckpt[key] != tuple(value.shape):
+        elif ckpt[key] != value.shape:
             fit.mismatched.append((key, ckpt[key], tuple(value.shape)))
         else:
             fit.loaded += value.numel()
@@ -164,25 +150,19 @@ def check_state_dict_fits(model: torch.nn.Module,
                           strict: bool = True,
                           min_loaded: float = MIN_LOADED_FRACTION,
                           logger: Optional[str] = 'current') -> StateDictFit:
-    """Stop before weights that do not fit the config's model are loaded
-    (MMEngine's ``strict=False`` would go on with a mostly random model).
+    """Raise :class:`CheckpointError` before weights that do not fit the
+    config's model load (MMEngine's ``strict=False`` would go on with a
+    mostly random model).
 
     Args:
-        checkpoint_name (str): The checkpoint's path, for the message.
-        config_name (str): The config's path, for the message.
         strict (bool): Any mismatch is an error (testing, resuming);
             otherwise (fine-tuning) a warning, unless less than
-            ``min_loaded`` of the weights load. Defaults to True.
-        logger (str, optional): mmengine logger for the warning.
-
-    Raises:
-        CheckpointError: The weights do not fit.
+            ``min_loaded`` of the weights load.
     """
     fit = compare_state_dict(model, checkpoint)
     if fit.exact:
         return fit
-    meta = checkpoint.get('meta')
-    run = meta.get('experiment_name') if isinstance(meta, Mapping) else None
+    run = (checkpoint.get('meta') or {}).get('experiment_name')
     by = f" (written by the run '{run}')" if run else ''
     if strict:
         raise CheckpointError(
@@ -198,7 +178,5 @@ def check_state_dict_fits(model: torch.nn.Module,
             f'fine-tune): {fit.describe()}')
     print_log(
         f'load_from {checkpoint_name}: loaded {share}; not loaded: '
-        f'{fit.describe()}',
-        logger=logger,
-        level=logging.WARNING)
+        f'{fit.describe()}', logger, logging.WARNING)
     return fit

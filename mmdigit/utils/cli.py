@@ -1,9 +1,13 @@
 """Shared by ``tools/``: one-line user errors and interrupts, config loading
 and checks, torchrun on CPUs, and the harnesses' models and reports."""
+import atexit
+import copy
+import gc
 import io
 import json
 import os
 import os.path as osp
+import platform
 import signal
 import sys
 import threading
@@ -11,7 +15,14 @@ import time
 from contextlib import contextmanager
 from typing import Any, Dict, Optional, Sequence, Tuple
 
+import mmcv
+import mmdet
+import mmengine
+import torch
+import torch.distributed as torch_dist
+from mmdet.registry import MODELS
 from mmengine.config import Config, ConfigDict
+from mmengine.registry import init_default_scope
 
 from .config import cfg_set_data_root
 from .errors import (CheckpointNotFoundError, ConfigError, MMDigitUserError,
@@ -29,9 +40,9 @@ COURSE_TEST_IMAGES = 13068
 def exit_on_user_error(prefix: str = '', extra: Tuple[type, ...] = ()):
     """Report a user's mistake as one ``error:`` line and exit 1.
 
-    :class:`MMDigitUserError` and ``extra`` types get ``prefix`` (e.g.
-    ``'data: '``), configs the registry cannot build (:func:`is_config_error`)
-    ``'config: '``; bugs, and all with ``MMDIGIT_DEBUG=1``, keep a traceback.
+    :class:`MMDigitUserError` and ``extra`` types get ``prefix``, configs
+    the registry cannot build ``'config: '``; bugs, and all with
+    ``MMDIGIT_DEBUG=1``, keep a traceback.
     """
     try:
         yield
@@ -52,11 +63,9 @@ def _raise_terminated(signum, frame):
 
 
 def _file_state(path: str):
-    try:
+    if osp.exists(path):
         st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_ino, st.st_mtime_ns, st.st_size
+        return st.st_ino, st.st_mtime_ns, st.st_size
 
 
 @contextmanager
@@ -73,21 +82,18 @@ def exit_on_interrupt(files: Sequence[str], what: str):
     except KeyboardInterrupt as e:
         if debug_enabled():
             raise
-        signum = signal.SIGTERM if isinstance(e, _Terminated) \
-            else signal.SIGINT
         changed = [p for p in files if _file_state(p) != before[p]]
         if not changed:
             had = any(before.values())  # a state is a non-empty tuple
             state = 'the previous files' if had else 'nothing written'
-            line = f'interrupted: {what} left unchanged ({state})'
+            line = f'left unchanged ({state})'
         elif len(changed) == len(files):
-            line = (f'interrupted: {what} had already been written in full '
-                    '(all files new)')
+            line = 'had already been written in full (all files new)'
         else:  # not with atomic_write_files; said plainly if it happens
-            line = (f'interrupted: {what} partly rewritten: '
-                    f'{", ".join(changed)}')
-        print(line, file=sys.stderr)
-        sys.exit(128 + signum)
+            line = f'partly rewritten: {", ".join(changed)}'
+        print(f'interrupted: {what} {line}', file=sys.stderr)
+        sys.exit(128 + (
+            signal.SIGTERM if isinstance(e, _Terminated) else signal.SIGINT))
     finally:
         if in_main and previous is not None:
             signal.signal(signal.SIGTERM, previous)
@@ -103,10 +109,9 @@ def load_cfg(config: str,
              cfg_options: Optional[dict] = None,
              launcher: str = 'none',
              data_root: Optional[str] = None) -> Config:
-    """Load a config with the options every tool takes: ``--work-dir`` (by
-    default ``work_dirs/<config name>``), ``--cfg-options``, ``--launcher``
-    and ``--data-root`` (:func:`cfg_set_data_root`); :class:`ConfigError`
-    if it (or a ``_base_``) is missing or not valid Python."""
+    """Load a config with the options every tool takes (``work_dir`` by
+    default ``work_dirs/<config name>``); :class:`ConfigError` if it (or a
+    ``_base_``) is missing or not valid Python."""
     if not osp.isfile(config):
         raise ConfigError(f'config file not found: {config}')
     try:
@@ -125,41 +130,31 @@ def load_cfg(config: str,
     return cfg
 
 
-def require_checkpoint(path: str,
-                       what: str,
-                       made_by: Optional[str] = None) -> None:
+def require_checkpoint(path: str, what: str, made_by=None) -> None:
     """Raise :class:`CheckpointNotFoundError` for a missing local ``path``,
     naming ``what`` it is and the command ``made_by`` that writes it (a
     config's ``load_from_hint``) or, under ``work_dirs/``, a training."""
     if '://' in path or osp.isfile(osp.expanduser(path)):
         return
-    hint = ''
-    if made_by:
-        hint = f'; make it with: {made_by}'
-    elif 'work_dirs' in osp.normpath(path).split(osp.sep):
+    hint = f'; make it with: {made_by}' if made_by else ''
+    if not made_by and 'work_dirs' in osp.normpath(path).split(osp.sep):
         hint = ('; it is a training output (under work_dirs/): train the '
                 'config that writes it (e.g. the pretraining config) first')
     raise CheckpointNotFoundError(f'{what} file not found: {path}{hint}')
 
 
-def add_custom_hook(cfg: Config,
-                    hook_type: str,
-                    replace: bool = True,
-                    **kwargs) -> None:
+def add_custom_hook(cfg: Config, hook_type: str, replace=True, **kwargs):
     """Add a ``hook_type`` hook to ``custom_hooks``, replacing one the
     config has (or, with ``replace=False``, keeping it and adding none)."""
     hooks = list(cfg.get('custom_hooks', None) or [])
-    if any(h.get('type') == hook_type for h in hooks):
-        if not replace:
-            return
-        hooks = [h for h in hooks if h.get('type') != hook_type]
-    cfg.custom_hooks = hooks + [dict(type=hook_type, **kwargs)]
+    others = [h for h in hooks if h.get('type') != hook_type]
+    if replace or len(others) == len(hooks):
+        cfg.custom_hooks = others + [dict(type=hook_type, **kwargs)]
 
 
 def require_amp_device() -> None:
-    """Refuse AMP without CUDA (``AmpOptimWrapper`` would assert deep in the
-    runner)."""
-    import torch
+    """Refuse AMP without CUDA (``AmpOptimWrapper`` would assert deep in
+    the runner)."""
     if not torch.cuda.is_available():
         raise UserInputError(
             'AMP (--amp / AmpOptimWrapper) needs a CUDA device and none is '
@@ -167,12 +162,9 @@ def require_amp_device() -> None:
 
 
 def check_train_cfg(cfg: Config) -> Config:
-    """Check a training config before anything runs, and return it.
-
-    AMP needs CUDA; a start checkpoint (``load_from`` or a resume path) must
-    exist and fit the model (``CheckpointFitHook``: exactly when resuming,
-    half of it when fine-tuning); downloaded weights are fetched first.
-    """
+    """Check a training config before anything runs, and return it: AMP
+    needs CUDA; a start checkpoint must exist and fit the model
+    (``CheckpointFitHook``); downloaded weights are fetched first."""
     if cfg.optim_wrapper.get('type') == 'AmpOptimWrapper':
         require_amp_device()
     load_from, resuming = cfg.get('load_from'), bool(cfg.get('resume'))
@@ -190,15 +182,10 @@ def check_train_cfg(cfg: Config) -> Config:
 def setup_distributed(cfg: Config) -> None:
     """Let ``tools/dist_*.sh`` (torchrun) run without CUDA, and end cleanly.
 
-    MMEngine's ``pytorch`` launcher assumes GPUs: on CPUs NCCL becomes gloo,
-    DDP gets ``device_ids=None`` and the group is created here from
-    torchrun's environment. It is destroyed at exit, as gloo may abort a
-    process whose group is torn down at finalisation (docs/reliability.md).
+    MMEngine's ``pytorch`` launcher assumes GPUs: on CPUs it gets gloo,
+    ``device_ids=None`` and a group made here, destroyed at exit, as gloo
+    may abort at finalisation (docs/reliability.md).
     """
-    import atexit
-
-    import torch
-    import torch.distributed as torch_dist
     if cfg.get('launcher', 'none') == 'none':
         return
     if cfg.launcher == 'pytorch' and not torch.cuda.is_available():
@@ -218,7 +205,6 @@ def setup_distributed(cfg: Config) -> None:
     @atexit.register
     def destroy() -> None:
         if torch_dist.is_available() and torch_dist.is_initialized():
-            import gc
             gc.collect()  # DDP's reducer, in the runner's cycles, holds it
             torch_dist.destroy_process_group()
 
@@ -226,10 +212,6 @@ def setup_distributed(cfg: Config) -> None:
 def build_model(cfg: Config, device: str):
     """The config's model with random weights on ``device`` (nothing is
     downloaded: the harnesses time steps, which weights do not change)."""
-    import copy
-
-    from mmdet.registry import MODELS
-    from mmengine.registry import init_default_scope
     init_default_scope(cfg.get('default_scope', 'mmdet'))
     model_cfg = copy.deepcopy(cfg.model)
     model_cfg.backbone.init_cfg = None
@@ -243,14 +225,7 @@ def endless(loader):
 
 
 def environment(device: str) -> Dict[str, str]:
-    """Where numbers were measured: device (CPU model, cores and torch
-    threads on CPU), library versions, date."""
-    import platform
-
-    import mmcv
-    import mmdet
-    import mmengine
-    import torch
+    """Where numbers were measured: device, library versions, date."""
     if device == 'cuda':
         name = torch.cuda.get_device_name()
     else:
@@ -325,10 +300,9 @@ def write_table_report(work_dir: str,
     if json_data is not None:
         json_data = json.dumps(json_data, indent=1)
     data = dict(md=text + '\n', csv=csv, json=json_data, png=png)
-    data = {ext: v for ext, v in data.items() if v is not None}
-    paths = {ext: osp.join(work_dir, f'{name}.{ext}') for ext in data}
-    atomic_write_files({
-        paths[ext]: v if ext == 'png' else v.encode()
-        for ext, v in data.items()
-    })
-    return paths
+    data = {
+        osp.join(work_dir, f'{name}.{ext}'): v if ext == 'png' else v.encode()
+        for ext, v in data.items() if v is not None
+    }
+    atomic_write_files(data)
+    return {osp.splitext(path)[1][1:]: path for path in data}

@@ -27,11 +27,9 @@ def _datasets(cfg: Config) -> Iterator[dict]:
 def evaluator_metrics(evaluator: Union[dict, list, None]) -> List[dict]:
     """A new list of the (editable) metric configs of an evaluator config:
     one metric, a list of them or an ``Evaluator`` with ``metrics``."""
-    if evaluator is None:
-        return []
     if isinstance(evaluator, dict):
         return list(evaluator.get('metrics', [evaluator]))
-    return list(evaluator)
+    return list(evaluator or [])
 
 
 def cfg_set_data_root(cfg: Config, data_root: str) -> Config:

@@ -1,11 +1,7 @@
-"""The digit classes and the conversions between their encodings.
-
-A model's label is the digit itself (``DIGIT_CLASSES`` is the dataset
-metainfo ``classes``); the course's COCO json numbers categories from one
-(``category_id = digit + 1``, ``DIGIT_CATEGORIES``). COCO boxes are
-``[x, y, w, h]``, mmdet's ``[x1, y1, x2, y2]``. Only numpy is imported, so
-every part of the package can use this module.
-"""
+"""The digit classes and the conversions between their encodings: a
+model's label is the digit, the course's COCO ``category_id`` the digit + 1;
+COCO boxes are ``[x, y, w, h]``, mmdet's ``[x1, y1, x2, y2]``. Imports only
+numpy, so every part of the package can use it."""
 from typing import Dict, List, Sequence, Tuple, TypeVar, Union
 
 import numpy as np
@@ -18,19 +14,19 @@ _Boxes = Union[np.ndarray, Sequence[Sequence[float]]]
 
 
 def label_to_category_id(label: _Ids) -> _Ids:
-    """COCO ``category_id`` (``label + 1``) of label(s), of the input's type;
-    a list or tuple is read as an array."""
-    if isinstance(label, (list, tuple)):
-        label = np.asarray(label)
-    return label + 1
+    """COCO ``category_id`` (``label + 1``) of label(s), of the input's type
+    (a list or tuple gives an array)."""
+    ids = np.asarray(label) if isinstance(label, (list, tuple)) else label
+    return ids + 1
 
 
 def category_id_to_label(category_id: _Ids) -> _Ids:
     """Label (``category_id - 1``) of COCO category id(s), of the input's
-    type; a list or tuple is read as an array."""
+    type (a list or tuple gives an array)."""
+    ids = category_id
     if isinstance(category_id, (list, tuple)):
-        category_id = np.asarray(category_id)
-    return category_id - 1
+        ids = np.asarray(category_id)
+    return ids - 1
 
 
 #: COCO ``categories`` of the course json.

@@ -1,10 +1,6 @@
-"""The errors a user can fix, and how the tools tell them from bugs.
-
-The tools report a :class:`MMDigitUserError` (or a config mmengine's registry
-rejects, :func:`is_config_error`) as one ``error:`` line with exit code 1;
-anything else is a bug and keeps its traceback. Subclasses also derive from
-the builtin type they replace (``except ValueError`` keeps working).
-"""
+"""The errors a user can fix (one ``error:`` line, exit 1; anything else is
+a bug and keeps its traceback). Subclasses also derive from the builtin type
+they replace, so ``except ValueError`` keeps working."""
 import os
 import os.path as osp
 import traceback
@@ -13,10 +9,9 @@ import traceback
 DEBUG_ENV = 'MMDIGIT_DEBUG'
 
 # files of mmengine's registry that reject a config it cannot build
-_MMENGINE_BUILD_FILES = (
-    osp.join('mmengine', 'registry', 'build_functions.py'),
-    osp.join('mmengine', 'registry', 'registry.py'),
-)
+_MMENGINE_BUILD_FILES = tuple(
+    osp.join('mmengine', 'registry', f'{name}.py')
+    for name in ('build_functions', 'registry'))
 
 
 class MMDigitUserError(Exception):
@@ -61,12 +56,6 @@ def debug_enabled() -> bool:
     return value not in ('', '0', 'false', 'no')
 
 
-def _raised_by_mmengine_build(exc: BaseException) -> bool:
-    """Whether the innermost frame of ``exc`` is mmengine's registry."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    return bool(frames) and frames[-1].filename.endswith(_MMENGINE_BUILD_FILES)
-
-
 def is_config_error(exc: BaseException) -> bool:
     """Whether ``exc`` is mmengine rejecting a config, not a bug.
 
@@ -75,14 +64,13 @@ def is_config_error(exc: BaseException) -> bool:
     constructor are bugs. Where mmengine re-raises a build error with the
     class name prepended, the original (``__context__``) decides.
     """
-    if not isinstance(exc, (TypeError, KeyError)):
-        return False
-    seen = set()
-    while _raised_by_mmengine_build(exc):
-        seen.add(id(exc))
+    while isinstance(exc, (TypeError, KeyError)):
+        frames = traceback.extract_tb(exc.__traceback__)
+        if not (frames
+                and frames[-1].filename.endswith(_MMENGINE_BUILD_FILES)):
+            return False
         context = exc.__cause__ or exc.__context__
-        if (context is None or type(context) is not type(exc)
-                or id(context) in seen):
+        if type(context) is not type(exc):
             return True
         exc = context  # a re-raise from the registry's `except` block
     return False

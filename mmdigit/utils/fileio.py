@@ -6,7 +6,7 @@ import signal
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator, List, Union
+from typing import Dict, Iterator, Union
 
 from mmengine.fileio import LocalBackend, register_backend
 
@@ -15,12 +15,10 @@ ATOMIC_BACKEND = 'atomic_local'
 
 
 def _write_temp(tmp: str, data: bytes) -> None:
-    """Create ``tmp`` (it must not exist), write ``data`` and flush to disk.
-
-    Mode ``0o666`` minus the umask, as ``open(path, 'w')`` gives
-    (``tempfile.mkstemp``'s ``0o600`` would hide a submission from a team).
-    """
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_BINARY', 0)
+    """Create ``tmp`` (it must not exist), write ``data`` and flush to disk;
+    mode ``0o666`` minus the umask, as ``open()`` gives (``mkstemp``'s
+    ``0o600`` would hide a submission from a team)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
     with os.fdopen(os.open(tmp, flags, 0o666), 'wb') as f:
         f.write(data)
         f.flush()
@@ -31,16 +29,12 @@ def _write_temp(tmp: str, data: bytes) -> None:
 def _signals_deferred() -> Iterator[None]:
     """Hold SIGINT/SIGTERM back until the block ends (main thread only), so
     Ctrl-C cannot land between two ``os.replace`` calls."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    received: List[int] = []
-    previous = {}
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        if signal.getsignal(signum) is None:  # set outside Python: keep it
-            continue
-        previous[signum] = signal.signal(
-            signum, lambda signum, frame: received.append(signum))
+    received, previous = [], {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            if signal.getsignal(signum) is not None:  # None: set outside
+                previous[signum] = signal.signal(
+                    signum, lambda signum, frame: received.append(signum))
     try:
         yield
     finally:
@@ -52,13 +46,9 @@ def _signals_deferred() -> Iterator[None]:
 
 def atomic_write_files(files: Dict[Union[str, Path], bytes]) -> None:
     """Write several files (path -> bytes) so that readers see all old or
-    all new ones.
-
-    Each is written in full to a temporary file beside it, then all replace
-    their destinations with SIGINT and SIGTERM held back: an error or signal
-    leaves the old files and no temporary file (only ``SIGKILL`` or power
-    loss during the renames can mix old and new).
-    """
+    all new ones: each goes in full to a temporary file beside it, then all
+    replace their destinations with SIGINT and SIGTERM held back (only
+    ``SIGKILL`` or power loss during the renames can mix old and new)."""
     temps = {}
     try:
         for path, data in files.items():
@@ -89,14 +79,9 @@ class AtomicLocalBackend(LocalBackend):
     killed while saving a checkpoint leaves no truncated ``.pth``."""
 
     def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
-        """Write bytes atomically."""
         atomic_write_bytes(filepath, obj)
 
-    def put_text(self,
-                 obj: str,
-                 filepath: Union[str, Path],
-                 encoding: str = 'utf-8') -> None:
-        """Write text atomically."""
+    def put_text(self, obj: str, filepath, encoding='utf-8') -> None:
         atomic_write_bytes(filepath, obj.encode(encoding))
 
 

@@ -1,9 +1,6 @@
-"""Downloaded weights a config starts from, fetched before a run starts.
-
-MMEngine downloads a ``Pretrained`` ``init_cfg`` or remote ``load_from``
-deep inside the runner (offline: a traceback after the whole set-up); the
-tools call :func:`ensure_pretrained_weights` first, which fails in one line.
-"""
+"""Downloaded weights a config starts from, fetched before a run starts
+(MMEngine fetches them deep inside the runner: offline, a traceback after
+the whole set-up) so that a failure is one line."""
 import os
 import os.path as osp
 import socket
@@ -38,20 +35,13 @@ def remote_checkpoints(cfg: Config) -> List[Tuple[str, str]]:
     found = list(_pretrained_in(cfg.get('model', {}), 'model'))
     if cfg.get('load_from') and not cfg.get('resume'):
         found.append(('load_from', cfg.load_from))
-    return [(where, ckpt) for where, ckpt in found
-            if isinstance(ckpt, str) and '://' in ckpt]
+    return [(where, ckpt) for where, ckpt in found if '://' in ckpt]
 
 
 def resolve_url(checkpoint: str) -> str:
-    """The http(s) URL MMEngine downloads a checkpoint name from.
-
-    Returns:
-        str: The URL; ``''`` for other schemes (``s3://``) and local files.
-
-    Raises:
-        PretrainedWeightsError: An unknown name, or ``torchvision://``
-            without torchvision.
-    """
+    """The http(s) URL MMEngine downloads a checkpoint name from (``''``
+    for other schemes and local files); :class:`PretrainedWeightsError` for
+    an unknown name, or ``torchvision://`` without torchvision."""
     from mmengine.runner import checkpoint as mmengine_ckpt
     if checkpoint.startswith(('http://', 'https://')):
         return checkpoint
@@ -90,15 +80,9 @@ def cache_path(url: str) -> str:
 
 def ensure_pretrained_weights(cfg: Config) -> List[str]:
     """Download every remote checkpoint of ``cfg`` not yet in the cache (a
-    file already there, perhaps copied by hand, is used as it is).
-
-    Returns:
-        list[str]: The cache paths of the checkpoints.
-
-    Raises:
-        PretrainedWeightsError: Neither cached nor downloadable; the message
-            names the URL, the cache path and the offline alternatives.
-    """
+    file there, perhaps copied by hand, is used as it is) and return the
+    cache paths; :class:`PretrainedWeightsError` names the URL, the cache
+    path and the offline alternatives if one can be had neither way."""
     paths = []
     for where, checkpoint in remote_checkpoints(cfg):
         url = resolve_url(checkpoint)

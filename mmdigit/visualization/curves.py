@@ -4,7 +4,6 @@ import glob
 import json
 import os
 import os.path as osp
-from collections import defaultdict
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 from ..utils.errors import InputNotFoundError
@@ -14,9 +13,6 @@ if TYPE_CHECKING:
 
 #: ``{key: (iterations, values)}``.
 Curves = Dict[str, Tuple[List[float], List[float]]]
-
-#: Keys of a training record that say when, not what.
-X_KEYS = ('iter', 'step', 'epoch')
 
 #: Panels of :func:`plot_training_curves`: title, y label, key patterns
 #: (fnmatch), y range.
@@ -68,8 +64,7 @@ def save_png(fig, out_file: str) -> str:
 
 
 def find_scalar_logs(path: str) -> List[str]:
-    """The ``scalars.json`` logs of a work dir (one
-    ``<timestamp>/vis_data/scalars.json`` per run, oldest first), of one
+    """The ``scalars.json`` logs of a work dir (oldest run first), of one
     run's timestamp folder, or ``path`` itself if it is a file."""
     if osp.isfile(path):
         return [path]
@@ -87,34 +82,31 @@ def read_training_curves(path: str) -> Curves:
     ``{key: (iterations, values)}``, resumed runs joined.
 
     Training records give the keys without ``/`` at their ``iter``;
-    validation records (``step``: the epoch, or 0 in an iteration-based
-    loop) give the keys with a ``/`` at the last training record's
-    ``iter``. A resumed run replaces the earlier runs' records from its
-    first iteration on.
+    validation records the keys with a ``/`` at the last training ``iter``
+    (before any, at their ``step``). A resumed run replaces the earlier
+    runs' records from its first iteration on.
     """
-    points: List[Tuple[float, str, float]] = []  # (iteration, key, value)
+    import pandas as pd
+    points = []  # (iteration, key, value)
     last_iter = None
     for log in find_scalar_logs(path):
         with open(log) as f:
             records = [json.loads(line) for line in f if line.strip()]
-        starts = [float(r['iter']) for r in records if 'iter' in r]
-        if starts:
-            points = [p for p in points if p[0] < starts[0]]
+        starts = [r['iter'] for r in records if 'iter' in r]
+        points = [p for p in points if not starts or p[0] < starts[0]]
         for rec in records:
-            if 'iter' in rec:
-                last_iter = x = float(rec['iter'])
-                keys = [k for k in rec if '/' not in k and k not in X_KEYS]
-            else:
-                x = float(
-                    rec.get('step', 0) if last_iter is None else last_iter)
-                keys = [k for k in rec if '/' in k]
-            points += [(x, k, float(rec[k])) for k in keys
-                       if isinstance(rec[k], (int, float))]
-    curves: Curves = defaultdict(lambda: ([], []))
-    for x, key, value in points:
-        curves[key][0].append(x)
-        curves[key][1].append(value)
-    return dict(curves)
+            train = 'iter' in rec
+            if train:
+                last_iter = float(rec['iter'])
+            x = float(rec.get('step', 0)) if last_iter is None else last_iter
+            points += [(x, k, float(v)) for k, v in rec.items()
+                       if ('/' in k) != train and isinstance(v, (int, float))
+                       and k not in ('iter', 'step', 'epoch')]
+    points = pd.DataFrame(points, columns=['x', 'key', 'y'])
+    return {
+        key: (group['x'].tolist(), group['y'].tolist())
+        for key, group in points.groupby('key', sort=False)
+    }
 
 
 def _plot_panels(axes, panels, xlabel: str, title: Optional[str],
@@ -155,10 +147,8 @@ def plot_training_curves(curves: Curves, out_file: str, title: str) -> str:
 
 
 def training_minutes(curves: Curves, iters: Sequence[float]) -> List[float]:
-    """Minutes of training done at each of ``iters`` (iterations of training
-    records): the sum of each record's ``time`` (mean seconds per iteration
-    since the previous record), without validation and checkpoint saving.
-    """
+    """Minutes of training (validation and saving left out) done at each of
+    ``iters``, from each training record's mean seconds per iteration."""
     import numpy as np
     xs, secs = curves.get('time', ([], []))
     done = np.cumsum(np.multiply(secs, np.diff(xs, prepend=0))) / 60
@@ -171,9 +161,8 @@ def training_minutes(curves: Curves, iters: Sequence[float]) -> List[float]:
 
 
 def read_run_curves(stages: Sequence[str], x: str = 'minutes') -> Curves:
-    """Read the curves of trainings one after another (e.g. synthetic
-    pretraining, then fine-tuning), each stage's x continuing where the
-    previous stage's stopped.
+    """Read the curves of trainings one after another (e.g. pretraining,
+    then fine-tuning), each stage's x continuing where the previous stopped.
 
     Args:
         stages (Sequence[str]): Work dirs, in training order.
@@ -181,32 +170,32 @@ def read_run_curves(stages: Sequence[str], x: str = 'minutes') -> Curves:
     """
     if x not in X_AXES:
         raise ValueError(f'x must be one of {X_AXES}, got {x!r}')
-    run: Curves = defaultdict(lambda: ([], []))
+    run: Curves = {}
     offset = 0.0
     for stage in stages:
         curves = read_training_curves(stage)
         end = 0.0
         for key, (xs, ys) in curves.items():
             at = training_minutes(curves, xs) if x == 'minutes' else xs
-            run[key][0].extend(offset + v for v in at)
-            run[key][1].extend(ys)
+            run_xs, run_ys = run.setdefault(key, ([], []))
+            run_xs.extend(offset + v for v in at)
+            run_ys.extend(ys)
             end = max([end, *at])
         offset += end
-    return dict(run)
+    return run
 
 
 def plot_run_comparison(runs: Sequence[Tuple[str, Curves]],
                         out_file: str,
                         x: str = 'minutes',
                         title: Optional[str] = None) -> str:
-    """Draw several runs' validation curves (:data:`COMPARE_PANELS`) to a
-    1500x500 PNG ``out_file``, and return it; runs of one label (e.g.
-    seeds) share a colour and a legend entry.
+    """Draw several runs' validation curves (:data:`COMPARE_PANELS`) against
+    ``x`` (``'iter'`` or ``'minutes'``) to a 1500x500 PNG ``out_file``, and
+    return it; runs of one label (e.g. seeds) share a colour and legend.
 
     Args:
         runs (Sequence[tuple[str, Curves]]): ``(label, curves)`` per run,
             curves of :func:`read_run_curves` against ``x``.
-        x (str): ``'iter'`` or ``'minutes'``, the axis label.
     """
     plt = pyplot()
     labels = list(dict.fromkeys(label for label, _ in runs))
@@ -215,14 +204,12 @@ def plot_run_comparison(runs: Sequence[Tuple[str, Curves]],
     for key, name in COMPARE_PANELS:
         lines, seen = [], set()
         for label, run in runs:
-            xs, ys = run.get(key, ([], []))
-            if xs:
-                style = dict(marker='o', markersize=3, label=label)
-                if label in seen:  # one legend entry per label
-                    style['label'] = None
-                seen.add(label)
+            if run.get(key, [[]])[0]:
                 color = plt.get_cmap('tab10')(labels.index(label) % 10)
-                lines.append((xs, ys, dict(style, color=color)))
+                style = dict(marker='o', markersize=3, color=color)
+                style['label'] = None if label in seen else label
+                lines.append((*run[key], style))
+                seen.add(label)
         panels.append((name + ' (validation)', '', (0, 1), lines))
     xlabel = 'training minutes' if x == 'minutes' else 'iteration'
     return _plot_panels(axes, panels, xlabel, title, out_file)
@@ -236,13 +223,12 @@ def summarize_runs(
     Args:
         runs (Sequence[tuple[str, Curves]]): ``(label, curves)`` per run,
             curves of :func:`read_run_curves` against minutes.
-        target (tuple[str, float], optional): ``(validation key, value)``:
-            also the training minutes until a validation first reached it.
+        target (tuple[str, float], optional): ``(validation key, value)``.
 
     Returns:
         pandas.DataFrame: A row per run: ``label``, each validation key's
         last value, ``minutes`` and, with ``target``, ``minutes_to_target``
-        (NaN: not logged, never reached).
+        (NaN: never reached).
     """
     import pandas as pd
     rows = []

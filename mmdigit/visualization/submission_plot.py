@@ -40,8 +40,8 @@ def plot_predictions(img_dir: str,
                      num: int = 16,
                      cols: int = 4,
                      reader_cfg: Optional[dict] = None) -> str:
-    """Draw images with the boxes their numbers are read from
-    (:func:`boxes_read`), scores and read numbers to a PNG grid.
+    """Draw images with the boxes read (:func:`boxes_read`), their scores
+    and the read numbers to a PNG grid.
 
     Args:
         img_dir (str): Folder of ``<image_id>.png`` files.
@@ -54,7 +54,6 @@ def plot_predictions(img_dir: str,
     """
     from matplotlib.patches import Rectangle
     from PIL import Image
-
     by_image = boxes_read(detections, score_thr, reader_cfg)
     img_ids = list(sorted(numbers) if img_ids is None else img_ids)[:num]
     rows = max(1, int(np.ceil(len(img_ids) / cols)))
@@ -76,14 +75,13 @@ def plot_predictions(img_dir: str,
             color = palette[label % len(palette)]
             ax.add_patch(
                 Rectangle((x, y), w, h, fill=False, lw=1.5, edgecolor=color))
-            text = f'{label} {det["score"]:.2f}'
             box = dict(facecolor=color, pad=0.5, lw=0)
+            text = f'{label} {det["score"]:.2f}'
             ax.text(x, y, text, fontsize=6, color='w', va='bottom', bbox=box)
         title = f'id {img_id}: {numbers.get(img_id, "?")}'
-        wrong = False
-        if gt_numbers is not None:
-            title += f' (gt {gt_numbers.get(img_id, "")})'
-            wrong = numbers.get(img_id) != gt_numbers.get(img_id, '')
+        gt = None if gt_numbers is None else gt_numbers.get(img_id, '')
+        wrong = gt is not None and numbers.get(img_id) != gt
+        title += '' if gt is None else f' (gt {gt})'
         ax.set_title(title, fontsize=9, color='red' if wrong else 'black')
     fig.tight_layout()
     return save_png(fig, out_file)
@@ -96,8 +94,7 @@ def mistakes_first(numbers: Dict[int, str],
 
 
 def plot_confusion_matrix(matrix: np.ndarray, out_file: str) -> str:
-    """Draw an 11x11 digit confusion matrix
-    (:func:`mmdigit.evaluation.digit_confusion_matrix`) with its counts to a
+    """Draw an 11x11 :func:`mmdigit.evaluation.digit_confusion_matrix` to a
     PNG, coloured by share of each GT row so rare digits read as well."""
     plt = pyplot()
     labels = list(DIGIT_CLASSES) + ['none']

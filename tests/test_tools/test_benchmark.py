@@ -30,16 +30,15 @@ def test_parse_row():
 
 
 def test_peak_memory_is_reset_per_phase():
-    memory = benchmark.PeakMemory('cpu')
-    memory.reset()
+    benchmark.reset_peak('cpu')
     big = np.ones(300 * 2**20 // 8)  # 300 MB, touched
-    first = memory.peak()
+    first = benchmark.peak_mb('cpu')
     del big
-    memory.reset()
-    second = memory.peak()
+    benchmark.reset_peak('cpu')
+    second = benchmark.peak_mb('cpu')
     assert first - second > 250  # the 300 MB of the first phase are gone
     small = np.ones(50 * 2**20 // 8)
-    assert memory.peak() - second > 40
+    assert benchmark.peak_mb('cpu') - second > 40
     del small
 
 

@@ -1,8 +1,8 @@
 """Box statistics at a config's training scale and tuned RPN anchors.
 
-Prints box sizes as the network sees them, the FPN levels of their best
-anchors and RoI pooling, k-means (1 - IoU) box shapes and proposed
-``anchor_generator`` scales/ratios against the config's; writes histograms.
+Prints box sizes as the network sees them, FPN levels of their best anchors
+and RoI pooling, k-means (1 - IoU) shapes and proposed ``anchor_generator``
+scales/ratios against the config's; writes histograms.
 
 Example:
     python tools/analysis_tools/anchor_stats.py \
@@ -10,7 +10,6 @@ Example:
         --config configs/faster_rcnn_r50_fpn_digits.py
 """
 import argparse
-import os
 import os.path as osp
 
 import numpy as np
@@ -21,6 +20,7 @@ from mmdigit.analysis import (DEFAULT_ANCHORS, anchor_fit, anchor_shapes,
                               train_resize)
 from mmdigit.utils import InputNotFoundError
 from mmdigit.utils.cli import exit_on_user_error, load_cfg
+from mmdigit.visualization.curves import pyplot, save_png
 
 
 def parse_args():
@@ -42,9 +42,8 @@ def parse_args():
 
 
 def describe(name, values):
-    q = np.percentile(values, [5, 25, 50, 75, 95])
-    cells = ''.join(f'{v:9.1f}' for v in q)
-    return f'{name:<14}{cells}{values.mean():9.1f}'
+    cells = [*np.percentile(values, [5, 25, 50, 75, 95]), values.mean()]
+    return f'{name:<14}' + ''.join(f'{v:9.1f}' for v in cells)
 
 
 def level_table(levels, num_levels):
@@ -60,39 +59,33 @@ def fit_line(name, fit, anchors):
             f'scales={anchors["scales"]} ratios={anchors["ratios"]}')
 
 
-def plot(path, wh, current, proposal):
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
+def anchor_sizes(anchors):
+    return np.unique(np.round(np.sqrt(anchors.prod(axis=-1)), 1))
 
-    size = np.sqrt(wh[:, 0] * wh[:, 1])
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
-    axes[0].hist(wh[:, 0], bins=50, alpha=0.6, label='width')
-    axes[0].hist(wh[:, 1], bins=50, alpha=0.6, label='height')
-    axes[0].set_xlabel('box side at training scale (px)')
-    axes[0].legend()
+
+def plot(path, wh, current, proposal):
+    size = np.sqrt(wh.prod(axis=1))
+    fig, axes = pyplot().subplots(1, 3, figsize=(15, 4))
+    for side, label in enumerate(('width', 'height')):
+        axes[0].hist(wh[:, side], bins=50, alpha=0.6, label=label)
     axes[1].hist(wh[:, 1] / wh[:, 0], bins=50, color='tab:green')
     for r in proposal['ratios']:
         axes[1].axvline(r, color='k', ls='--')
-    axes[1].set_xlabel('aspect h / w (dashed: proposed ratios)')
-    axes[2].hist(
-        size,
-        bins=np.geomspace(size.min(), size.max(), 50),
-        color='tab:purple')
+    bins = np.geomspace(size.min(), size.max(), 50)
+    axes[2].hist(size, bins=bins, color='tab:purple')
     axes[2].set_xscale('log')
     for anchors, style, label in ((current, ':', 'config'),
                                   (proposal['anchors'], '--', 'proposed')):
-        sizes = np.unique(
-            np.round(np.sqrt(anchors[..., 0] * anchors[..., 1]), 1))
-        for i, s in enumerate(sizes):
-            axes[2].axvline(
-                s, color='k', ls=style, label=label if i == 0 else None)
-    axes[2].set_xlabel('sqrt(w*h) at training scale (px)')
+        for i, s in enumerate(anchor_sizes(anchors)):
+            axes[2].axvline(s, color='k', ls=style, label=None if i else label)
+    for ax, xlabel in zip(axes, ('box side at training scale (px)',
+                                 'aspect h / w (dashed: proposed ratios)',
+                                 'sqrt(w*h) at training scale (px)')):
+        ax.set_xlabel(xlabel)
+    axes[0].legend()
     axes[2].legend()
     fig.tight_layout()
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_png(fig, path)
 
 
 def main():
@@ -111,7 +104,6 @@ def main():
     wh = scale_to_input(box_wh, img_wh, scale, keep_ratio)
     anchors = config_anchors(cfg) or DEFAULT_ANCHORS
     current = anchor_shapes(**anchors)
-
     print(f'{len(wh)} boxes from {args.ann_file}; training Resize '
           f'scale={scale} keep_ratio={keep_ratio}')
     columns = ('p5', 'p25', 'p50', 'p75', 'p95', 'mean')
@@ -119,20 +111,17 @@ def main():
     for name, values in (('orig', box_wh), ('input', wh)):
         print(describe(f'{name} w', values[:, 0]))
         print(describe(f'{name} h', values[:, 1]))
-    print(describe('input sqrt(wh)', np.sqrt(wh[:, 0] * wh[:, 1])))
+    print(describe('input sqrt(wh)', np.sqrt(wh.prod(axis=1))))
     print(describe('aspect h/w', wh[:, 1] / wh[:, 0]))
-
     num_levels = len(anchors['strides'])
     fit_now = anchor_fit(wh, current)
     print('\nbest-anchor level (config anchors): ' +
           level_table(fit_now['level'], num_levels))
     print('RoI pooling level (finest_scale 56): ' +
           level_table(roi_levels(wh), 4))
-
     print(f'\nk-means (1 - IoU) box shapes, k={args.clusters} (w x h):')
     print('  ' + ', '.join(f'{w:.0f}x{h:.0f}'
                            for w, h in kmeans_iou(wh, args.clusters)))
-
     proposal = propose_anchors(wh, anchors['strides'], args.num_scales,
                                args.num_ratios)
     proposal['anchors'] = anchor_shapes(anchors['strides'], proposal['scales'],
@@ -142,12 +131,8 @@ def main():
     print(fit_line('proposed', proposal['fit'], proposal))
     print('best-anchor level (proposed): ' +
           level_table(proposal['fit']['level'], num_levels))
-    sizes = sorted({
-        round(float(np.sqrt(w * h)), 1)
-        for w, h in proposal['anchors'].reshape(-1, 2)
-    })
+    sizes = anchor_sizes(proposal['anchors']).tolist()
     print(f'proposed anchor sizes sqrt(wh): {sizes}')
-
     print('\n# config delta:')
     print('model = dict(\n    rpn_head=dict(\n        anchor_generator=dict('
           f'\n            scales={proposal["scales"]},'

@@ -1,7 +1,6 @@
 """Plot training curves: one run's losses, learning rate, validation mAP
-and whole-number accuracy in one PNG, or several runs' validation curves
-side by side with a Markdown table of their last validation and, with
-``--target``, their time to accuracy (docs/training.md).
+and whole-number accuracy, or several runs' validation curves with a
+Markdown table of their last validation and time to ``--target``.
 
 Examples:
     python tools/analysis_tools/plot_curves.py \
@@ -37,13 +36,12 @@ def parse_args():
         '--x',
         choices=X_AXES,
         default='minutes',
-        help='x axis when comparing runs: training minutes (validation '
-        'and checkpoint time left out) or iterations (default: minutes)')
+        help='x axis when comparing runs (minutes: of training only)')
     parser.add_argument(
         '--target',
         type=float,
         help='time to accuracy: training minutes until --target-key first '
-        'reached this value on validation')
+        'reached this value')
     parser.add_argument(
         '--target-key',
         default='coco/bbox_mAP',
@@ -60,11 +58,10 @@ def parse_runs(specs: Sequence[str]) -> List[Tuple[str, List[str]]]:
     runs = []
     for spec in specs:
         label, sep, dirs = spec.rpartition('=')
-        stages = dirs.split('+')
-        for stage in stages:
+        for stage in dirs.split('+'):
             if not osp.exists(stage):
                 raise InputNotFoundError(f'run not found: {stage}')
-        runs.append((label if sep else dirs, stages))
+        runs.append((label if sep else dirs, dirs.split('+')))
     return runs
 
 
@@ -72,9 +69,8 @@ def main():
     args = parse_args()
     with exit_on_user_error():
         runs = parse_runs(args.runs)
-        single = len(runs) == 1 and len(runs[0][1]) == 1
-        if single and '=' not in args.runs[0] and args.target is None:
-            work_dir = runs[0][1][0]
+        if args.runs == runs[0][1] and args.target is None:  # one plain dir
+            work_dir = args.runs[0]
             out = args.out or osp.join(
                 work_dir if osp.isdir(work_dir) else osp.dirname(work_dir),
                 'curves.png')

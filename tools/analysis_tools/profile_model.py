@@ -1,12 +1,10 @@
 """Profile a config's model stage by stage: where the time of a training
 iteration and of a test batch goes, on this machine.
 
-Times ``--iters`` iterations (after ``--warmup`` untimed ones) of the
-runner's own ``train_step`` and ``test_step`` on the config's dataloaders,
-split into :data:`STAGES` (each without the stages nested in it), with the
-backbone's GFLOPs (mmengine's ``FlopAnalyzer``) and the GFLOP/s of backbone
-+ neck against a dense 3x3 convolution. Weights are random; a config whose
-data are absent (and no ``--data-root``) gets rendered house numbers.
+Times the runner's own ``train_step`` and ``test_step`` split into
+:data:`STAGES`, with the backbone's GFLOPs and the GFLOP/s of backbone + neck
+against a dense 3x3 convolution. Weights are random; a config whose data are
+absent (and no ``--data-root``) gets rendered house numbers.
 
 Example:
     python tools/analysis_tools/profile_model.py \
@@ -23,7 +21,7 @@ import shlex
 import sys
 import time
 from collections import Counter, defaultdict
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 
 import torch
 import torch.nn as nn
@@ -35,7 +33,7 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.runner import Runner, set_random_seed
 from mmengine.utils import track_iter_progress
 
-from mmdigit.datasets import DatasetError
+from mmdigit.datasets import DatasetError, SyntheticDigitDataset
 from mmdigit.utils import InputNotFoundError, UserInputError, markdown_table
 from mmdigit.utils.cli import (build_model, endless, environment,
                                exit_on_user_error, load_cfg,
@@ -97,17 +95,16 @@ class StageTimer(ExitStack):
         super().__init__()
         self.seconds = defaultdict(float)
         self.ended = {}  # when each stage last ended
-        self._open = []  # [key, start, seconds of the stages nested in it]
+        self._nested = 0.  # seconds of the stages nested in the open one
 
-    def start(self, key: str) -> None:
-        self._open.append([key, time.perf_counter(), 0.])
-
-    def stop(self) -> None:
-        key, start, nested = self._open.pop()
-        self.ended[key] = time.perf_counter()
-        self.seconds[key] += self.ended[key] - start - nested
-        if self._open:
-            self._open[-1][2] += self.ended[key] - start
+    @contextmanager
+    def stage(self, key: str):
+        """Time the block as ``key``."""
+        start, outer, self._nested = time.perf_counter(), self._nested, 0.
+        yield
+        self.ended[key] = end = time.perf_counter()
+        self.seconds[key] += end - start - self._nested
+        self._nested = outer + end - start
 
     def attach(self, key: str, obj, name: str) -> None:
         """Time ``obj.<name>``, a method or a module's forward, as ``key``."""
@@ -117,11 +114,8 @@ class StageTimer(ExitStack):
 
         @functools.wraps(target)
         def timed(*args, **kwargs):
-            self.start(key)
-            try:
+            with self.stage(key):
                 return target(*args, **kwargs)
-            finally:
-                self.stop()
 
         setattr(obj, name, timed)
         self.callback(delattr, obj, name)  # the class's method again
@@ -148,17 +142,12 @@ def build_loader(cfg, split: str, args):
         dataset_cfg = loader_cfg.dataset
         while not dataset_cfg.get('pipeline'):  # a wrapper: the first one
             dataset_cfg = dataset_cfg.get('dataset') or dataset_cfg.datasets[0]
-        pipeline = copy.deepcopy(list(dataset_cfg.pipeline))
+        pipeline = list(dataset_cfg.pipeline)  # of the copy
         if pipeline[0].type == 'LoadImageFromFile':
             pipeline[0] = dict(type='LoadImageFromNDArray')
         test = split != 'train'
-        dataset = DATASETS.build(
-            dict(
-                type='SyntheticDigitDataset',
-                length=100000,
-                seed=int(test),
-                pipeline=pipeline,
-                test_mode=test))
+        dataset = SyntheticDigitDataset(
+            length=100000, seed=int(test), pipeline=pipeline, test_mode=test)
         reason = ' '.join(str(e).split()).removeprefix('error: ')
         data = ('SyntheticDigitDataset, house numbers rendered through the '
                 f'config\'s {split} pipeline (its own data are absent: '
@@ -212,29 +201,27 @@ def profile_mode(mode: str, cfg, model, args) -> dict:
         timer.enter_context(model.neck.register_forward_hook(on_neck))
         batches = endless(loader)
         print(f'profiling {mode}; data: {data}', file=sys.stderr)
-        total = cpu = images = conv = backward = 0.
+        cpu = images = backward = 0.
         F.conv2d(*CONV_ARGS, padding=1)  # warm-up
         for i in track_iter_progress(
                 range(args.warmup + args.iters), file=sys.stderr):
-            if i == args.warmup:
+            if i == args.warmup:  # the timed iterations begin
                 timer.seconds.clear()
-            start, start_cpu = time.perf_counter(), time.process_time()
-            timer.start('data')
-            batch = next(batches)
-            timer.stop()
-            grad_ready.clear()
-            step(batch)
-            if i >= args.warmup:
-                total += time.perf_counter() - start
-                cpu += time.process_time() - start_cpu
-                images += len(batch['inputs'])
-                if grad_ready:
-                    backward += timer.ended['backward'] - min(grad_ready)
-                start = time.perf_counter()
+                cpu = images = backward = 0.
+            start_cpu = time.process_time()
+            with timer.stage('other'):  # the iteration, stages nested
+                with timer.stage('data'):
+                    batch = next(batches)
+                grad_ready.clear()
+                step(batch)
+            cpu += time.process_time() - start_cpu
+            images += len(batch['inputs'])
+            if grad_ready:
+                backward += timer.ended['backward'] - min(grad_ready)
+            with timer.stage('conv'):  # the dense reference
                 F.conv2d(*CONV_ARGS, padding=1)
-                conv += time.perf_counter() - start
-    seconds = {key: timer.seconds.get(key, 0.) for key, _, _ in stages}
-    seconds['other'] = total - sum(seconds.values())
+    seconds = {key: timer.seconds[key] for key, _, _ in stages}
+    total, conv = sum(seconds.values()), timer.seconds['conv']
     ms = {key: 1000 * value / args.iters for key, value in seconds.items()}
     shapes = shapes[-args.iters:]  # one backbone call per iteration
     (height, width), _ = Counter(s[2:] for s in shapes).most_common(1)[0]

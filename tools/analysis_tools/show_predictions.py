@@ -1,9 +1,8 @@
 """Look at a submission: images with boxes, scores and the read number.
 
-Draws N images of a submission (folder or zip with pred.json / pred.csv).
-With ``--ann-file`` (a labelled json) each title shows the GT number too,
-wrongly read images come first (in red), and a 10x10 (+ none) digit
-confusion matrix PNG is written beside.
+Draws N images of a submission (folder or zip); with ``--ann-file`` titles
+show the GT number, wrong reads first (red), and a digit confusion matrix
+PNG is written beside.
 
 Example:
     python tools/test.py CONFIG CKPT --split valid --out work_dirs/sub_valid

@@ -22,6 +22,7 @@ import time
 import torch
 from mmengine.config import Config
 
+from mmdigit.datasets import make_synthetic_dataset
 from mmdigit.utils.cli import (COURSE_TEST_IMAGES, build_model, environment,
                                write_table_report)
 
@@ -45,48 +46,6 @@ def parse_args():
     return parser.parse_args()
 
 
-def render_test_set(data_dir: str, num_images: int, seed: int) -> None:
-    """Render ``num_images`` unlabelled images into ``data_dir/test``
-    unless they are already there."""
-    from mmdigit.datasets import make_synthetic_dataset
-    test_dir = osp.join(data_dir, 'test')
-    if osp.isdir(test_dir) and len(os.listdir(test_dir)) == num_images:
-        print(f'reusing {num_images} images in {test_dir}', flush=True)
-        return
-    print(f'rendering {num_images} test images into {test_dir}', flush=True)
-    make_synthetic_dataset(
-        data_dir, num_train=0, num_valid=0, num_test=num_images, seed=seed)
-
-
-def save_initial_checkpoint(config: str, path: str) -> None:
-    """Save ``config``'s model with its initial weights as a checkpoint."""
-    model = build_model(Config.fromfile(config), 'cpu')  # nothing downloaded
-    model.init_weights()
-    meta = dict(note='initial weights, for timing')
-    torch.save(dict(meta=meta, state_dict=model.state_dict()), path)
-
-
-def run_test(args, checkpoint: str, out_dir: str) -> dict:
-    """Run ``tools/test.py`` in a child process; wall time and peak RSS."""
-    cmd = [
-        sys.executable,
-        osp.join(REPO, 'tools', 'test.py'), args.config, checkpoint,
-        '--data-root', args.data_dir, '--out', out_dir
-    ]
-    env = dict(os.environ)
-    if args.threads:
-        env['OMP_NUM_THREADS'] = str(args.threads)
-    print(' '.join(cmd), flush=True)
-    start = time.perf_counter()
-    returncode = subprocess.run(cmd, env=env).returncode
-    wall = time.perf_counter() - start
-    if returncode:
-        raise SystemExit(f'error: tools/test.py exited {returncode}')
-    # the largest resident set of any waited-for descendant (Linux: KiB)
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return dict(wall_s=wall, peak_rss_mb=peak_mb, command=' '.join(cmd))
-
-
 def main():
     args = parse_args()
     if not osp.isfile(args.config):
@@ -94,31 +53,60 @@ def main():
     if args.checkpoint and not osp.isfile(args.checkpoint):
         raise SystemExit(f'error: no such checkpoint: {args.checkpoint}')
     os.makedirs(args.work_dir, exist_ok=True)
-    render_test_set(args.data_dir, args.num_images, args.seed)
-    checkpoint = args.checkpoint or osp.join(args.work_dir,
-                                             'initial_weights.pth')
-    if not args.checkpoint:
-        save_initial_checkpoint(args.config, checkpoint)
+    test_dir, n = osp.join(args.data_dir, 'test'), args.num_images
+    if osp.isdir(test_dir) and len(os.listdir(test_dir)) == n:
+        print(f'reusing {n} images in {test_dir}', flush=True)
+    else:
+        print(f'rendering {n} test images into {test_dir}', flush=True)
+        make_synthetic_dataset(
+            args.data_dir,
+            num_train=0,
+            num_valid=0,
+            num_test=n,
+            seed=args.seed)
+    checkpoint = args.checkpoint
+    if not checkpoint:  # the initial weights; nothing downloaded
+        checkpoint = osp.join(args.work_dir, 'initial_weights.pth')
+        model = build_model(Config.fromfile(args.config), 'cpu')
+        model.init_weights()
+        meta = dict(note='initial weights, for timing')
+        torch.save(dict(meta=meta, state_dict=model.state_dict()), checkpoint)
     out_dir = osp.join(args.work_dir, 'submission')
-    timing = run_test(args, checkpoint, out_dir)
+    cmd = [
+        sys.executable,
+        osp.join(REPO, 'tools', 'test.py'), args.config, checkpoint,
+        '--data-root', args.data_dir, '--out', out_dir
+    ]
+    env = dict(os.environ)
+    if args.threads:  # the test process's, and in the report this one's
+        env['OMP_NUM_THREADS'] = str(args.threads)
+        torch.set_num_threads(args.threads)
+    print(' '.join(cmd), flush=True)
+    start = time.perf_counter()
+    returncode = subprocess.run(cmd, env=env).returncode
+    wall_s = time.perf_counter() - start
+    if returncode:
+        raise SystemExit(f'error: tools/test.py exited {returncode}')
+    # the largest resident set of any waited-for descendant (Linux: KiB)
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     with open(osp.join(out_dir, 'pred.csv')) as f:
         rows = sum(1 for _ in f) - 1  # without the header
-    if args.threads:  # the test process's threads, in the report
-        torch.set_num_threads(args.threads)
     r = dict(
         environment('cpu'),
-        images=args.num_images,
-        img_s=args.num_images / timing['wall_s'],
+        images=n,
+        img_s=n / wall_s,
         csv_rows=rows,
         threads=args.threads,
         checkpoint=args.checkpoint or 'initial weights (untrained)',
-        **timing)
+        wall_s=wall_s,
+        peak_rss_mb=peak_mb,
+        command=' '.join(cmd))
     paths = write_table_report(
         args.work_dir,
         'time_submission',
         ['images', 'wall (min)', 'images/s', 'peak RSS (MB)', 'pred.csv rows'],
         [[
-            str(r['images']), f"{r['wall_s'] / 60:.1f}", f"{r['img_s']:.2f}",
+            str(r['images']), f'{wall_s / 60:.1f}', f"{r['img_s']:.2f}",
             f"{r['peak_rss_mb']:.0f}",
             str(rows)
         ]],
@@ -131,9 +119,8 @@ def main():
         json_data=r)
     with open(paths['md']) as f:
         print(f.read())
-    if rows != args.num_images:
-        raise SystemExit(f'error: pred.csv has {rows} rows, '
-                         f'expected {args.num_images}')
+    if rows != n:
+        raise SystemExit(f'error: pred.csv has {rows} rows, expected {n}')
 
 
 if __name__ == '__main__':

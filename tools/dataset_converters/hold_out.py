@@ -1,8 +1,7 @@
 """Hold out part of train/ as a valid/ to select on (course layout).
 
-Writes OUT_ROOT/valid/ (the held-out images), OUT_ROOT/train/ (the rest)
-and holdout.json (their source ids): select on OUT_ROOT, report on
-DATA_ROOT's own valid/.
+Writes OUT_ROOT/valid/ (the held-out images), train/ (the rest) and
+holdout.json: select on OUT_ROOT, report on DATA_ROOT's own valid/.
 
 Example:
     python tools/dataset_converters/hold_out.py data/hw2 data/hw2-holdout \\
@@ -14,7 +13,7 @@ from mmdigit.datasets import hold_out, parse_id_ranges
 from mmdigit.utils.cli import exit_on_user_error
 
 
-def parse_args():
+def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('data_root', help='source dataset (course layout)')
     parser.add_argument('out_root', help='destination data_root')
@@ -32,11 +31,7 @@ def parse_args():
         '--link',
         action='store_true',
         help='hard-link the images instead of copying them')
-    return parser.parse_args()
-
-
-def main():
-    args = parse_args()
+    args = parser.parse_args()
     with exit_on_user_error():
         ids = parse_id_ranges(args.ids) if args.ids else None
         summary = hold_out(

@@ -13,7 +13,7 @@ from mmdigit.datasets import convert_svhn
 from mmdigit.utils.cli import exit_on_user_error
 
 
-def parse_args():
+def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument(
         'svhn_root', help='folder with SVHN train/, test/, extra/')
@@ -36,11 +36,7 @@ def parse_args():
         '--link',
         action='store_true',
         help='hard-link the images instead of copying them')
-    return parser.parse_args()
-
-
-def main():
-    args = parse_args()
+    args = parser.parse_args()
     with exit_on_user_error():
         summary = convert_svhn(
             args.svhn_root,

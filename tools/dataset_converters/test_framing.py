@@ -1,8 +1,7 @@
 """Write a labelled split reframed as SVHN's test split frames its photos.
 
 OUT_ROOT/<split>/ and <split>.json get DATA_ROOT's <split> zoomed out to
-the test framing, OUT_ROOT/framing.json the source ids and the framing
-before and after (docs/data.md#a-test-like-split).
+the test framing, framing.json the source ids and framing (docs/data.md).
 
 Example:
     python tools/dataset_converters/test_framing.py \\
@@ -14,7 +13,7 @@ from mmdigit.datasets import reframe_split
 from mmdigit.utils.cli import exit_on_user_error
 
 
-def parse_args():
+def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('data_root', help='source dataset (course layout)')
     parser.add_argument('out_root', help='destination data_root')
@@ -27,11 +26,7 @@ def parse_args():
         action='store_true',
         help='keep the largest subsample with the test mix of number '
         'lengths (1-4 digits: 19/64/16/1 %%)')
-    return parser.parse_args()
-
-
-def main():
-    args = parse_args()
+    args = parser.parse_args()
     with exit_on_user_error():
         s = reframe_split(
             args.data_root,

@@ -13,21 +13,18 @@ from .renderer import HouseNumberRenderer
 
 @DATASETS.register_module()
 class SyntheticDigitDataset(BaseDetDataset):
-    """Synthetic house numbers rendered on the fly, nothing on disk.
+    """Synthetic house numbers rendered on the fly (as a BGR ``img``, for
+    ``LoadImageFromNDArray``) in the loader worker that asks for them.
 
-    Sample ``i`` is rendered from ``(seed, i)`` alone in the data-loader
-    worker that asks for it, as a BGR ``results['img']``: the pipeline
-    starts with ``LoadImageFromNDArray``. ``ann_file``, ``data_root`` and
-    ``data_prefix`` are accepted (to replace a file dataset in an inherited
-    config) and ignored.
+    ``ann_file``, ``data_root`` and ``data_prefix`` are accepted (to replace
+    a file dataset in an inherited config) and ignored.
 
     Args:
         length (int): Number of samples.
         seed (int): Non-negative seed of the renderer.
         fonts (Sequence[str], optional): TrueType font paths; defaults to
             :func:`~mmdigit.datasets.find_fonts`.
-        test_framing (float): Share of samples framed like SVHN's test
-            photos.
+        test_framing (float): Share of samples framed like test photos.
         **kwargs: Passed to :class:`mmdet.datasets.BaseDetDataset`.
     """
 
@@ -61,8 +58,7 @@ class SyntheticDigitDataset(BaseDetDataset):
 
     @force_full_init
     def get_data_info(self, idx: int) -> dict:
-        """Sample ``idx``'s ids, seed and size, without rendering it
-        (``AspectRatioBatchSampler`` reads it)."""
+        """Sample ``idx``'s ids, seed and size, without rendering it."""
         sample = int(self.data_list[idx])
         _, width, height = self.renderer.frame(sample)
         return dict(
@@ -74,8 +70,7 @@ class SyntheticDigitDataset(BaseDetDataset):
             height=height)
 
     def render(self, idx: int) -> dict:
-        """:meth:`get_data_info` plus the rendered BGR ``img`` and its
-        ``instances``."""
+        """:meth:`get_data_info` plus the BGR ``img`` and ``instances``."""
         info = self.get_data_info(idx)
         img, anns = self.renderer.render_array(info['img_id'])
         info['img'] = np.ascontiguousarray(img[..., ::-1])

@@ -1,5 +1,4 @@
-"""The TrueType fonts digits are rendered in (matplotlib's bundled families,
-and the system's when asked for) and the glyph masks drawn from them."""
+"""The TrueType fonts digits are rendered in, and their glyph masks."""
 import functools
 import glob
 import os.path as osp
@@ -17,8 +16,7 @@ _FONT_BLOCKLIST = ('cmex', 'cmsy', 'cmmi', 'Math', 'Symbol', 'STIXSize',
 @functools.lru_cache(maxsize=None)
 def _find_fonts(system: bool) -> Tuple[str, ...]:
     import matplotlib
-    mpl_fonts = osp.join(
-        osp.dirname(matplotlib.__file__), 'mpl-data', 'fonts', 'ttf')
+    mpl_fonts = osp.join(matplotlib.get_data_path(), 'fonts', 'ttf')
     paths = sorted(glob.glob(osp.join(mpl_fonts, '*.ttf')))
     if system:
         for folder in ('/usr/share/fonts', '/usr/local/share/fonts',
@@ -36,9 +34,8 @@ def _find_fonts(system: bool) -> Tuple[str, ...]:
         except OSError:
             continue
         # Symbol fonts map digits to empty or identical glyphs.
-        non_empty = all(m.size[0] * m.size[1] for m in masks)
         distinct = len({bytes(m) for m in masks}) == 10
-        if non_empty and distinct:
+        if distinct and all(m.size[0] * m.size[1] for m in masks):
             usable.append(path)
             seen.add(name)
     if not usable:
@@ -47,10 +44,9 @@ def _find_fonts(system: bool) -> Tuple[str, ...]:
 
 
 def find_fonts(system: bool = False) -> List[str]:
-    """List usable TrueType fonts: matplotlib's bundled fonts with ordinary
-    digits, then (if ``system``, which makes samples depend on the machine)
-    any system ``.ttf`` / ``.otf`` font with ten distinct digits,
-    de-duplicated by file name."""
+    """matplotlib's bundled fonts with ordinary digits, then (if ``system``:
+    samples then depend on the machine) system ``.ttf`` / ``.otf`` fonts
+    with ten distinct digits, de-duplicated by file name."""
     return list(_find_fonts(system))
 
 
@@ -59,9 +55,8 @@ _font = functools.lru_cache(maxsize=512)(ImageFont.truetype)  # (path, size)
 
 def glyph_masks(text: str, font_path: str, ink_height: float, x_scale: float,
                 stroke: int) -> List[Tuple[np.ndarray, float]]:
-    """One tight float mask per character of ``text``, condensed by
-    ``x_scale``, in the font size whose '0' is ``ink_height`` tall, with
-    its top relative to the text origin."""
+    """A tight float mask per character of ``text`` (condensed by ``x_scale``,
+    '0' ``ink_height`` tall) and its top relative to the text origin."""
     _, top, _, bottom = _font(font_path, 100).getbbox('0')
     size = int(round(ink_height * 100 / max(1, bottom - top)))
     font = _font(font_path, max(4, size))

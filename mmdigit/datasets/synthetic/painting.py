@@ -12,34 +12,28 @@ from .palette import (INK_COLOURS, LETTERS, PLATE_COLOURS, WALL_COLOURS,
 from .textures import _inset, _noise, _paint, _rect_mask, _shift, _stamp
 
 
-def _between(rng: np.random.Generator, a: float, b: float) -> float:
-    """Uniform between ``a`` and ``b``, in either order."""
+def _between(rng: np.random.Generator, *ranges: Tuple[float, float]) -> float:
+    """Uniform in the range ``(a, b)`` (either order), or in one of two, each
+    half the time."""
+    a, b = ranges[0] if len(ranges) < 2 or rng.random() < 0.5 else ranges[1]
     return a + (b - a) * rng.random()
 
 
 class _ScenePainting:
-    """Painting steps of :class:`_Scene` on its plane ``img`` (float RGB).
-
-    They draw from the scene's ``rng`` and read its layout: glyph height
-    ``gh``, number box ``num_box``, crop ``frame`` on the plane, ``font``,
-    ``x_scale`` and ``stroke``.
-    """
+    """Painting steps of :class:`_Scene` on its plane ``img`` (float RGB):
+    they draw from its ``rng`` and read its layout (``gh``, ``num_box``,
+    ``frame``, ``font``, ``x_scale``, ``stroke``)."""
 
     def ink_colour(self, bg: np.ndarray) -> np.ndarray:
-        """An ink colour with a random, often low, contrast against
-        ``bg``."""
-        rng = self.rng
-        bg_l = _luma(bg)
-        colour = _pick_colour(rng, INK_COLOURS)
-        contrast = rng.uniform(25, 130)
-        lum = _luma(colour)
+        """An ink colour with a random, often low, contrast to ``bg``."""
+        colour = _pick_colour(self.rng, INK_COLOURS)
+        contrast = self.rng.uniform(25, 130)
+        lum, bg_l = _luma(colour), _luma(bg)
         dark = lum < bg_l
         if abs(lum - bg_l) < contrast:
-            target = bg_l - contrast if dark else bg_l + contrast
-            if not 5 <= target <= 250:
+            if not 5 <= bg_l + (-contrast if dark else contrast) <= 250:
                 dark = not dark
-                target = bg_l - contrast if dark else bg_l + contrast
-            target = float(np.clip(target, 5, 250))
+            target = np.clip(bg_l + (-contrast if dark else contrast), 5, 250)
             if dark:
                 colour = colour * target / max(lum, 1)
             else:  # lighten towards white, keeping the hue
@@ -50,12 +44,10 @@ class _ScenePainting:
     def draw_ink(self, img: np.ndarray, alpha: np.ndarray, bg: np.ndarray,
                  ink_pts: List[np.ndarray], enamel: bool) -> None:
         """Ink the digits' ``alpha`` on ``bg`` with an effect (outline,
-        extrusion, emboss or shadow), growing ``ink_pts`` by what the
-        effect inks."""
-        rng, gh = self.rng, self.gh
+        extrusion, emboss or shadow) and grow ``ink_pts`` by its ink."""
+        rng, gh, offsets = self.rng, self.gh, []
         colour = self.ink_colour(bg)
-        if enamel:
-            colour = _enamel_ink(rng, bg)
+        colour = _enamel_ink(rng, bg) if enamel else colour
         effect = 'none' if enamel else str(
             rng.choice(['none', 'outline', 'extrude', 'emboss', 'shadow'],
                        p=[0.55, 0.12, 0.1, 0.08, 0.15]))
@@ -70,8 +62,7 @@ class _ScenePainting:
             dx, dy = int(rng.choice([-1, 1])), int(rng.choice([-1, 0, 1, 1]))
             for t in range(1, d + 1):
                 _paint(img, _shift(alpha, dx * t, dy * t), side)
-            for i, pts in enumerate(ink_pts):
-                ink_pts[i] = np.concatenate([pts, pts + [dx * d, dy * d]])
+            offsets = [[dx * d, dy * d]]
         elif effect == 'outline':
             r = max(1, int(round(gh * rng.uniform(0.03, 0.08))))
             kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
@@ -82,10 +73,7 @@ class _ScenePainting:
                 colour = bg
             else:
                 _paint(img, outer, self.ink_colour(colour))
-            for i, pts in enumerate(ink_pts):
-                ink_pts[i] = np.concatenate(
-                    [pts + [dx, dy] for dx in (-r, r)
-                     for dy in (-r, r)] + [pts])
+            offsets = [[dx, dy] for dx in (-r, r) for dy in (-r, r)]
         elif effect == 'emboss':
             d = max(1, int(round(gh * 0.04)))
             light = np.minimum(bg * 1.35 + 20, 255)
@@ -95,11 +83,13 @@ class _ScenePainting:
         texture = 1 + _noise(rng, *alpha.shape, gh * 0.3)[..., None] * \
             rng.uniform(0, 0.08)
         _paint(img, alpha, colour[None, None] * texture)
+        for i, pts in enumerate(ink_pts):  # grown by what the effect inks
+            ink_pts[i] = np.concatenate([pts] + [pts + o for o in offsets])
 
     def plate(self, img: np.ndarray, rect: Tuple[float, ...],
               colour: np.ndarray, enamel: bool) -> None:
-        """A plate, the rounded rectangle ``rect`` (``x0, y0, x1, y1,
-        radius``), with its shadow, edge and screws."""
+        """A plate ``rect`` (``x0, y0, x1, y1, radius``) with its shadow,
+        edge and screws."""
         rng, gh = self.rng, self.gh
         shape = img.shape[:2]
         x0, y0, x1, y1, _ = rect
@@ -114,20 +104,17 @@ class _ScenePainting:
         t = max(1., gh * rng.uniform(0.04, 0.1))
         edge = rng.choice(['none', 'border', 'bevel', 'frame'],
                           p=[0.35, 0.3, 0.2, 0.15])
-        if enamel:
-            edge = 'border'
+        edge = 'border' if enamel else edge
         if edge in ('bevel', 'frame'):
             ring = np.clip(mask - _rect_mask(shape, _inset(rect, t)), 0, 1)
         if edge == 'border':  # an inset line in a contrasting colour
             outer = _inset(rect, gh * rng.uniform(0.06, 0.2))
             line = self.ink_colour(colour)
-            if enamel:
-                line = _enamel_ink(rng, colour)
+            line = _enamel_ink(rng, colour) if enamel else line
             inner = _rect_mask(shape, _inset(outer, t))
             _paint(img, np.clip(_rect_mask(shape, outer) - inner, 0, 1), line)
         elif edge == 'bevel':
-            ys = np.arange(shape[0], dtype=np.float32)[:, None]
-            lit = (ys < (y0 + y1) / 2).astype(np.float32)
+            lit = np.float32(np.arange(shape[0])[:, None] < (y0 + y1) / 2)
             _paint(img, ring * lit, np.minimum(colour * 1.3 + 25, 255))
             _paint(img, ring * (1 - lit), colour * 0.55)
         elif edge == 'frame':  # a raised frame in another colour
@@ -136,12 +123,10 @@ class _ScenePainting:
             r = max(1., gh * 0.05)
             for sx in (x0 + 3 * r, x1 - 3 * r):
                 cv2.circle(img, (int(sx), int((y0 + y1) / 2)), int(r),
-                           tuple(float(c) for c in colour * 0.5), -1,
-                           cv2.LINE_AA)
+                           (colour * 0.5).tolist(), -1, cv2.LINE_AA)
 
     def context(self, img: np.ndarray) -> None:
-        """Door frames, ledges, cables and sign letters around (never on)
-        the number."""
+        """Door frames, ledges, cables and sign letters beside the number."""
         rng, gh = self.rng, self.gh
         hp, wp = img.shape[:2]
         x0, y0, x1, y1 = self.num_box
@@ -152,29 +137,23 @@ class _ScenePainting:
                               p=[0.42, 0.27, 0.06, 0.25])
             colour = _pick_colour(rng, WALL_COLOURS)
             if kind in ('post', 'ledge'):
-                # a post (door or window frame, pillar, pipe) is a ledge
-                # of the transposed plane
+                # posts (door frames, pipes) are ledges of the transposed plane
                 post = kind == 'post'
                 rows = img.transpose(1, 0, 2) if post else img
                 lo, hi, margin = (x0, x1, gap) if post else (y0, y1, 0.3 * gh)
-                size = gh * (
-                    rng.uniform(0.15, 1.2) if post else rng.uniform(0.1, 0.6))
-                if rng.random() < 0.5:
-                    a = _between(rng, 0, max(1, lo - margin - size))
-                else:
-                    a = _between(rng, min(len(rows) - 1, hi + margin),
-                                 len(rows))
+                size = gh * rng.uniform(*((0.15, 1.2) if post else (0.1, 0.6)))
+                a = _between(rng, (0, max(1, lo - margin - size)),
+                             (min(len(rows) - 1, hi + margin), len(rows)))
                 rows[int(a):int(a + size)] = colour
-                edge = max(1, int(gh * 0.05))
-                rows[int(a + size):int(a + size) + edge] *= \
-                    rng.uniform(0.4, 0.8)
+                edge = int(a + size) + max(1, int(gh * 0.05))
+                rows[int(a + size):edge] *= rng.uniform(0.4, 0.8)
             elif kind == 'cable':
                 pts = np.stack([np.linspace(0, wp, 3),
                                 rng.uniform(0, hp, 3)], 1)
                 if rng.random() < 0.5:
                     pts = pts[:, ::-1] * [wp / hp, hp / wp]
                 cv2.polylines(img, [pts.astype(np.int32)], False,
-                              tuple(float(c) for c in colour * 0.3),
+                              (colour * 0.3).tolist(),
                               max(1, int(gh * rng.uniform(0.04, 0.15))),
                               cv2.LINE_AA)
             else:  # letters of a neighbouring sign, cut by the frame
@@ -186,18 +165,13 @@ class _ScenePainting:
                 width = sum(m.shape[1] for m, _ in glyphs) + \
                     0.15 * size * (len(glyphs) - 1)
                 if rng.random() < 0.6:  # beside the number
-                    if rng.random() < 0.5:
-                        x = _between(rng, fx0 - width, x0 - gap - width)
-                    else:
-                        x = _between(rng, x1 + gap, fx1)
-                    y = _between(rng, y0 - size, y1)
+                    x = _between(rng, (fx0 - width, x0 - gap - width),
+                                 (x1 + gap, fx1))
+                    y = _between(rng, (y0 - size, y1))
                 else:  # above or below
-                    x = _between(rng, fx0 - width, fx1)
-                    if rng.random() < 0.5:
-                        y = _between(rng, fy0 - size, y0 - gap - size)
-                    else:
-                        y = _between(rng, y1 + gap,
-                                     max(y1 + gap, fy1 - size * 0.5))
+                    x = _between(rng, (fx0 - width, fx1))
+                    y = _between(rng, (fy0 - size, y0 - gap - size),
+                                 (y1 + gap, max(y1 + gap, fy1 - size * 0.5)))
                 letters = np.zeros((hp, wp), np.float32)
                 for mask, top in glyphs:
                     _stamp(letters, mask, x, y + top - glyphs[0][1])
@@ -205,8 +179,7 @@ class _ScenePainting:
                 _paint(img, letters, colour * rng.uniform(0.3, 1.4))
 
     def neighbours(self, img: np.ndarray) -> None:
-        """Digits of the neighbouring number, mostly cut off by the frame
-        (SVHN leaves them unannotated)."""
+        """Unannotated digits of the neighbouring number, cut by the frame."""
         rng, gh = self.rng, self.gh
         x0, y0, x1, _ = self.num_box
         fx0, _, fx1, _ = self.frame
@@ -219,14 +192,11 @@ class _ScenePainting:
                 self.x_scale, self.stroke)
             if not glyphs:
                 continue
-            mask = glyphs[0][0]
-            mw = mask.shape[1]
+            mask, mw = glyphs[0][0], glyphs[0][0].shape[1]
             # At most 35% of it inside the frame, clear of the number.
             inside = mw * rng.uniform(0.1, 0.35)
             x = fx0 + inside - mw if side < 0 else fx1 - inside
-            near_left = side < 0 and x + mw > x0 - 0.25 * gh
-            near_right = side > 0 and x < x1 + 0.25 * gh
-            if near_left or near_right:
+            if x + mw > x0 - 0.25 * gh if side < 0 else x < x1 + 0.25 * gh:
                 continue
             alpha = np.zeros(img.shape[:2], np.float32)
             _stamp(alpha, mask, x, y0 + rng.normal(0, 0.05 * gh))

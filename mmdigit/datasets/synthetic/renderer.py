@@ -1,5 +1,5 @@
-"""The renderer of SVHN-like house-number crops: the framing of each
-sample; ``scene._Scene`` renders the sample itself."""
+"""SVHN-like house-number crops: the framing of each sample here, the
+sample itself in ``scene._Scene``."""
 import os.path as osp
 from typing import Optional, Sequence, Tuple
 
@@ -16,23 +16,22 @@ _Z90 = 1.2816
 
 
 def _from_quantiles(z: float, quantiles: Sequence[tuple]) -> float:
-    """The value at standard-normal score ``z`` of a distribution given by
-    its 10th / 50th / 90th percentiles, piecewise linear through them."""
+    """The value at normal score ``z``, linear through the given 10th, 50th
+    and 90th percentiles."""
     (_, lo), (_, mid), (_, hi) = quantiles
     return _interp(z, [(-_Z90, lo), (0., mid), (_Z90, hi)])
 
 
 class HouseNumberRenderer:
     """Renders SVHN-like house-number crops, sample ``index`` from
-    ``(seed, index)`` alone, whatever was rendered before.
+    ``(seed, index)`` alone.
 
     Args:
         seed (int): Non-negative seed.
         fonts (Sequence[str], optional): TrueType font paths; defaults to
             :func:`find_fonts`.
         test_framing (float): Share of samples framed like SVHN's test
-            photos (size, digit/image height and length drawn from the test
-            split's distributions) instead of its train photos.
+            photos (size, digit/image height and length) instead of train.
     """
 
     def __init__(self,
@@ -56,8 +55,7 @@ class HouseNumberRenderer:
         self.font_p = weights / weights.sum()
 
     def test_frame(self, index: int) -> Optional[float]:
-        """The digit/image height ratio of sample ``index`` if it is framed
-        like a test photo, else None."""
+        """Digit/image height ratio of a test-framed sample, else None."""
         if self.test_framing == 0:
             return None
         # Its own stream: train-framed samples stay those of test_framing=0.
@@ -68,8 +66,7 @@ class HouseNumberRenderer:
         return float(np.clip(ratio / BOX_GROWTH, 0.12, 0.92))
 
     def frame(self, index: int) -> Tuple[int, int, int]:
-        """Digit count, width and height of sample ``index``, without
-        rendering it."""
+        """Digit count, width and height of sample ``index`` (not rendered)."""
         rng = np.random.default_rng([self.seed, int(index), 0])
         ratio = self.test_frame(index)
         if ratio is None:

@@ -9,7 +9,7 @@ import numpy as np
 from .fonts import glyph_masks
 from .painting import _ScenePainting
 from .palette import (BOX_PAD_BOTTOM, BOX_PAD_TOP, BOX_PAD_X, ENAMEL,
-                      FIRST_DIGIT_P, PLATE_COLOURS, WALL_COLOURS, _pick_colour)
+                      FIRST_DIGIT_P, PLATE_COLOURS, _pick_colour)
 from .textures import _stamp, _wall
 
 if TYPE_CHECKING:
@@ -35,8 +35,7 @@ class _Scene(_ScenePainting):
         if self.ratio is not None:
             # the same capture resolution per digit as in train framing
             h_camera *= 0.64 / self.ratio
-        h_camera = round(h_camera)
-        h_lo = int(min(h, max(12, h / 4, h_camera)))
+        h_lo = int(min(h, max(12, h / 4, round(h_camera))))
         w_lo = max(8, int(round(w * h_lo / h)))
         # Compose at twice that resolution ("plane" pixels), then warp down.
         k = 2. * h_lo / h
@@ -47,21 +46,18 @@ class _Scene(_ScenePainting):
         plane, ink_pts = self.compose(
             int(np.ceil(frame_h)) + 2 * border,
             int(np.ceil(frame_w)) + 2 * border, placed, style)
-
         # Camera: rotation, shear, aspect and perspective of the wall.
         x0, y0, x1, y1 = self.num_box
-        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        centre = [(x0 + x1) / 2, (y0 + y1) / 2]
         fx0, fy0, fx1, fy1 = self.frame
         src = np.float32([[fx0, fy0], [fx1, fy0], [fx1, fy1], [fx0, fy1]])
         angle = np.deg2rad(np.clip(rng.normal(0, 3), -10, 10))
         shear = np.clip(rng.normal(0, 0.08), -0.25, 0.25)
         aspect = np.exp(rng.normal(0, 0.06))
-        lin = np.array([[np.cos(angle), -np.sin(angle)],
-                        [np.sin(angle), np.cos(angle)]]) @ np.array(
-                            [[aspect, shear], [0, 1]])
-        src = (src - [cx, cy]) @ lin.T.astype(np.float32) + [cx, cy]
-        src += rng.normal(0, 0.035 * frame_h, src.shape)
-        src = src.astype(np.float32)
+        cos, sin = np.cos(angle), np.sin(angle)
+        lin = np.array([[cos, -sin], [sin, cos]]) @ [[aspect, shear], [0, 1]]
+        src = (src - centre) @ lin.T.astype(np.float32) + centre
+        src = np.float32(src + rng.normal(0, 0.035 * frame_h, src.shape))
         dst = np.float32([[0, 0], [w_lo, 0], [w_lo, h_lo], [0, h_lo]]) - 0.5
         mat = cv2.getPerspectiveTransform(src - 0.5, dst)
         lo = cv2.warpPerspective(
@@ -71,18 +67,16 @@ class _Scene(_ScenePainting):
 
     def layout(self, digits: List[int], k: float,
                border: int) -> Tuple[list, str]:
-        """Lay the number out on the plane (``k`` pixels a final pixel, and
-        a ``border``): sets ``font``, ``x_scale``, ``stroke``, ``gh`` and
-        ``num_box``; returns the glyphs placed as ``(mask, x, y)`` and the
-        number's style."""
+        """Lay the number out (``k`` plane pixels a crop pixel), setting
+        ``font``, ``x_scale``, ``stroke``, ``gh`` and ``num_box``; returns
+        the placed glyphs ``(mask, x, y)`` and the style."""
         rng, w, h = self.rng, self.w, self.h
         ratio = float(np.clip(rng.normal(0.64, 0.12), 0.3, 0.92))
         box_h = h * (ratio if self.ratio is None else self.ratio)
         ink_h = box_h / (1 + BOX_PAD_TOP + BOX_PAD_BOTTOM)
-        fonts = self.r.fonts
-        self.font = fonts[rng.choice(len(fonts), p=self.r.font_p)]
-        # House-number digits are narrower than the bundled fonts' (SVHN
-        # boxes are about half as wide as tall).
+        self.font = self.r.fonts[rng.choice(
+            len(self.r.fonts), p=self.r.font_p)]
+        # House numbers are narrower than these fonts (SVHN boxes: w ~ h / 2)
         self.x_scale = float(
             np.clip(np.exp(rng.normal(np.log(0.66), 0.15)), 0.45, 1.1))
         bold = rng.random() < 0.35
@@ -90,8 +84,7 @@ class _Scene(_ScenePainting):
             rng.choice(['painted', 'plate', 'tiles', 'enamel'],
                        p=[0.35, 0.42, 0.11, 0.12]))
         spacing_mode = rng.choice(3, p=[0.7, 0.17, 0.13])
-        if style == 'tiles':
-            spacing_mode = 2
+        spacing_mode = 2 if style == 'tiles' else spacing_mode
         spacing = [  # every mode is drawn, one is used
             float([
                 np.clip(rng.normal(0.12, 0.06), 0.02, 0.4),
@@ -112,11 +105,9 @@ class _Scene(_ScenePainting):
             box_h, ink_h = box_h * shrink, ink_h * shrink
         self.gh = gh = ink_h * k
         box_w = num_w / k + 2 * BOX_PAD_X * ink_h
-        box_x = (w - box_w) * rng.beta(5, 5)
-        box_y = (h - box_h) * rng.beta(3, 3)
-        x = border + (box_x + BOX_PAD_X * ink_h) * k
-        top = border + (box_y + BOX_PAD_TOP * ink_h) * k - min(
-            y for _, y in glyphs)
+        x = border + ((w - box_w) * rng.beta(5, 5) + BOX_PAD_X * ink_h) * k
+        ink_y = (h - box_h) * rng.beta(3, 3) + BOX_PAD_TOP * ink_h
+        top = border + ink_y * k - min(y for _, y in glyphs)
         placed = []
         for (mask, y), space in zip(glyphs, spacing + [0.]):
             jitter = rng.normal(0, 0.015 * gh)
@@ -129,20 +120,13 @@ class _Scene(_ScenePainting):
 
     def compose(self, hp: int, wp: int, placed: list,
                 style: str) -> Tuple[np.ndarray, List[np.ndarray]]:
-        """Paint the wall, context, plate and digits on the plane.
-
-        Returns:
-            tuple: The plane image (float32 RGB) and, per digit, the plane
-            coordinates of its ink pixels.
-        """
+        """Paint the wall, context, plate and digits on the plane: returns
+        it (float32 RGB) and each digit's ink pixels on it."""
         rng, gh = self.rng, self.gh
-        img = np.ascontiguousarray(
-            _wall(rng, hp, wp, gh, _pick_colour(rng, WALL_COLOURS)),
-            np.float32)
+        img = _wall(rng, hp, wp, gh)
         x0, y0, x1, y1 = self.num_box
         enamel = style == 'enamel'  # blue and white street-number plates
         self.context(img)
-
         # Background right under the digits: a plate, tiles or the wall.
         bg_colour = img[int(y0):int(y1) + 1,
                         int(x0):int(x1) + 1].reshape(-1, 3).mean(0)
@@ -152,10 +136,8 @@ class _Scene(_ScenePainting):
                 plate_colour = _pick_colour(rng, ENAMEL)
             if style in ('plate', 'enamel'):
                 big = rng.random() < 0.15
-                px = gh * (
-                    rng.uniform(1.5, 4) if big else rng.uniform(0.15, 0.9))
-                py = gh * (
-                    rng.uniform(1, 3) if big else rng.uniform(0.08, 0.5))
+                px = gh * rng.uniform(*((1.5, 4) if big else (0.15, 0.9)))
+                py = gh * rng.uniform(*((1, 3) if big else (0.08, 0.5)))
                 rects = [(x0 - px, y0 - py, x1 + px, y1 + py)]
             else:
                 pad = gh * rng.uniform(0.1, 0.3)
@@ -165,7 +147,6 @@ class _Scene(_ScenePainting):
             for rect in rects:
                 self.plate(img, (*rect, radius), plate_colour, enamel)
             bg_colour = plate_colour
-
         alpha = np.zeros((hp, wp), np.float32)
         ink_pts = []
         stencil = rng.random() < 0.05
@@ -181,9 +162,8 @@ class _Scene(_ScenePainting):
                 ys, xs = np.nonzero(sub > (0.5 if peak > 0.5 else peak / 2))
                 pts = np.stack([xs + xs0, ys + ys0], 1)
             else:  # no ink inside the plane: box the glyph's rectangle
-                pts = np.array([[x, y],
-                                [x + mask.shape[1] - 1,
-                                 y + mask.shape[0] - 1]])
+                mh, mw = mask.shape
+                pts = np.array([[x, y], [x + mw - 1, y + mh - 1]])
             ink_pts.append(pts.astype(np.float32))
         self.draw_ink(img, alpha, bg_colour, ink_pts, enamel)
         self.neighbours(img)
@@ -191,13 +171,10 @@ class _Scene(_ScenePainting):
         return img, ink_pts
 
     def camera(self, lo: np.ndarray, h_lo: int) -> np.ndarray:
-        """Exposure, colour, noise and compression at the camera's
-        resolution, then resized up to the crop size with blur."""
+        """Exposure, colour, noise and JPEG, then up to the crop size, blur."""
         rng, w, h = self.rng, self.w, self.h
-        img = np.clip(lo, 0, 255) / 255.
-        img = img**np.exp(rng.normal(0, 0.2))
-        grey = img.mean(2, keepdims=True)
-        img = img + (grey - img) * rng.uniform(0.1, 0.8)  # muted colours
+        img = (np.clip(lo, 0, 255) / 255.)**np.exp(rng.normal(0, 0.2))
+        img = img + (img.mean(2, keepdims=True) - img) * rng.uniform(0.1, 0.8)
         img = img * np.exp(rng.normal(0, 0.06, 3)) * rng.uniform(0.75, 1.15)
         img = img * 255 + rng.normal(0, rng.uniform(0.5, 6), img.shape)
         img = np.clip(img, 0, 255).astype(np.uint8)
@@ -206,9 +183,8 @@ class _Scene(_ScenePainting):
         interp = [cv2.INTER_LINEAR, cv2.INTER_CUBIC,
                   cv2.INTER_NEAREST][rng.choice(3, p=[0.6, 0.3, 0.1])]
         img = cv2.resize(img, (w, h), interpolation=interp)
-        up = h / h_lo
-        if rng.random() < 0.7:
-            sigma = rng.uniform(0.3, 1.2) * np.sqrt(up)
+        if rng.random() < 0.7:  # more blur the more it was upsampled
+            sigma = rng.uniform(0.3, 1.2) * np.sqrt(h / h_lo)
             img = cv2.GaussianBlur(img, (0, 0), sigma)
         if rng.random() < 0.15:  # motion blur
             length = max(2, int(round(h * rng.uniform(0.02, 0.06))))
@@ -226,8 +202,7 @@ class _Scene(_ScenePainting):
     def boxes(self, digits: List[int], ink_pts: List[np.ndarray],
               mat: np.ndarray, w_lo: int,
               h_lo: int) -> List[Tuple[int, List[float]]]:
-        """SVHN-style boxes from each digit's warped ink: one height for the
-        image, a little looser than the ink."""
+        """SVHN-style boxes of the warped ink, one height for the image."""
         w, h = self.w, self.h
         corners = np.array([[0, 0], [1, 0], [0, 1], [1, 1]], np.float32)
         inks = []

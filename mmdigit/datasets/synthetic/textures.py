@@ -1,11 +1,10 @@
-"""Smooth noise, float masks and the textured walls the number is painted
-on."""
+"""Smooth noise, float masks and the textured walls."""
 from typing import Tuple
 
 import cv2
 import numpy as np
 
-from .palette import WALL_COLOURS, _jitter_colour
+from .palette import WALL_COLOURS, _jitter_colour, _pick_colour
 
 
 def _noise(rng: np.random.Generator, h: int, w: int,
@@ -26,11 +25,11 @@ def _paint(img: np.ndarray, mask: np.ndarray, colour) -> None:
 
 def _shift(mask: np.ndarray, dx: int, dy: int) -> np.ndarray:
     """``mask`` moved by ``(dx, dy)``, zero-filled."""
-    out = np.zeros_like(mask)
-    h, w = mask.shape
-    out[max(0, dy):h + min(0, dy), max(0, dx):w + min(0, dx)] = \
-        mask[max(0, -dy):h - max(0, dy), max(0, -dx):w - max(0, dx)]
-    return out
+    return cv2.warpAffine(
+        mask,
+        np.float32([[1, 0, dx], [0, 1, dy]]),
+        mask.shape[::-1],
+        flags=cv2.INTER_NEAREST)
 
 
 def _stamp(alpha: np.ndarray, mask: np.ndarray, x: float,
@@ -53,8 +52,7 @@ def _inset(rect: Tuple[float, ...], d: float) -> Tuple[float, ...]:
 
 
 def _rect_mask(shape: Tuple[int, int], rect: Tuple[float, ...]) -> np.ndarray:
-    """Anti-aliased filled rounded rectangle ``(x0, y0, x1, y1, radius)``
-    as a float mask."""
+    """Anti-aliased rounded rectangle ``(x0, y0, x1, y1, radius)`` mask."""
     (h, w), (x0, y0, x1, y1, radius) = shape, rect
     ys = np.arange(h, dtype=np.float32)[:, None] + 0.5
     xs = np.arange(w, dtype=np.float32)[None, :] + 0.5
@@ -67,10 +65,9 @@ def _rect_mask(shape: Tuple[int, int], rect: Tuple[float, ...]) -> np.ndarray:
     return np.clip(0.5 - dist, 0, 1).astype(np.float32)
 
 
-def _wall(rng: np.random.Generator, h: int, w: int, unit: float,
-          colour: np.ndarray) -> np.ndarray:
-    """A textured wall ``h x w`` (float RGB) in about ``colour``; ``unit`` is
-    the digit height."""
+def _wall(rng: np.random.Generator, h: int, w: int, unit: float) -> np.ndarray:
+    """A textured ``h x w`` float32 RGB wall; ``unit``: the digit height."""
+    colour = _pick_colour(rng, WALL_COLOURS)
     kinds = 'stucco brick siding wood glass concrete flat metal'.split()
     kind = rng.choice(kinds, p=[0.2, 0.14, 0.15, 0.1, 0.07, 0.1, 0.17, 0.07])
     ys = np.arange(h, dtype=np.float32)[:, None]
@@ -93,9 +90,8 @@ def _wall(rng: np.random.Generator, h: int, w: int, unit: float,
         tone = (tone * 43758.5453) % 1.
         shade = (tone - 0.5) * rng.uniform(15, 50) + _noise(rng, h, w, 1.5) * 8
         joint = ((yy % bh) < mortar) | ((xx % bw) < mortar)
-        mortar_colour = _jitter_colour(rng,
-                                       WALL_COLOURS[rng.choice([1, 5, 6, 19])])
-        colour = np.where(joint[..., None], mortar_colour, colour)
+        mortar = _jitter_colour(rng, WALL_COLOURS[rng.choice([1, 5, 6, 19])])
+        colour = np.where(joint[..., None], mortar, colour)
     elif kind == 'siding':
         period = unit * rng.uniform(0.3, 0.9)
         vertical = rng.random() < 0.2
@@ -114,9 +110,9 @@ def _wall(rng: np.random.Generator, h: int, w: int, unit: float,
         shade = grain * rng.uniform(5, 18) + np.sin(plank * 91.7) * 12
         shade = shade - ((across % period) < 1.) * 35  # gaps
     elif kind == 'glass':
-        colour = np.array([rng.uniform(20, 70)] * 3, np.float32) + \
-            rng.normal(0, 8, 3).astype(np.float32)
-        colour = np.clip(colour, 0, 255)
+        colour = np.clip(
+            np.float32([rng.uniform(20, 70)] * 3) +
+            rng.normal(0, 8, 3).astype(np.float32), 0, 255)
         angle = rng.uniform(0.3, 1.2)
         d = xs * np.cos(angle) + ys * np.sin(angle)
         wave = np.sin(d / (unit * rng.uniform(0.5, 2.)) + rng.uniform(0, 6))
@@ -128,16 +124,14 @@ def _wall(rng: np.random.Generator, h: int, w: int, unit: float,
         if rng.random() < 0.5:  # block joints
             bh = unit * rng.uniform(1., 3.)
             bw = bh * rng.uniform(1.5, 2.5)
-            row_joint = ((ys + rng.uniform(0, bh)) % bh) < 1.2
-            col_joint = ((xs + rng.uniform(0, bw)) % bw) < 1.2
-            joint = row_joint | col_joint
+            joint = (((ys + rng.uniform(0, bh)) % bh) < 1.2) | ((
+                (xs + rng.uniform(0, bw)) % bw) < 1.2)
             shade = shade - joint * rng.uniform(15, 40)
     elif kind == 'metal':
         grain = rng.standard_normal((h, max(2, w // 8))).astype(np.float32)
-        stretched = cv2.resize(grain, (w, h), interpolation=cv2.INTER_LINEAR)
-        shade = stretched * rng.uniform(3, 10) + (ys / max(h, 1)) * \
-            rng.uniform(-30, 30)
+        shade = cv2.resize(grain, (w, h), interpolation=cv2.INTER_LINEAR) * \
+            rng.uniform(3, 10) + (ys / h) * rng.uniform(-30, 30)
     else:  # flat paint
         noise = _noise(rng, h, w, 1.5) * rng.uniform(1, 5)
-        shade = noise + (ys / max(h, 1) - 0.5) * rng.uniform(-20, 20)
-    return colour + shade[..., None]
+        shade = noise + (ys / h - 0.5) * rng.uniform(-20, 20)
+    return np.ascontiguousarray(colour + shade[..., None], np.float32)

@@ -1,5 +1,5 @@
 """Writing rendered samples to disk in the course layout."""
-from typing import Dict, Iterator
+from typing import Dict
 
 import mmcv
 
@@ -12,20 +12,11 @@ SPLIT_SEED_BASE = 2**31
 
 
 def split_seed(seed: int, split_index: int) -> int:
-    """Renderer seed of split ``split_index`` (0 train, 1 valid, 2 test) of
-    :func:`make_synthetic_dataset`: distinct per ``(seed, split_index)`` and
-    at least ``SPLIT_SEED_BASE``, so no pretraining validates on its own
-    training images."""
+    """Renderer seed of :func:`make_synthetic_dataset`'s split ``split_index``
+    (0 train, 1 valid, 2 test), distinct from every on-the-fly seed."""
     if not 0 <= split_index < 3:
         raise ValueError(f'split_index must be 0, 1 or 2, not {split_index}')
     return SPLIT_SEED_BASE + 3 * int(seed) + split_index
-
-
-def _samples(renderer: HouseNumberRenderer, num: int) -> Iterator[dict]:
-    """Samples ``0 .. num - 1`` as :func:`write_split` items."""
-    for index in range(num):
-        img, anns = renderer.render_array(index)
-        yield dict(image=mmcv.rgb2bgr(img), boxes=[(*b, d) for d, b in anns])
 
 
 def make_synthetic_dataset(out_dir: str,
@@ -41,21 +32,19 @@ def make_synthetic_dataset(out_dir: str,
 
     Args:
         out_dir (str): Destination ``data_root``.
-        num_train, num_valid, num_test (int): Images per split (``test/``
-            unlabelled).
+        num_train, num_valid, num_test (int): Images per split.
         seed (int): Seed; the same seed gives the same bytes.
         progress (bool): Show progress bars.
 
     Returns:
-        dict[str, int]: Number of images written per split.
+        dict[str, int]: Images written per split.
     """
     splits = [('train', num_train), ('valid', num_valid), ('test', num_test)]
     for i, (split, num) in enumerate(splits):
-        samples = _samples(HouseNumberRenderer(split_seed(seed, i)), num)
-        write_split(
-            progress_bar(samples, progress, num),
-            '',
-            out_dir,
-            split,
-            labelled=split != 'test')
+        render = HouseNumberRenderer(split_seed(seed, i)).render_array
+        samples = (dict(
+            image=mmcv.rgb2bgr(im), boxes=[(*b, d) for d, b in an])
+                   for im, an in map(render, range(num)))
+        bar = progress_bar(samples, progress, num)
+        write_split(bar, '', out_dir, split, labelled=split != 'test')
     return dict(splits)

@@ -1,9 +1,5 @@
-"""Photometric augmentations with torchvision's parameter meaning.
-
-MMDetection 3.3 has neither ``ColorJitter`` nor ``GaussianBlur``; the course
-reports used torchvision's, so these keep its ranges (a factor ``x`` means a
-multiplier drawn from ``[max(0, 1 - x), 1 + x]``) and only touch ``img``.
-"""
+"""torchvision's ``ColorJitter`` and ``GaussianBlur`` (which MMDetection 3.3
+lacks; the course reports used them), touching only ``img``."""
 from typing import Optional, Sequence, Tuple, Union
 
 import cv2
@@ -12,6 +8,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 from mmdet.registry import TRANSFORMS
+from mmengine.utils import to_2tuple
 
 # brightness, contrast, saturation, hue: mmcv's blends of 0-255 BGR images
 _JITTERS = (mmcv.adjust_brightness, mmcv.adjust_contrast, mmcv.adjust_color,
@@ -19,20 +16,23 @@ _JITTERS = (mmcv.adjust_brightness, mmcv.adjust_contrast, mmcv.adjust_color,
 
 
 def _factor_range(value: float, name: str) -> Optional[Tuple[float, float]]:
+    """torchvision's range ``[max(0, 1 - x), 1 + x]`` of a jitter ``x``."""
     if value < 0:
         raise ValueError(f'{name} must be non-negative, got {value}')
-    if value == 0:
-        return None
-    return max(0.0, 1.0 - value), 1.0 + value
+    return (max(0.0, 1.0 - value), 1.0 + value) if value else None
+
+
+def _repr(transform: BaseTransform) -> str:
+    """``Name(arg=value, ...)`` of the attributes set in ``__init__``."""
+    args = ', '.join(f'{k}={v}' for k, v in vars(transform).items())
+    return f'{type(transform).__name__}({args})'
 
 
 @TRANSFORMS.register_module()
 class ColorJitter(BaseTransform):
     """Randomly change brightness, contrast, saturation and hue of ``img``.
 
-    As ``torchvision.transforms.ColorJitter``: each enabled change once, in
-    random order, by mmcv's ``adjust_brightness``, ``adjust_contrast``,
-    ``adjust_color`` and ``adjust_hue``.
+    Each enabled change once, in random order, by mmcv's ``adjust_*``.
 
     Args:
         brightness, contrast, saturation (float): Jitter ``x`` of each.
@@ -59,7 +59,6 @@ class ColorJitter(BaseTransform):
 
     @cache_randomness
     def _sample(self) -> list:
-        """Draw the ops (in random order) and their factors."""
         if np.random.rand() >= self.prob:
             return []
         bounds = (self.brightness, self.contrast, self.saturation, self.hue)
@@ -72,18 +71,12 @@ class ColorJitter(BaseTransform):
             results['img'] = _JITTERS[idx](results['img'], factor)
         return results
 
-    def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(brightness={self.brightness}, '
-                f'contrast={self.contrast}, saturation={self.saturation}, '
-                f'hue={self.hue}, prob={self.prob})')
+    __repr__ = _repr
 
 
 @TRANSFORMS.register_module()
 class GaussianBlur(BaseTransform):
-    """Blur ``img`` with a Gaussian kernel of random sigma.
-
-    As ``torchvision.transforms.GaussianBlur``: a fixed odd kernel size,
-    sigma drawn uniformly from ``sigma``, reflect padding.
+    """Blur ``img`` with a Gaussian kernel of random sigma (reflect padding).
 
     Args:
         kernel_size (int | Sequence[int]): Odd kernel size, or
@@ -97,20 +90,15 @@ class GaussianBlur(BaseTransform):
                  kernel_size: Union[int, Sequence[int]] = 3,
                  sigma: Union[float, Sequence[float]] = (0.1, 2.0),
                  prob: float = 1.0) -> None:
-        ksize = (kernel_size, kernel_size) if isinstance(
-            kernel_size, int) else tuple(kernel_size)
+        ksize, sigma = tuple(to_2tuple(kernel_size)), tuple(to_2tuple(sigma))
         if len(ksize) != 2 or any(k <= 0 or k % 2 == 0 for k in ksize):
             raise ValueError(
                 f'kernel_size must be positive and odd, got {kernel_size}')
-        sigma = (sigma, sigma) if isinstance(sigma,
-                                             (int, float)) else tuple(sigma)
         if len(sigma) != 2 or not 0 < sigma[0] <= sigma[1]:
             raise ValueError(f'sigma must be > 0 and min <= max, got {sigma}')
         if not 0 <= prob <= 1:
             raise ValueError(f'prob must be in [0, 1], got {prob}')
-        self.kernel_size = ksize
-        self.sigma = sigma
-        self.prob = prob
+        self.kernel_size, self.sigma, self.prob = ksize, sigma, prob
 
     @cache_randomness
     def _sample(self) -> Optional[float]:
@@ -120,16 +108,10 @@ class GaussianBlur(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         """Blur ``results['img']``."""
-        sigma = self._sample()
-        if sigma is None:
-            return results
-        img = results['img']
-        blurred = cv2.GaussianBlur(
-            img, self.kernel_size, sigma, borderType=cv2.BORDER_REFLECT_101)
-        # cv2 drops a trailing singleton channel axis.
-        results['img'] = blurred.reshape(img.shape).astype(img.dtype)
+        sigma, img = self._sample(), results['img']
+        if sigma is not None:  # cv2 pads by reflection, drops a 1-channel axis
+            blurred = cv2.GaussianBlur(img, self.kernel_size, sigma)
+            results['img'] = blurred.reshape(img.shape)
         return results
 
-    def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(kernel_size={self.kernel_size}, '
-                f'sigma={self.sigma}, prob={self.prob})')
+    __repr__ = _repr

@@ -8,15 +8,12 @@ from ...utils.checkpoint import (MIN_LOADED_FRACTION, check_state_dict_fits,
 @HOOKS.register_module()
 class CheckpointFitHook(Hook):
     """Stop when a checkpoint's weights do not fit the config's model
-    (:func:`~mmdigit.utils.check_state_dict_fits`), which MMEngine's
-    ``strict=False`` loading would fill with random weights. The check runs
-    on the checkpoint already read, before its weights load.
+    (:func:`~mmdigit.utils.check_state_dict_fits`), checked on the read
+    checkpoint before its weights load.
 
     Args:
-        strict (bool): Any missing, unexpected or mis-shaped key stops
-            (testing, ``--resume``); else a warning lists them and less
-            than ``min_loaded`` of the model's weights stops.
-        min_loaded (float): Smallest loaded share when not ``strict``.
+        strict (bool): Any mismatch stops (testing, ``--resume``); else a
+            warning lists them and less than ``min_loaded`` loaded stops.
     """
 
     # fail before other hooks act on the checkpoint
@@ -29,18 +26,12 @@ class CheckpointFitHook(Hook):
         self.min_loaded = min_loaded
 
     def before_run(self, runner) -> None:
-        """Allow-list MMEngine's checkpoint types for ``weights_only``."""
         register_checkpoint_safe_globals()
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         """Raise :class:`CheckpointError` if the weights do not fit."""
-        cfg = runner.cfg
-        name = cfg.get('load_from') or \
+        name = runner.cfg.get('load_from') or \
             f'the latest checkpoint in {runner.work_dir}'
-        check_state_dict_fits(
-            runner.model,
-            checkpoint,
-            checkpoint_name=name,
-            config_name=getattr(cfg, 'filename', None) or 'in use',
-            strict=self.strict,
-            min_loaded=self.min_loaded)
+        check_state_dict_fits(runner.model, checkpoint, name,
+                              runner.cfg.filename or 'in use', self.strict,
+                              self.min_loaded)

@@ -1,4 +1,4 @@
-from typing import Dict, Optional, Tuple
+from typing import Optional, Tuple
 
 from mmdet.registry import HOOKS
 from mmengine.hooks import Hook
@@ -12,28 +12,21 @@ class DigitThresholdHook(Hook):
     """Record in checkpoints how validation read numbers best, and read
     ``pred.csv`` that way when testing.
 
-    After each validation, ``digit/best_thr`` and the
-    ``DigitStringMetric``'s reader options go into the message hub's
-    runtime info, which checkpoints carry (``ABOVE_NORMAL``: before
-    ``CheckpointHook`` saves). When testing, what the loaded checkpoint
-    recorded goes to each ``DigitSubmissionDumper``
+    After each validation, metric ``key`` and the ``DigitStringMetric``'s
+    reader options go into the message hub's runtime info, which
+    checkpoints carry; when testing, each ``DigitSubmissionDumper`` gets
+    what the loaded checkpoint recorded
     (:func:`~mmdigit.evaluation.resolve_reading`).
-
-    Args:
-        key (str): Metric key to record.
     """
 
-    priority = 'ABOVE_NORMAL'
+    priority = 'ABOVE_NORMAL'  # before CheckpointHook saves
 
     def __init__(self, key: str = 'digit/best_thr') -> None:
         self.key = key
         self.recorded: Tuple[Optional[float], Optional[dict]] = (None, None)
 
-    def after_val_epoch(self,
-                        runner,
-                        metrics: Optional[Dict[str, float]] = None) -> None:
-        """Record the threshold and reader options, if validation
-        reported them."""
+    def after_val_epoch(self, runner, metrics=None) -> None:
+        """Record the threshold and reader options, if reported."""
         from ...evaluation import DigitStringMetric, resolve_reader_cfg
         if not metrics or self.key not in metrics:
             return
@@ -45,11 +38,9 @@ class DigitThresholdHook(Hook):
                 break
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        """Keep the threshold and reader options the checkpoint recorded."""
         self.recorded = recorded_reading(checkpoint)
 
     def before_test(self, runner) -> None:
-        """Give each submission dumper its reading."""
         from ...evaluation import DigitSubmissionDumper, resolve_reading
         for dumper in getattr(runner.test_loop.evaluator, 'metrics', []):
             if isinstance(dumper, DigitSubmissionDumper):

@@ -1,6 +1,5 @@
 import logging
 import math
-from typing import Optional, Sequence
 
 import torch
 from mmdet.registry import HOOKS
@@ -14,16 +13,14 @@ from ...utils.errors import NonFiniteLossError
 
 @HOOKS.register_module()
 class NonFiniteLossHook(Hook):
-    """Stop training at the first NaN/Inf loss term, naming the iteration
-    and the terms (mmdet's ``CheckInvalidLossHook`` asserts on the total,
-    every 50 iterations), before ``CheckpointHook`` saves the weights.
+    """Stop training at the first NaN/Inf loss term (checked every
+    ``interval`` iterations), naming the iteration and the terms (mmdet's
+    ``CheckInvalidLossHook`` asserts on the total), before ``CheckpointHook``
+    saves the weights.
 
-    Distributed ranks stop together: DDP averages gradients, so the logged
-    grad norm of ``clip_grad`` turns non-finite on all; without it (or
-    under AMP, whose scaler expects inf norms) an ``all_reduce`` agrees.
-
-    Args:
-        interval (int): Check every ``interval`` iterations.
+    Ranks stop together: DDP averages gradients, so ``clip_grad``'s logged
+    grad norm turns non-finite on all; without it (or under AMP, whose
+    scaler expects inf norms) an ``all_reduce`` agrees.
     """
 
     priority = 'ABOVE_NORMAL'
@@ -37,18 +34,15 @@ class NonFiniteLossHook(Hook):
         buffer = runner.message_hub.log_scalars.get('train/grad_norm')
         return None if buffer is None else buffer.data[0]
 
-    def before_train_iter(self,
-                          runner,
-                          batch_idx: int,
-                          data_batch: Optional[Sequence[dict]] = None) -> None:
+    def before_train_iter(self, runner, batch_idx, data_batch=None) -> None:
         """Keep the grad-norm history, to tell this iteration's norm."""
         self._norms = self._grad_norms(runner)
 
     def after_train_iter(self,
                          runner,
-                         batch_idx: int,
-                         data_batch: Optional[Sequence[dict]] = None,
-                         outputs: Optional[dict] = None) -> None:
+                         batch_idx,
+                         data_batch=None,
+                         outputs=None) -> None:
         """Raise :class:`NonFiniteLossError` if a logged loss is not finite."""
         if not outputs or not self.every_n_train_iters(runner, self.interval):
             return

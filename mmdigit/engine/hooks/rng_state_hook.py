@@ -9,7 +9,7 @@ RNG_KEY = 'rng_state'
 
 def _get_state() -> Dict[str, object]:
     state = {'torch': torch.get_rng_state()}
-    if torch.cuda.is_available() and torch.cuda.is_initialized():
+    if torch.cuda.is_initialized():  # False without CUDA
         state['cuda'] = torch.cuda.get_rng_state_all()
     return state
 
@@ -38,25 +38,19 @@ class RNGStateHook(Hook):
         self._before_val: Optional[dict] = None
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        """Put the generator states into the checkpoint."""
         checkpoint[RNG_KEY] = _get_state()
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        """Keep the states until we know this load is a resume."""
+        # kept until before_train tells whether this load is a resume
         self._loaded = checkpoint.get(RNG_KEY)
 
     def before_train(self, runner) -> None:
-        """Restore the states of a resumed run."""
         if self._loaded is not None and runner.iter > 0:
             _set_state(self._loaded)
         self._loaded = None
 
     def before_val_epoch(self, runner) -> None:
-        """Remember the training stream's state."""
         self._before_val = _get_state()
 
     def after_val_epoch(self, runner, metrics=None) -> None:
-        """Give the training stream its state back."""
-        if self._before_val is not None:
-            _set_state(self._before_val)
-            self._before_val = None
+        _set_state(self._before_val)

@@ -1,5 +1,5 @@
 import time
-from typing import Optional, Sequence
+from typing import Optional
 
 import torch
 from mmdet.registry import HOOKS
@@ -24,15 +24,9 @@ class TrainTimeBudgetHook(Hook):
         self._start: Optional[float] = None
 
     def before_train(self, runner) -> None:
-        """Start the clock."""
         self._start = time.perf_counter()
 
-    def after_train_iter(self,
-                         runner,
-                         batch_idx: int,
-                         data_batch: Optional[Sequence[dict]] = None,
-                         outputs: Optional[dict] = None) -> None:
-        """Stop the loop when the budget is spent."""
+    def after_train_iter(self, runner, *args, **kwargs) -> None:
         spent = torch.tensor(
             [time.perf_counter() - self._start >= self.budget_s])
         dist.broadcast(spent, src=0)  # a no-op in a single process

@@ -17,10 +17,9 @@ def digit_confusion_matrix(detections: Sequence[dict],
                            score_thr: float = 0.5,
                            iou_thr: float = 0.5) -> np.ndarray:
     """Count which digit each labelled digit of ``ann`` (a COCO json, path
-    or loaded) was detected as in ``detections`` (``pred.json`` entries).
-
-    Per image, boxes scoring ``score_thr`` are taken by decreasing score,
-    each matched to the free GT box it overlaps most (IoU >= ``iou_thr``).
+    or loaded) was detected as in ``detections`` (``pred.json`` entries):
+    per image, boxes scoring ``score_thr``, best first, each matched to the
+    free GT box it overlaps most (IoU >= ``iou_thr``).
 
     Returns:
         np.ndarray: ``(11, 11)`` counts, row = GT digit, column = predicted

@@ -1,23 +1,21 @@
 """Reading a whole house number from digit detections (Task 2)."""
 import inspect
-from collections import OrderedDict
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+from mmdet.evaluation.functional import bbox_overlaps
 
 #: What ``pred.csv`` holds for an image where no digit is kept.
 NO_NUMBER = '-1'
 
-#: Score threshold for reading numbers (and ``pred.csv``) when none was
-#: chosen on validation.
+#: Score threshold of numbers (and ``pred.csv``) when none was chosen on
+#: validation.
 DEFAULT_CSV_SCORE_THR = 0.5
 
-#: Score thresholds tried when choosing the ``pred.csv`` threshold:
-#: 0.05, 0.10, ..., 0.95.
+#: Thresholds the ``pred.csv`` threshold is chosen from: 0.05, ..., 0.95.
 SWEEP_THRS = tuple(float(t) for t in np.round(np.arange(0.05, 1.0, 0.05), 2))
 
-#: Reader options: the keyword arguments of :func:`select_digits` after
-#: ``score_thr``, which a ``reader_cfg`` dict may set.
+#: The options of :func:`select_digits` a ``reader_cfg`` dict may set.
 READER_OPTIONS = ('nms_ios_thr', 'line_tol', 'height_tol')
 
 
@@ -29,34 +27,23 @@ def select_digits(bboxes: np.ndarray,
                   height_tol: float = 1.4) -> np.ndarray:
     """Choose the boxes a number is read from, in reading order.
 
-    1. Boxes scoring at least ``score_thr`` go through class-agnostic
-       greedy suppression, highest score first: a box is dropped when its
-       intersection over the smaller box (IoS) with a kept box exceeds
-       ``nms_ios_thr``, so one digit detected as two classes, or a small
-       box inside a bigger one, is read once (IoS is never below the IoU,
-       so this also drops what an IoU rule at the same threshold would).
-    2. One line, one height: the best-scored box is the reference; a box
-       whose centre is more than ``line_tol`` reference heights above or
-       below the reference's, or whose height is more than ``height_tol``
-       times the reference's (or less than its inverse), is dropped. A
-       house number's digits share a line and a size; a window edge read
-       as a tall ``1`` or a sign's digit below does not.
-    3. The kept boxes are sorted by left edge; equal edges keep the higher
-       score first.
+    1. Boxes scoring ``score_thr`` go through class-agnostic greedy
+       suppression, best first: a box whose intersection over the smaller
+       box (IoS, never below the IoU) with a kept one exceeds
+       ``nms_ios_thr`` is dropped, so a digit found as two classes, or a
+       box inside a bigger one, is read once (1: keep all).
+    2. One line, one height: a box whose centre is more than ``line_tol``
+       heights of the best box off its centre, or whose height ratio to it
+       exceeds ``height_tol`` either way, is dropped (a window edge read as
+       ``1``, a sign's digit below); ``inf`` turns a rule off.
+    3. The rest are sorted by left edge, ties by score.
+
+    The defaults were chosen on held-out test-framed photos
+    (docs/synthetic.md#reading-for-it-one-line-one-height).
 
     Args:
         bboxes (np.ndarray): (N, 4) boxes, ``x1, y1, x2, y2``.
         scores (np.ndarray): (N, ) scores.
-        score_thr (float): Minimum score. Defaults to 0.5.
-        nms_ios_thr (float): IoS above which a lower-scored box is dropped;
-            1 keeps every box. Defaults to 0.5.
-        line_tol (float): Largest centre offset from the reference, in
-            its heights; ``inf`` turns the rule off. Defaults to 0.5.
-        height_tol (float): Largest height ratio to the reference, either
-            way; ``inf`` turns the rule off. Defaults to 1.4.
-
-    The defaults were chosen on held-out test-framed photos
-    (docs/synthetic.md#reading-for-it-one-line-one-height).
 
     Returns:
         np.ndarray: Indices of the kept boxes, left to right.
@@ -66,19 +53,16 @@ def select_digits(bboxes: np.ndarray,
     keep = np.flatnonzero(scores >= score_thr)
     # highest score first; stable, so equal scores keep input order
     keep = keep[np.argsort(-scores[keep], kind='stable')]
-    areas = np.prod(bboxes[:, 2:] - bboxes[:, :2], axis=1)
-    eps = np.finfo(np.float32).eps
+    iof = bbox_overlaps(bboxes[keep], bboxes[keep], mode='iof')
+    ios = np.maximum(iof, iof.T)  # over the smaller box
     kept: List[int] = []
-    for i in keep:
-        wh = np.minimum(bboxes[i, 2:], bboxes[kept, 2:]) - np.maximum(
-            bboxes[i, :2], bboxes[kept, :2])
-        inter = np.prod(np.maximum(wh, 0), axis=1)
-        ios = inter / np.maximum(np.minimum(areas[i], areas[kept]), eps)
-        if not (ios > nms_ios_thr).any():
+    for i in range(keep.size):
+        if not (ios[i, kept] > nms_ios_thr).any():
             kept.append(i)
-    keep = np.asarray(kept, dtype=np.int64)
+    keep = keep[kept]
     if keep.size > 1:
-        heights = np.maximum(bboxes[keep, 3] - bboxes[keep, 1], eps)
+        heights = np.maximum(bboxes[keep, 3] - bboxes[keep, 1],
+                             np.finfo(np.float32).eps)
         centres = (bboxes[keep, 1] + bboxes[keep, 3]) / 2
         ratios = np.maximum(heights / heights[0], heights[0] / heights)
         keep = keep[(np.abs(centres - centres[0]) <= line_tol * heights[0])
@@ -92,17 +76,15 @@ def read_number(bboxes: np.ndarray,
                 labels: np.ndarray,
                 score_thr: float = DEFAULT_CSV_SCORE_THR,
                 **reader_cfg) -> Tuple[str, Optional[float]]:
-    """Read the number that digit detections spell, with its score.
-
-    Joins the labels (label ``i`` = digit ``i``) of the boxes
-    :func:`select_digits` keeps (same arguments; ``reader_cfg``: its
-    ``READER_OPTIONS``), left to right, leading zeros included. The score
-    is the lowest among the digits read: a number is only right if every
+    """The number digit detections spell (label ``i``: digit ``i``) and its
+    score, the lowest of its digits': a number is right only if every
     digit is.
 
+    The digits are those :func:`select_digits` keeps (same arguments,
+    ``reader_cfg`` its ``READER_OPTIONS``), leading zeros included.
+
     Returns:
-        tuple[str, float | None]: The digits and their lowest score;
-        ``('', None)`` when no box is kept.
+        tuple[str, float | None]: ``('', None)`` when no box is kept.
     """
     keep = select_digits(bboxes, scores, score_thr, **reader_cfg)
     if keep.size == 0:
@@ -112,24 +94,10 @@ def read_number(bboxes: np.ndarray,
             float(np.asarray(scores).reshape(-1)[keep].min()))
 
 
-def boxes_to_number(bboxes: np.ndarray,
-                    scores: np.ndarray,
-                    labels: np.ndarray,
-                    score_thr: float = DEFAULT_CSV_SCORE_THR,
-                    **reader_cfg) -> str:
-    """The digits :func:`read_number` reads (same arguments), ``''`` when
-    none is kept."""
-    return read_number(bboxes, scores, labels, score_thr, **reader_cfg)[0]
-
-
 def check_reader_cfg(reader_cfg: Optional[dict]) -> dict:
-    """A plain-dict copy of reader options, ``{}`` for None.
-
-    Raises:
-        KeyError: An option not in ``READER_OPTIONS`` (a typo, or one the
-            reader no longer has), at build time rather than after a
-            whole validation.
-    """
+    """A plain-dict copy of reader options, ``{}`` for None; a
+    :class:`KeyError` names options not in ``READER_OPTIONS`` (at build
+    time, not after a whole validation)."""
     reader_cfg = dict(reader_cfg or {})
     unknown = sorted(set(reader_cfg) - set(READER_OPTIONS))
     if unknown:
@@ -139,28 +107,23 @@ def check_reader_cfg(reader_cfg: Optional[dict]) -> dict:
 
 
 def resolve_reader_cfg(reader_cfg: Optional[dict] = None) -> dict:
-    """Every reader option: :func:`select_digits`'s defaults updated with
-    ``reader_cfg``, so a recorded copy reads the same if a default
-    changes."""
+    """Every reader option, ``reader_cfg`` over :func:`select_digits`'s
+    defaults, so a recorded copy reads the same if a default changes."""
     params = inspect.signature(select_digits).parameters
-    return {
-        **{name: params[name].default
-           for name in READER_OPTIONS},
-        **check_reader_cfg(reader_cfg)
-    }
+    defaults = {name: params[name].default for name in READER_OPTIONS}
+    return {**defaults, **check_reader_cfg(reader_cfg)}
 
 
 def gt_to_number(bboxes: np.ndarray, labels: np.ndarray) -> str:
     """The ground-truth number: the labels of ``(N, 4)`` boxes ``x1, y1,
-    x2, y2`` sorted by left edge, ``''`` without boxes."""
+    x2, y2`` by left edge, ``''`` without boxes."""
     bboxes = np.asarray(bboxes, dtype=np.float32).reshape(-1, 4)
     order = np.argsort(bboxes[:, 0], kind='stable')
     return ''.join(str(int(label)) for label in np.asarray(labels)[order])
 
 
 def edit_distance(a: Sequence, b: Sequence) -> int:
-    """Levenshtein distance: the fewest single-element insertions,
-    deletions and substitutions turning ``a`` into ``b``."""
+    """Levenshtein distance of two sequences."""
     prev = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         cur = [i]
@@ -173,26 +136,21 @@ def edit_distance(a: Sequence, b: Sequence) -> int:
 
 def number_metrics(preds: Sequence[str],
                    gts: Sequence[str]) -> Dict[str, float]:
-    """Whole-number metrics of read numbers (``''`` or ``'-1'``: none)
-    against the ground-truth numbers in the same order.
-
-    Returns:
-        dict[str, float]: ``accuracy`` (exact match), ``count_accuracy``
-        (right number of digits), ``char_error_rate`` (total edit distance
-        / total GT digits) and ``acc_len{n}`` per GT length ``n``.
-    """
+    """Metrics of read numbers (``''`` or ``'-1'``: none) against the GT
+    numbers in the same order: ``accuracy`` (exact match),
+    ``count_accuracy`` (right number of digits), ``char_error_rate`` (edit
+    distance per GT digit) and ``acc_len{n}`` per GT length ``n``."""
     assert len(preds) == len(gts), 'one prediction per ground truth'
     preds = ['' if p == NO_NUMBER else p for p in preds]
     correct = np.array([p == g for p, g in zip(preds, gts)], dtype=bool)
-    lengths = np.array([len(g) for g in gts])
+    lengths = np.array([len(g) for g in gts], dtype=np.int64)
     same_count = [len(p) == len(g) for p, g in zip(preds, gts)]
-    metrics = OrderedDict()
-    metrics['accuracy'] = float(correct.mean()) if len(gts) else 0.0
-    metrics['count_accuracy'] = float(np.mean(same_count)) if len(gts) else 0.0
-    metrics['char_error_rate'] = sum(
-        edit_distance(p, g)
-        for p, g in zip(preds, gts)) / max(1, int(lengths.sum()))
-    for n in sorted(set(lengths.tolist())):
+    metrics = dict(
+        accuracy=float(correct.mean()) if len(gts) else 0.0,
+        count_accuracy=float(np.mean(same_count)) if len(gts) else 0.0,
+        char_error_rate=sum(map(edit_distance, preds, gts)) /
+        max(1, int(lengths.sum())))
+    for n in np.unique(lengths):
         metrics[f'acc_len{n}'] = float(correct[lengths == n].mean())
     return metrics
 
@@ -202,13 +160,12 @@ def sweep_score_thr(
         gts: Sequence[str],
         thrs: Sequence[float] = SWEEP_THRS
 ) -> Tuple[float, float, List[float]]:
-    """Find the score threshold of ``thrs`` at which ``read(thr)`` (every
-    image's number, in the order of ``gts``) reads the most numbers right.
+    """The threshold of ``thrs`` at which ``read(thr)`` (every image's
+    number, in the order of ``gts``) reads the most numbers right.
 
     Returns:
         tuple[float, float, list[float]]: The best threshold (the lowest on
-        ties), its exact-match accuracy, and the accuracy at each of
-        ``thrs``.
+        ties), its accuracy, and the accuracy at each of ``thrs``.
     """
     accuracies = [number_metrics(read(thr), gts)['accuracy'] for thr in thrs]
     best = int(np.argmax(accuracies))  # first maximum: the lowest threshold

@@ -14,8 +14,7 @@ CONF_TYPES = ('avg', 'max', 'box_and_model_avg', 'absent_model_aware_avg')
 def check_weights(weights: Optional[Sequence[float]],
                   num: int,
                   name: str = 'weights') -> List[float]:
-    """One positive weight per submission (1 each for None), else
-    :class:`ValueError`."""
+    """One positive weight per submission (1 each for None)."""
     if weights is None:
         return [1.0] * num
     if len(weights) != num:
@@ -31,14 +30,10 @@ def fuse_detections(submissions: Sequence[Sequence[dict]],
                     skip_box_thr: float = 0.0,
                     conf_type: str = 'avg') -> List[dict]:
     """Fuse several models' ``pred.json`` entries image by image with mmdet's
-    :func:`~mmdet.models.utils.weighted_boxes_fusion`.
-
-    Only boxes of the same digit fuse; with ``conf_type='avg'`` a digit that
-    only some models found scores lower (docs/ensembling.md).
+    :func:`~mmdet.models.utils.weighted_boxes_fusion` (docs/ensembling.md).
 
     Returns:
-        list[dict]: Fused ``pred.json`` entries, by ``image_id``, then by
-        decreasing score.
+        list[dict]: Fused entries, by ``image_id``, then by decreasing score.
     """
     from mmdet.models.utils import weighted_boxes_fusion
 

@@ -15,8 +15,8 @@ from ...utils.digits import category_id_to_label, xywh_to_xyxy, xyxy_to_xywh
 from ...utils.errors import InputNotFoundError, UserInputError
 from ...utils.fileio import atomic_write_files
 from .digit_string import (DEFAULT_CSV_SCORE_THR, NO_NUMBER, READER_OPTIONS,
-                           boxes_to_number, check_reader_cfg, gt_to_number,
-                           number_metrics)
+                           check_reader_cfg, gt_to_number, number_metrics,
+                           read_number)
 
 #: COCOeval.stats indices reported, with CocoMetric's names.
 COCO_STATS = ('bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75', 'bbox_mAP_s',
@@ -29,19 +29,15 @@ def resolve_reading(
     recorded: Tuple[Optional[float], Optional[dict]] = (None, None)
 ) -> Tuple[float, dict, str]:
     """The score threshold and reader options to read numbers with, and
-    where the threshold came from, in words.
-
-    What was given wins, else what the checkpoint ``recorded``
-    (:func:`~mmdigit.utils.recorded_reading`; options the reader no longer
-    has are ignored), else :data:`DEFAULT_CSV_SCORE_THR` and the defaults.
-    """
+    where the threshold came from, in words: what was given, else what the
+    checkpoint ``recorded`` (:func:`~mmdigit.utils.recorded_reading`; options
+    the reader no longer has are ignored), else the defaults."""
     recorded_thr, recorded_cfg = recorded
-    if score_thr is not None:
-        source = 'given'
-    elif recorded_thr is not None:
+    source = 'given'
+    if score_thr is None and recorded_thr is not None:
         score_thr = recorded_thr
         source = 'recorded on validation by the checkpoint\'s run'
-    else:
+    elif score_thr is None:
         score_thr = DEFAULT_CSV_SCORE_THR
         source = 'default; the checkpoint recorded no digit/best_thr'
     if reader_cfg is None:
@@ -52,20 +48,21 @@ def resolve_reading(
     return float(score_thr), check_reader_cfg(reader_cfg), source
 
 
+def csv_text(header: Sequence[str], rows: Sequence[Sequence]) -> str:
+    """CSV text of a header and rows, lines ending in a newline."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator='\n').writerows([header, *rows])
+    return buf.getvalue()
+
+
 def write_submission(out_dir: str,
                      detections: Sequence[dict],
                      rows: Sequence[Tuple[int, str]],
                      zip_name: str = 'submission.zip') -> str:
     """Write ``pred.json``, ``pred.csv`` and a zip of both to ``out_dir`` as
-    one group (:func:`~mmdigit.utils.atomic_write_files`); returns the zip's
-    path."""
+    one group; returns the zip's path."""
     json_bytes = json.dumps(list(detections)).encode()
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator='\n')
-    writer.writerow(['image_id', 'pred_label'])
-    writer.writerows(rows)
-    csv_bytes = buf.getvalue().encode()
-
+    csv_bytes = csv_text(['image_id', 'pred_label'], rows).encode()
     zip_buf = io.BytesIO()
     with zipfile.ZipFile(zip_buf, 'w', zipfile.ZIP_DEFLATED) as zf:
         zf.writestr('pred.json', json_bytes)
@@ -104,10 +101,9 @@ def read_numbers(detections: Sequence[dict],
     for img_id in img_ids:
         dets = by_image.get(img_id, [])
         bboxes = xywh_to_xyxy([d['bbox'] for d in dets])
-        scores = [d['score'] for d in dets]
         labels = [category_id_to_label(d['category_id']) for d in dets]
-        number = boxes_to_number(bboxes, scores, labels, score_thr,
-                                 **reader_cfg)
+        number, _ = read_number(bboxes, [d['score'] for d in dets], labels,
+                                score_thr, **reader_cfg)
         rows.append((img_id, number or NO_NUMBER))
     return rows
 
@@ -158,8 +154,8 @@ def load_coco(ann_file: str):
 
 
 def load_gt_numbers(coco) -> Dict[int, str]:
-    """``{image_id: number}`` of a labelled COCO json (path or loaded
-    COCO api): digits sorted by left edge, crowd boxes ignored."""
+    """``{image_id: number}`` of a labelled COCO json (path or COCO api),
+    crowd boxes ignored."""
     if isinstance(coco, str):
         coco = load_coco(coco)
     numbers = {}
@@ -188,8 +184,7 @@ def evaluate_submission(path: str, ann_file: str) -> Dict[str, float]:
 
     if detections:
         with contextlib.redirect_stdout(io.StringIO()):
-            coco_dt = coco_gt.loadRes(detections)
-            coco_eval = COCOeval(coco_gt, coco_dt, 'bbox')
+            coco_eval = COCOeval(coco_gt, coco_gt.loadRes(detections), 'bbox')
             coco_eval.evaluate()
             coco_eval.accumulate()
             coco_eval.summarize()

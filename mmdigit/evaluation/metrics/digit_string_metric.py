@@ -6,8 +6,8 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from terminaltables import AsciiTable
 
-from ..functional import (DEFAULT_CSV_SCORE_THR, SWEEP_THRS, boxes_to_number,
-                          check_reader_cfg, gt_to_number, number_metrics,
+from ..functional import (DEFAULT_CSV_SCORE_THR, SWEEP_THRS, check_reader_cfg,
+                          gt_to_number, number_metrics, read_number,
                           sweep_score_thr)
 
 
@@ -16,17 +16,13 @@ class DigitStringMetric(BaseMetric):
     """Whole-number accuracy of digit detections (the course's Task 2).
 
     Reports (prefix ``digit/``) :func:`number_metrics` of the numbers read
-    at ``score_thr`` against the GT numbers, and ``best_thr`` /
-    ``best_accuracy``: the threshold of ``sweep_thrs`` reading the most
-    numbers right (the lowest on ties), which ``DigitThresholdHook``
-    records for ``pred.csv``.
+    at ``score_thr``, and ``best_thr`` / ``best_accuracy`` of the
+    :func:`sweep_score_thr` over ``sweep_thrs``, which
+    ``DigitThresholdHook`` records for ``pred.csv``.
 
     Args:
-        score_thr (float): Score threshold of the headline numbers.
         reader_cfg (dict, optional): Reader options (``READER_OPTIONS``).
-        sweep_thrs (Sequence[float]): Thresholds of the sweep.
-        collect_device (str): ``'cpu'`` or ``'gpu'``.
-        prefix (str, optional): Defaults to ``'digit'``.
+        collect_device, prefix: As :class:`BaseMetric`'s.
     """
 
     default_prefix: Optional[str] = 'digit'
@@ -57,8 +53,8 @@ class DigitStringMetric(BaseMetric):
     def read(self, results: List[dict], score_thr: float) -> List[str]:
         """Every image's number at ``score_thr`` (``''``: none read)."""
         return [
-            boxes_to_number(r['bboxes'], r['scores'], r['labels'], score_thr,
-                            **self.reader_cfg) for r in results
+            read_number(r['bboxes'], r['scores'], r['labels'], score_thr,
+                        **self.reader_cfg)[0] for r in results
         ]
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:

@@ -5,7 +5,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
 from ...utils.digits import label_to_category_id
-from ..functional import (NO_NUMBER, boxes_to_number, check_reader_cfg,
+from ..functional import (NO_NUMBER, check_reader_cfg, read_number,
                           resolve_reading, write_submission)
 from ..functional.submission import coco_detections
 
@@ -14,24 +14,19 @@ from ..functional.submission import coco_detections
 class DigitSubmissionDumper(BaseMetric):
     """Write the course submission: ``pred.json``, ``pred.csv`` and a zip.
 
-    ``pred.json`` (Task 1) holds COCO detections in original-image pixels
+    ``pred.json`` (Task 1): COCO detections in original-image pixels
     scoring ``>= json_score_thr`` (low-score boxes raise mAP); ``pred.csv``
-    (Task 2) ``image_id,pred_label`` rows read with
-    :func:`boxes_to_number` (``-1``: none, or an unreadable image). The main
-    process writes all three once, as one group
-    (:func:`~mmdigit.evaluation.write_submission`).
+    (Task 2): ``image_id,pred_label`` rows of :func:`read_number` (``-1``:
+    none, or an unreadable image); written once, as one group, by the main
+    process (:func:`~mmdigit.evaluation.write_submission`).
 
     Args:
-        out_dir (str): Folder for the three files.
-        zip_name (str): File name of the zip.
-        json_score_thr (float): Minimum score of a box in ``pred.json``.
         csv_score_thr (float, optional): Score threshold of ``pred.csv``;
             None: the checkpoint's recorded one (``DigitThresholdHook``
             sets it), else 0.5.
         reader_cfg (dict, optional): Reader options of ``pred.csv``; None:
             the checkpoint's recorded ones, else the defaults.
-        collect_device (str): ``'cpu'`` or ``'gpu'``.
-        prefix (str, optional): Defaults to ``'submission'``.
+        collect_device, prefix: As :class:`BaseMetric`'s.
     """
 
     default_prefix: Optional[str] = 'submission'
@@ -65,8 +60,7 @@ class DigitSubmissionDumper(BaseMetric):
                     labels=pred['labels'].cpu().numpy()))
 
     def format_results(self, results: List[dict]):
-        """The ``pred.json`` entries and ``(image_id, pred_label)`` rows of
-        ``pred.csv``, both in ``image_id`` order."""
+        """``pred.json`` entries and ``pred.csv`` rows, by ``image_id``."""
         thr, reader_cfg, _ = resolve_reading(self.csv_score_thr,
                                              self.reader_cfg)
         detections, rows = [], []
@@ -78,8 +72,8 @@ class DigitSubmissionDumper(BaseMetric):
             detections += coco_detections(
                 r['img_id'], r['bboxes'][keep], r['scores'][keep],
                 label_to_category_id(r['labels'][keep]))
-            number = boxes_to_number(r['bboxes'], r['scores'], r['labels'],
-                                     thr, **reader_cfg)
+            number, _ = read_number(r['bboxes'], r['scores'], r['labels'], thr,
+                                    **reader_cfg)
             rows.append((r['img_id'], number or NO_NUMBER))
         return detections, rows
 

@@ -16,16 +16,13 @@ class DigitScaleNormTTAModel(BaseTTAModel):
 
     The median height of the first pass's boxes scoring ``score_thr``
     gives each image's factor (clipped to ``factor_range``); no such box or
-    a factor within 5 % of 1 keeps the first pass. The detector's
-    checkpoint loads as usual.
+    a factor within 5 % of 1 keeps the first pass.
 
     Args:
         module (dict | nn.Module): The detector.
         digit_height (float): Input pixels a digit should have, e.g. the
             training photos' median after the training resize.
         score_thr (float): Boxes of the first pass that count.
-        factor_range (tuple[float, float]): Smallest and largest factor.
-        data_preprocessor (dict, optional): Overrides the detector's.
     """
 
     def __init__(self,
@@ -46,13 +43,12 @@ class DigitScaleNormTTAModel(BaseTTAModel):
     def factor(self, sample: DetDataSample) -> Optional[float]:
         """Resize factor of one image, or None to keep the first pass."""
         pred = sample.pred_instances
-        keep = pred.scores >= self.score_thr
-        if not keep.any():
+        boxes = pred.bboxes[pred.scores >= self.score_thr]
+        if not len(boxes):
             return None
-        boxes = pred.bboxes[keep]
         # boxes are in original pixels; the input is scale_factor larger
-        height = (boxes[:, 3] - boxes[:, 1]).median().item()
-        height *= sample.metainfo['scale_factor'][1]
+        height = (boxes[:, 3] - boxes[:, 1]).median().item() * \
+            sample.metainfo['scale_factor'][1]
         low, high = self.factor_range
         factor = min(max(self.digit_height / max(height, 1e-3), low), high)
         return None if abs(factor - 1) < 0.05 else factor

@@ -135,3 +135,11 @@ def test_registered_in_mmdet():
     assert isinstance(t, GaussianBlur)
     t = TRANSFORMS.build(dict(type='ColorJitter', brightness=0.2))
     assert isinstance(t, ColorJitter)
+
+
+def test_repr_lists_the_parsed_args():
+    assert repr(ColorJitter(brightness=0.5, hue=0.1)) == (
+        'ColorJitter(brightness=(0.5, 1.5), contrast=None, saturation=None, '
+        'hue=(-0.1, 0.1), prob=1.0)')
+    assert repr(GaussianBlur([3, 5], 0.5, prob=0.2)) == (
+        'GaussianBlur(kernel_size=(3, 5), sigma=(0.5, 0.5), prob=0.2)')

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from mmdigit.evaluation import (DEFAULT_CSV_SCORE_THR, READER_OPTIONS,
-                                boxes_to_number, check_reader_cfg,
-                                edit_distance, gt_to_number, number_metrics,
-                                read_number, resolve_reader_cfg, select_digits)
+                                check_reader_cfg, edit_distance, gt_to_number,
+                                number_metrics, read_number,
+                                resolve_reader_cfg, select_digits)
 
 INF = float('inf')
 # the one-line, one-height rule off
@@ -19,17 +19,20 @@ def box(x, w=10, y=0, h=20):
     return [x, y, x + w, y + h]
 
 
+def number(*args, **kwargs):
+    return read_number(*args, **kwargs)[0]
+
+
 def test_digits_sorted_by_x_not_score():
     # score order would read 321
     bboxes = [box(40), box(20), box(0)]
-    assert boxes_to_number(bboxes, [0.9, 0.8, 0.7], [3, 2, 1]) == '123'
+    assert number(bboxes, [0.9, 0.8, 0.7], [3, 2, 1]) == '123'
 
 
 def test_equal_x_keeps_higher_score_first():
     # side by side vertically (IoU 0): same x_min, the 0.9 box comes first
     bboxes = [box(0, y=0), box(0, y=30), box(20)]
-    assert boxes_to_number(bboxes, [0.6, 0.9, 0.8], [4, 7, 5],
-                           **ANY_LINE) == '745'
+    assert number(bboxes, [0.6, 0.9, 0.8], [4, 7, 5], **ANY_LINE) == '745'
 
 
 def test_overlapping_duplicate_of_other_class_is_suppressed():
@@ -37,27 +40,27 @@ def test_overlapping_duplicate_of_other_class_is_suppressed():
     bboxes = [box(0), box(1), box(20)]
     labels = [1, 7, 2]
     scores = [0.9, 0.6, 0.8]
-    assert boxes_to_number(bboxes, scores, labels) == '12'
+    assert number(bboxes, scores, labels) == '12'
     # suppression disabled: the doubled digit comes back
-    assert boxes_to_number(bboxes, scores, labels, **PLAIN) == '172'
+    assert number(bboxes, scores, labels, **PLAIN) == '172'
 
 
 def test_touching_digits_are_not_suppressed():
     # neighbours overlapping a little (IoU 0.11) are two digits
-    assert boxes_to_number([box(0), box(8)], [0.9, 0.9], [1, 1]) == '11'
+    assert number([box(0), box(8)], [0.9, 0.9], [1, 1]) == '11'
 
 
 def test_no_detection_and_all_under_threshold():
-    assert boxes_to_number(np.zeros((0, 4)), [], []) == ''
-    assert boxes_to_number([box(0), box(20)], [0.3, 0.49], [1, 2]) == ''
+    assert number(np.zeros((0, 4)), [], []) == ''
+    assert number([box(0), box(20)], [0.3, 0.49], [1, 2]) == ''
 
 
 def test_threshold_is_inclusive_and_one_digit():
-    assert boxes_to_number([box(0), box(20)], [0.5, 0.2], [6, 2]) == '6'
+    assert number([box(0), box(20)], [0.5, 0.2], [6, 2]) == '6'
 
 
 def test_leading_zero_is_kept():
-    assert boxes_to_number([box(20), box(0)], [0.9, 0.9], [7, 0]) == '07'
+    assert number([box(20), box(0)], [0.9, 0.9], [7, 0]) == '07'
 
 
 def test_read_number_and_its_score():
@@ -67,17 +70,16 @@ def test_read_number_and_its_score():
     assert read_number(bboxes, [0.6, 0.9, 0.3], [2, 1, 5], 0.7) == ('1', 0.9)
     assert read_number(bboxes, [0.2, 0.1, 0.3], [2, 1, 5]) == ('', None)
     assert read_number(np.zeros((0, 4)), [], []) == ('', None)
-    # the same reading as boxes_to_number, reader options included
+    # reader options included
     bboxes, scores, labels = [box(0), box(1), box(20)], [0.9, 0.6, 0.8], \
         [1, 7, 2]
-    for cfg in ({}, PLAIN):
-        number, score = read_number(bboxes, scores, labels, **cfg)
-        assert number == boxes_to_number(bboxes, scores, labels, **cfg)
-        assert score == pytest.approx(0.6 if cfg else 0.8)
+    assert read_number(bboxes, scores, labels) == ('12', pytest.approx(0.8))
+    assert read_number(bboxes, scores, labels,
+                       **PLAIN) == ('172', pytest.approx(0.6))
 
 
 def test_default_score_thr_is_the_csv_default():
-    for fn in (select_digits, boxes_to_number, read_number):
+    for fn in (select_digits, read_number):
         params = inspect.signature(fn).parameters
         assert params['score_thr'].default == DEFAULT_CSV_SCORE_THR == 0.5
 
@@ -87,14 +89,12 @@ def test_digit_inside_a_bigger_box_is_read_once():
     # intersection over the smaller box 81 / 90 = 0.9
     bboxes = [box(0), box(1, y=2, h=9), box(20)]
     scores, labels = [0.9, 0.6, 0.8], [1, 7, 2]
-    assert boxes_to_number(bboxes, scores, labels) == '12'
-    assert boxes_to_number(bboxes, scores, labels, **PLAIN) == '172'
-    assert boxes_to_number(
-        bboxes, scores, labels, nms_ios_thr=0.9, **ANY_LINE) == '172'
-    assert boxes_to_number(
-        bboxes, scores, labels, nms_ios_thr=0.8, **ANY_LINE) == '12'
+    assert number(bboxes, scores, labels) == '12'
+    assert number(bboxes, scores, labels, **PLAIN) == '172'
+    assert number(bboxes, scores, labels, nms_ios_thr=0.9, **ANY_LINE) == '172'
+    assert number(bboxes, scores, labels, nms_ios_thr=0.8, **ANY_LINE) == '12'
     # touching neighbours: intersection over the smaller box 0.2
-    assert boxes_to_number([box(0), box(8)], [0.9, 0.9], [1, 1]) == '11'
+    assert number([box(0), box(8)], [0.9, 0.9], [1, 1]) == '11'
 
 
 def test_one_line_one_height():
@@ -110,18 +110,17 @@ def test_one_line_one_height():
         (box(0, y=4, h=13), False),  # 1 / 1.54 as tall
     ]
     for other, kept in cases:
-        number = boxes_to_number([other, ref], [0.8, 0.9], [1, 2])
-        assert number == ('12' if kept else '2'), other
+        read = number([other, ref], [0.8, 0.9], [1, 2])
+        assert read == ('12' if kept else '2'), other
         # each rule alone, and both off
-        assert boxes_to_number([other, ref], [0.8, 0.9], [1, 2],
-                               **ANY_LINE) == '12'
-    assert boxes_to_number([box(0, y=11), ref], [0.8, 0.9], [1, 2],
-                           line_tol=0.6) == '12'
-    assert boxes_to_number([box(0, y=-4, h=29), ref], [0.8, 0.9], [1, 2],
-                           height_tol=1.5) == '12'
+        assert number([other, ref], [0.8, 0.9], [1, 2], **ANY_LINE) == '12'
+    assert number([box(0, y=11), ref], [0.8, 0.9], [1, 2],
+                  line_tol=0.6) == '12'
+    assert number([box(0, y=-4, h=29), ref], [0.8, 0.9], [1, 2],
+                  height_tol=1.5) == '12'
     # a tall '1' beside a number, scoring less than its digits
     bboxes = [box(0), box(12), box(30, y=-8, h=38)]
-    assert boxes_to_number(bboxes, [0.9, 0.95, 0.7], [4, 8, 1]) == '48'
+    assert number(bboxes, [0.9, 0.95, 0.7], [4, 8, 1]) == '48'
 
 
 def test_the_removed_iou_rule_dropped_nothing_more():
