@@ -29,10 +29,12 @@ val_interval = 500
 
 # Reading (tools/test.py, DigitInferencer, tools/read_numbers.py): detect,
 # rescale each photo so its digits are 70 input pixels tall (the median
-# training digit after the 256x128 resize), detect again. Chosen on
+# training digit after the 256x128 resize), detect again; pred.json gets
+# the boxes of both passes fused, numbers are read from the second. Chosen on
 # test-framed held-out train images (docs/synthetic.md#the-test-framing);
-# --cfg-options read_model=None reads in one pass.
-read_model = dict(type='DigitScaleNormTTAModel', digit_height=70)
+# --cfg-options read_model=None reads in one pass, read_model.fuse=None
+# keeps the second pass alone.
+read_model = dict(type='DigitScaleNormTTAModel', digit_height=70, fuse='max')
 
 train_dataloader = dict(dataset=dict(data_root=data_root))
 val_dataloader = dict(dataset=dict(data_root=data_root))

@@ -19,7 +19,8 @@ from mmdet.utils import ConfigType
 from mmengine.structures import InstanceData
 
 from ..datasets.image_folder import PLACEHOLDER_SIZE, StandInPipeline
-from ..evaluation.functional import NO_NUMBER, read_number, resolve_reading
+from ..evaluation.functional import (NO_NUMBER, number_instances, read_number,
+                                     resolve_reading)
 from ..evaluation.functional.submission import csv_text
 from ..evaluation.metrics import DigitSubmissionDumper
 from ..utils.checkpoint import (check_state_dict_fits,
@@ -197,7 +198,9 @@ class DigitInferencer(DetInferencer):
             if pred.metainfo.get('unreadable', False):
                 # boxes found on the black stand-in image mean nothing
                 pred.pred_instances = pred.pred_instances[:0]
-            number, score = self.read_number(pred.pred_instances)
+                if 'number_instances' in pred:
+                    del pred.number_instances
+            number, score = self.read_number(number_instances(pred))
             pred.set_metainfo(dict(number=number, number_score=score))
         return preds
 

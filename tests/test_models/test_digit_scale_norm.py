@@ -1,3 +1,4 @@
+import pytest
 import torch
 from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData
@@ -77,3 +78,44 @@ def test_no_confident_box_keeps_the_first_pass():
     img = torch.zeros((3, 40, 100), dtype=torch.uint8)
     out = model.test_step(dict(inputs=[img], data_samples=[sample()]))
     assert len(det.calls) == 1 and out[0].pred_instances.scores[0] == 0.9
+
+
+class ShiftedDetector(FakeDetector):
+    """The first pass finds one box; the second the same box 1 px lower
+    (score 0.6) and a second digit (score 0.8)."""
+
+    def test_step(self, data):
+        out = super().test_step(data)
+        if len(self.calls) == 2:
+            out[0].pred_instances = InstanceData(
+                bboxes=torch.tensor([[0., 1., 10., 16.], [12., 0., 22., 15.]]),
+                scores=torch.tensor([0.6, 0.8]),
+                labels=torch.tensor([3, 5]))
+        return out
+
+
+def test_fuse_merges_both_passes_by_weighted_boxes_fusion():
+    img = torch.zeros((3, 40, 100), dtype=torch.uint8)
+    only_second = DigitScaleNormTTAModel(ShiftedDetector(15.), 60)
+    out = only_second.test_step(dict(inputs=[img], data_samples=[sample()]))
+    assert out[0].pred_instances.scores.tolist() == pytest.approx([0.6, 0.8])
+    assert 'number_instances' not in out[0]
+    fused = DigitScaleNormTTAModel(ShiftedDetector(15.), 60, fuse='max')
+    out = fused.test_step(dict(inputs=[img], data_samples=[sample()]))
+    pred = out[0].pred_instances
+    # the two '3's fuse (IoU 0.875): score max(0.9, 0.6), box weighted by
+    # score; the '5' of the second pass alone stays
+    assert pred.labels.tolist() == [3, 5]
+    assert pred.scores.tolist() == pytest.approx([0.9, 0.8])
+    assert pred.bboxes[0].tolist() == pytest.approx(
+        [0., 0.6 / 1.5, 10., (0.9 * 15 + 0.6 * 16) / 1.5])
+    assert pred.bboxes[1].tolist() == pytest.approx([12., 0., 22., 15.])
+    assert pred.bboxes.dtype == torch.float32
+    assert pred.labels.dtype == torch.int64
+    # numbers are read from the second pass alone
+    assert out[0].number_instances.scores.tolist() == pytest.approx([0.6, 0.8])
+
+
+def test_fuse_rejects_an_unknown_conf_type():
+    with pytest.raises(ValueError, match='fuse must be None or one of'):
+        DigitScaleNormTTAModel(FakeDetector(15.), 60, fuse='mean')

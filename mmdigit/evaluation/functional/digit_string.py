@@ -94,6 +94,27 @@ def read_number(bboxes: np.ndarray,
             float(np.asarray(scores).reshape(-1)[keep].min()))
 
 
+def number_instances(sample):
+    """The boxes a prediction's number is read from: its
+    ``number_instances`` where the reading model keeps them apart from the
+    ``pred_instances`` of ``pred.json``
+    (:class:`~mmdigit.models.DigitScaleNormTTAModel` with ``fuse``), else
+    its ``pred_instances``.
+
+    Args:
+        sample (DetDataSample | dict): A prediction, or its ``to_dict()``.
+    """
+    instances = sample.get('number_instances')
+    return sample.get('pred_instances') if instances is None else instances
+
+
+def instances_to_numpy(instances) -> Tuple[np.ndarray, ...]:
+    """``(bboxes, scores, labels)`` of an ``InstanceData`` (or its dict) as
+    numpy arrays, :func:`read_number`'s first arguments."""
+    return tuple(instances[key].cpu().numpy()
+                 for key in ('bboxes', 'scores', 'labels'))
+
+
 def check_reader_cfg(reader_cfg: Optional[dict]) -> dict:
     """A plain-dict copy of reader options, ``{}`` for None; a
     :class:`KeyError` names options not in ``READER_OPTIONS`` (at build

@@ -7,8 +7,8 @@ from mmengine.logging import MMLogger
 from terminaltables import AsciiTable
 
 from ..functional import (DEFAULT_CSV_SCORE_THR, SWEEP_THRS, check_reader_cfg,
-                          gt_to_number, number_metrics, read_number,
-                          sweep_score_thr)
+                          gt_to_number, instances_to_numpy, number_instances,
+                          number_metrics, read_number, sweep_score_thr)
 
 
 @METRICS.register_module()
@@ -41,20 +41,18 @@ class DigitStringMetric(BaseMetric):
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         """Keep each image's predictions and GT number."""
         for sample in data_samples:
-            pred, gt = sample['pred_instances'], sample['gt_instances']
+            gt = sample['gt_instances']
             gt_boxes = get_box_tensor(gt['bboxes']).cpu().numpy()
             self.results.append(
                 dict(
                     gt=gt_to_number(gt_boxes, gt['labels'].cpu().numpy()),
-                    bboxes=pred['bboxes'].cpu().numpy(),
-                    scores=pred['scores'].cpu().numpy(),
-                    labels=pred['labels'].cpu().numpy()))
+                    number=instances_to_numpy(number_instances(sample))))
 
     def read(self, results: List[dict], score_thr: float) -> List[str]:
         """Every image's number at ``score_thr`` (``''``: none read)."""
         return [
-            read_number(r['bboxes'], r['scores'], r['labels'], score_thr,
-                        **self.reader_cfg)[0] for r in results
+            read_number(*r['number'], score_thr, **self.reader_cfg)[0]
+            for r in results
         ]
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:

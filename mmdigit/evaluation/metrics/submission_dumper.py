@@ -5,8 +5,9 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
 from ...utils.digits import label_to_category_id
-from ..functional import (NO_NUMBER, check_reader_cfg, read_number,
-                          resolve_reading, write_submission)
+from ..functional import (NO_NUMBER, check_reader_cfg, instances_to_numpy,
+                          number_instances, read_number, resolve_reading,
+                          write_submission)
 from ..functional.submission import coco_detections
 
 
@@ -48,7 +49,8 @@ class DigitSubmissionDumper(BaseMetric):
             check_reader_cfg(reader_cfg)
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
-        """Keep each image's predictions (original-image pixels)."""
+        """Keep each image's predictions (original-image pixels) and the
+        boxes its number is read from (:func:`number_instances`)."""
         for sample in data_samples:
             pred = sample['pred_instances']
             self.results.append(
@@ -57,7 +59,8 @@ class DigitSubmissionDumper(BaseMetric):
                     unreadable=bool(sample.get('unreadable', False)),
                     bboxes=pred['bboxes'].cpu().numpy(),
                     scores=pred['scores'].cpu().numpy(),
-                    labels=pred['labels'].cpu().numpy()))
+                    labels=pred['labels'].cpu().numpy(),
+                    number=instances_to_numpy(number_instances(sample))))
 
     def format_results(self, results: List[dict]):
         """``pred.json`` entries and ``pred.csv`` rows, by ``image_id``."""
@@ -72,8 +75,11 @@ class DigitSubmissionDumper(BaseMetric):
             detections += coco_detections(
                 r['img_id'], r['bboxes'][keep], r['scores'][keep],
                 label_to_category_id(r['labels'][keep]))
-            number, _ = read_number(r['bboxes'], r['scores'], r['labels'], thr,
-                                    **reader_cfg)
+            # results built elsewhere (demo/webui_browse.py) may have no
+            # 'number': read from the boxes of pred.json then
+            number, _ = read_number(
+                *r.get('number', (r['bboxes'], r['scores'], r['labels'])), thr,
+                **reader_cfg)
             rows.append((r['img_id'], number or NO_NUMBER))
         return detections, rows
 

@@ -4,9 +4,13 @@ by one factor, this model each image by its own."""
 from typing import List, Optional
 
 import torch.nn.functional as F
+from mmdet.models.utils import weighted_boxes_fusion
 from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
 from mmengine.model import BaseTTAModel
+from mmengine.structures import InstanceData
+
+from ...evaluation.functional.ensemble import CONF_TYPES
 
 
 @MODELS.register_module()
@@ -23,6 +27,14 @@ class DigitScaleNormTTAModel(BaseTTAModel):
         digit_height (float): Input pixels a digit should have, e.g. the
             training photos' median after the training resize.
         score_thr (float): Boxes of the first pass that count.
+        fuse (str, optional): None keeps the second pass alone; a
+            ``conf_type`` of mmdet's ``weighted_boxes_fusion`` (``'max'``
+            keeps each box's score on the scale of one pass) fuses both
+            passes into ``pred_instances`` (the boxes of ``pred.json``) at no
+            extra detection, and keeps the second pass as
+            ``number_instances``, which numbers are read from (the union of
+            both passes' boxes reads extra digits).
+        fuse_iou_thr (float): IoU at which boxes of the two passes fuse.
     """
 
     def __init__(self,
@@ -30,11 +42,19 @@ class DigitScaleNormTTAModel(BaseTTAModel):
                  digit_height: float,
                  score_thr: float = 0.5,
                  factor_range=(0.5, 3.0),
+                 fuse: Optional[str] = None,
+                 fuse_iou_thr: float = 0.55,
                  data_preprocessor: Optional[dict] = None) -> None:
         super().__init__(module, data_preprocessor)
         self.digit_height = digit_height
         self.score_thr = score_thr
         self.factor_range = tuple(factor_range)
+        if fuse is not None and fuse not in CONF_TYPES:
+            # mmdet's weighted_boxes_fusion calls exit() on it
+            raise ValueError(f'fuse must be None or one of {CONF_TYPES}, '
+                             f'not {fuse!r}')
+        self.fuse = fuse
+        self.fuse_iou_thr = fuse_iou_thr
 
     def merge_preds(self, data_samples_list):
         """Unused: :meth:`test_step` picks one pass per image."""
@@ -75,7 +95,25 @@ class DigitScaleNormTTAModel(BaseTTAModel):
                 dict(
                     img_shape=(new_h, new_w),
                     scale_factor=(sx * new_w / w, sy * new_h / h)))
-            out.append(
-                self.module.test_step(
-                    dict(inputs=[resized], data_samples=[again]))[0])
+            again = self.module.test_step(
+                dict(inputs=[resized], data_samples=[again]))[0]
+            if self.fuse:
+                again.number_instances = again.pred_instances
+                again.pred_instances = self.fuse_passes(
+                    sample.pred_instances, again.pred_instances)
+            out.append(again)
         return out
+
+    def fuse_passes(self, *passes: InstanceData) -> InstanceData:
+        """Weighted boxes fusion of the passes' predictions (original
+        pixels), by decreasing score."""
+        device = passes[0].bboxes.device
+        bboxes, scores, labels = weighted_boxes_fusion(
+            *([getattr(p, key).cpu().numpy() for p in passes]
+              for key in ('bboxes', 'scores', 'labels')),
+            iou_thr=self.fuse_iou_thr,
+            conf_type=self.fuse)
+        return InstanceData(
+            bboxes=bboxes.reshape(-1, 4).float().to(device),
+            scores=scores.float().to(device),
+            labels=labels.long().to(device))

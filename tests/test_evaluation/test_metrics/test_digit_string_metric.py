@@ -125,9 +125,24 @@ def test_process_keeps_cpu_numpy():
     metric.process({}, [sample(1, [(0, 1)], [(0, 1, 0.9)])])
     result = metric.results[0]
     assert result['gt'] == '1'
-    assert all(
-        isinstance(result[k], np.ndarray)
-        for k in ('bboxes', 'scores', 'labels'))
+    assert len(result['number']) == 3
+    assert all(isinstance(a, np.ndarray) for a in result['number'])
+
+
+def test_numbers_are_read_from_number_instances(tmp_path):
+    """A reading model that fuses passes keeps the boxes to read apart:
+    pred.json gets ``pred_instances``, numbers ``number_instances``."""
+    s = sample(1, [(0, 4), (20, 2)], [(0, 4, 0.9), (20, 2, 0.8), (40, 7, 0.7)])
+    s['number_instances'] = sample(1, [], [(0, 4, 0.9),
+                                           (20, 2, 0.8)])['pred_instances']
+    assert evaluate([s])['digit/accuracy'] == 1.0
+    dumper = DigitSubmissionDumper(out_dir=str(tmp_path), csv_score_thr=0.5)
+    dumper.process({}, [s])
+    detections, rows = dumper.format_results(dumper.results)
+    assert rows == [(1, '42')]
+    assert sorted(d['category_id'] for d in detections) == [3, 5, 8]
+    del s['number_instances']
+    assert evaluate([s])['digit/accuracy'] == 0.0
 
 
 def test_default_score_thr_is_the_csv_default():
