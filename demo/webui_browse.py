@@ -61,22 +61,30 @@ class SplitBrowser:
             file=sys.stderr)
         preds = reader([self.files[i] for i in self.ids],
                        no_save_pred=True)['predictions']
-        # pred.json's entries, as tools/test.py writes them
-        self.detections, _ = DigitSubmissionDumper('').format_results([
-            dict(
-                img_id=i,
-                unreadable=p['unreadable'],
-                bboxes=np.array(p['bboxes'], np.float32).reshape(-1, 4),
-                scores=np.array(p['scores'], np.float32),
-                labels=np.array(p['labels'], np.int64))
-            for i, p in zip(self.ids, preds)
-        ])
+
+        def entries(boxes_of):
+            """pred.json's entries, as tools/test.py writes them."""
+            return DigitSubmissionDumper('').format_results([
+                dict(
+                    img_id=i,
+                    unreadable=p['unreadable'],
+                    bboxes=np.array(d['bboxes'], np.float32).reshape(-1, 4),
+                    scores=np.array(d['scores'], np.float32),
+                    labels=np.array(d['labels'], np.int64))
+                for i, p in zip(self.ids, preds) for d in [boxes_of(p)]
+            ])[0]
+
+        self.detections = entries(lambda p: p)
+        # the boxes pred.csv reads numbers from, where the reading model
+        # keeps them apart from pred.json's
+        self.number_detections = entries(
+            lambda p: p.get('number_instances', p))
 
     def numbers(self, score_thr: float) -> Dict[int, str]:
         """Each image's number at ``score_thr`` (``'-1'``: none), as
         ``pred.csv`` reads it."""
         return dict(
-            read_numbers(self.detections, self.ids, score_thr,
+            read_numbers(self.number_detections, self.ids, score_thr,
                          **self.reader_cfg))
 
     def table(self,

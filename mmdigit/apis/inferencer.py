@@ -289,13 +289,21 @@ class DigitInferencer(DetInferencer):
     def pred2dict(self,
                   data_sample: DetDataSample,
                   pred_out_dir: str = '') -> dict:
-        """mmdet's dict plus ``number``, ``number_score``, ``unreadable``,
-        written as mmdet's would be."""
+        """mmdet's dict plus ``number``, ``number_score``, ``unreadable``
+        and, from a reading model that keeps them apart, the boxes numbers
+        are read from (``number_instances``: ``labels``, ``scores``,
+        ``bboxes``), written as mmdet's would be."""
         result = super().pred2dict(data_sample, '')
         result.update(
             number=data_sample.number,
             number_score=data_sample.number_score,
             unreadable=bool(data_sample.metainfo.get('unreadable', False)))
+        if 'number_instances' in data_sample:
+            inst = data_sample.number_instances
+            result['number_instances'] = dict(
+                labels=inst.labels.tolist(),
+                scores=inst.scores.tolist(),
+                bboxes=inst.bboxes.tolist())
         if pred_out_dir != '':
             img_path = data_sample.metainfo.get('img_path')
             if img_path:

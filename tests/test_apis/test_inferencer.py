@@ -152,6 +152,25 @@ def test_reads_with_the_configs_reader_options(tiny_config, checkpoints,
             cfg, checkpoints['plain'], reader_cfg=dict(max_digits=2))
 
 
+def test_numbers_and_pred2dict_use_the_number_boxes(reader):
+    """A reading model that fuses passes keeps the boxes numbers are read
+    from apart (``number_instances``)."""
+    from mmdet.structures import DetDataSample
+    s = DetDataSample(metainfo=dict(img_path='7.png'))
+    s.pred_instances = InstanceData(
+        bboxes=torch.tensor([[0., 0., 10., 20.], [12., 0., 22., 20.]]),
+        scores=torch.tensor([0.9, 0.8]),
+        labels=torch.tensor([4, 2]))
+    s.set_metainfo(dict(number='42', number_score=0.8))
+    assert 'number_instances' not in reader.pred2dict(s)
+    s.number_instances = s.pred_instances[:1]
+    assert reader.read_number(s.number_instances)[0] == '4'
+    result = reader.pred2dict(s)
+    assert result['number_instances'] == dict(
+        labels=[4], scores=[pytest.approx(0.9)], bboxes=[[0., 0., 10., 20.]])
+    assert result['labels'] == [4, 2]
+
+
 def test_list_images(tmp_path):
     for name in ('10.png', '2.png', 'IMG_3.JPG', 'notes.txt'):
         (tmp_path / name).write_bytes(b'')
